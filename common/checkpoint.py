@@ -1,0 +1,219 @@
+"""Saving and loading: safetensors weights + JSON meta, resume state, atomic writes.
+
+A model on disk is two files: `model.safetensors` (tensors only) and `model.json` (model name,
+constructor arguments, class names, preprocessing state, metrics, library versions). Loading
+never runs code. A resume checkpoint (`last.pt`) is a dict of tensors and plain Python values
+that loads with `torch.load(weights_only=True)`.
+
+Every write goes to a temp file in the same folder, is fsynced, then `os.replace`d: a crash
+at any moment leaves the previous file intact.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import random
+import tempfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from common.errors import CheckpointError
+
+MODEL_WEIGHTS = "model.safetensors"
+MODEL_META = "model.json"
+RESUME_CHECKPOINT = "last.pt"
+FORMAT_VERSION = 1
+
+
+# --- atomic writes -------------------------------------------------------------------------
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
+    """Call `write(tmp_path)`, fsync, then rename onto `path`; the old file survives a crash."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp_name)
+    try:
+        write(tmp_path)
+        with open(tmp_path, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp_path, path)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+    return path
+
+
+def _fsync_dir(dir_path: Path) -> None:
+    try:
+        fd = os.open(dir_path, os.O_RDONLY)
+    except OSError:  # not supported on every platform (Windows)
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_json(path: Path, data: Any) -> Path:
+    text = json.dumps(data, indent=2, default=str) + "\n"
+    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def read_json(path: Path, what: str = "file") -> Any:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise CheckpointError(f"{what} not found: {path}") from err
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise CheckpointError(f"{what} is corrupt (not valid JSON): {path}") from err
+
+
+# --- model = safetensors weights + JSON meta -------------------------------------------------
+
+
+def library_versions() -> dict[str, str]:
+    import torchvision
+
+    return {"torch": torch.__version__, "torchvision": torchvision.__version__}
+
+
+def unwrap(model: torch.nn.Module) -> torch.nn.Module:
+    """The plain module inside DDP / torch.compile wrappers (their state_dict keys differ)."""
+    model = getattr(model, "module", model)
+    return getattr(model, "_orig_mod", model)
+
+
+def save_weights(model: torch.nn.Module, path: Path) -> Path:
+    state = {k: v.detach().contiguous().cpu() for k, v in unwrap(model).state_dict().items()}
+    return atomic_write(path, lambda tmp: save_file(state, str(tmp)))
+
+
+def load_weights(model: torch.nn.Module, path: Path) -> torch.nn.Module:
+    """Load safetensors weights into `model`, with one clear line for every way it can fail."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"Model weights not found: {path}")
+    try:
+        state = load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as err:
+        raise CheckpointError(f"{path} is not a readable safetensors file (corrupt or truncated).") from err
+    try:
+        unwrap(model).load_state_dict(state)
+    except RuntimeError as err:
+        raise CheckpointError(
+            f"{path} holds weights for a different architecture than "
+            f"{type(unwrap(model)).__name__} with this configuration."
+        ) from err
+    return model
+
+
+def save_model(model: torch.nn.Module, run_dir: Path, meta: dict[str, Any]) -> None:
+    """Write `model.safetensors` and `model.json` (meta must be JSON-able)."""
+    save_weights(model, Path(run_dir) / MODEL_WEIGHTS)
+    write_model_meta(run_dir, meta)
+
+
+def write_model_meta(run_dir: Path, meta: dict[str, Any]) -> None:
+    full = {"format_version": FORMAT_VERSION, "versions": library_versions(), **meta}
+    write_json(Path(run_dir) / MODEL_META, full)
+
+
+def read_model_meta(run_dir: Path, expected_app: str | None = None) -> dict[str, Any]:
+    """Read `model.json`; refuse a run written by another app."""
+    meta = read_json(Path(run_dir) / MODEL_META, "Model description (model.json)")
+    if not isinstance(meta, dict) or "model" not in meta:
+        raise CheckpointError(f"{Path(run_dir) / MODEL_META} does not describe a refapps model.")
+    if expected_app is not None and meta.get("app") != expected_app:
+        raise CheckpointError(
+            f"{run_dir} holds a {meta.get('app')!r} model, not a {expected_app!r} one; "
+            f"pass a run folder of this app."
+        )
+    return meta
+
+
+# --- resume checkpoint ---------------------------------------------------------------------
+
+
+def capture_rng_state() -> dict[str, Any]:
+    """Every RNG the loops touch, as tensors and plain values (weights_only-loadable)."""
+    np_state = np.random.get_state(legacy=False)
+    state: dict[str, Any] = {
+        "torch": torch.get_rng_state(),
+        "python": _to_lists(random.getstate()),
+        "numpy": {
+            "bit_generator": np_state["bit_generator"],
+            "key": torch.from_numpy(np_state["state"]["key"].astype(np.int64)),
+            "pos": int(np_state["state"]["pos"]),
+            "has_gauss": int(np_state["has_gauss"]),
+            "gauss": float(np_state["gauss"]),
+        },
+    }
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def restore_rng_state(state: dict[str, Any]) -> None:
+    torch.set_rng_state(state["torch"])
+    version, internal, gauss = state["python"]
+    random.setstate((version, tuple(internal), gauss))
+    np_state = state["numpy"]
+    np.random.set_state(
+        {
+            "bit_generator": np_state["bit_generator"],
+            "state": {"key": np_state["key"].numpy().astype(np.uint32), "pos": np_state["pos"]},
+            "has_gauss": np_state["has_gauss"],
+            "gauss": np_state["gauss"],
+        }
+    )
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def _to_lists(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return [_to_lists(v) for v in value]
+    return value
+
+
+def save_resume_checkpoint(path: Path, state: dict[str, Any]) -> Path:
+    """Atomically `torch.save` a dict of tensors and plain values (see `load_resume_checkpoint`)."""
+    return atomic_write(path, lambda tmp: torch.save(state, tmp))
+
+
+def load_resume_checkpoint(path: Path) -> dict[str, Any]:
+    """Load a resume checkpoint without executing code.
+
+    Raises:
+        CheckpointError: missing, truncated, corrupt, or carrying a pickle payload (refused).
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = path / RESUME_CHECKPOINT
+    if not path.is_file():
+        raise CheckpointError(f"No resume checkpoint at {path}.")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as err:
+        raise CheckpointError(
+            f"{path} was refused: it holds Python objects that would run code when loaded. "
+            "Only checkpoints written by refapps can be resumed."
+        ) from err
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as err:
+        raise CheckpointError(f"{path} is corrupt or truncated; resume from another run.") from err
+    if not isinstance(state, dict) or state.get("format_version") != FORMAT_VERSION:
+        raise CheckpointError(f"{path} is not a refapps resume checkpoint.")
+    return state

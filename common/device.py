@@ -1,0 +1,166 @@
+"""Devices, seeds, mixed precision and `torchrun` process groups.
+
+    pick_device("auto")  # CUDA > MPS > CPU
+    seed_everything(0)   # Python, NumPy, torch (and CUDA) from one seed
+
+Asking for a device that is not there is a `UserError`, not a CUDA traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from common.errors import UserError
+
+DEVICE_CHOICES = "auto, cpu, cuda, cuda:N, mps"
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    """Turn "auto" | "cpu" | "cuda" | "cuda:N" | "mps" into a `torch.device` that exists.
+
+    Raises:
+        UserError: the name is unknown or that device is not available here.
+    """
+    name = name.strip().lower()
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda", local_rank() if is_distributed() else 0)
+        if torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name == "cpu":
+        return torch.device("cpu")
+    if name == "mps":
+        if not torch.backends.mps.is_available():
+            raise UserError("--device mps asked for, but MPS is not available here; use cpu.")
+        return torch.device("mps")
+    match = re.fullmatch(r"cuda(?::(\d+))?", name)
+    if match is None:
+        raise UserError(f"Unknown device {name!r}; choose one of {DEVICE_CHOICES}.")
+    if not torch.cuda.is_available():
+        raise UserError(f"--device {name} asked for, but no CUDA GPU is visible; use cpu or auto.")
+    index = int(match.group(1) or 0)
+    if index >= torch.cuda.device_count():
+        count = torch.cuda.device_count()
+        raise UserError(f"--device {name}: only {count} CUDA device(s) here (0..{count - 1}).")
+    return torch.device("cuda", index)
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    """Seed Python, NumPy and torch; return a generator for DataLoader shuffling."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    generator = torch.Generator()
+    generator.manual_seed(seed)
+    return generator
+
+
+def amp_dtype(device: torch.device, enabled: bool | None) -> torch.dtype | None:
+    """The autocast dtype to use, or None for full precision.
+
+    `enabled=None` means the default: bf16 on CUDA (fp16 where bf16 is unsupported), off
+    elsewhere; bf16 on CPUs without bf16 hardware is slower than fp32.
+    """
+    if enabled is False or (enabled is None and device.type != "cuda"):
+        return None
+    if device.type == "cuda" and not torch.cuda.is_bf16_supported():
+        return torch.float16
+    return torch.bfloat16
+
+
+def autocast_for(device: torch.device, dtype: torch.dtype | None) -> contextlib.AbstractContextManager:
+    """`torch.autocast` for `dtype`, or a no-op context when `dtype` is None."""
+    if dtype is None:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+def make_grad_scaler(device: torch.device, dtype: torch.dtype | None) -> torch.amp.GradScaler:
+    """A GradScaler that is only active for fp16 (bf16 and fp32 do not need loss scaling)."""
+    return torch.amp.GradScaler(device.type, enabled=dtype == torch.float16)
+
+
+@contextlib.contextmanager
+def fixed_threads(num_threads: int | None) -> Iterator[None]:
+    """Temporarily pin torch's intra-op threads (bit-reproducible CPU runs need a fixed count)."""
+    if num_threads is None:
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(num_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+# --- distributed (torchrun) ---------------------------------------------------------------
+
+
+def is_distributed() -> bool:
+    """True under `torchrun` with more than one process."""
+    return int(os.environ.get("WORLD_SIZE", "1")) > 1
+
+
+def local_rank() -> int:
+    return int(os.environ.get("LOCAL_RANK", "0"))
+
+
+def rank() -> int:
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        return torch.distributed.get_rank()
+    return int(os.environ.get("RANK", "0"))
+
+
+def world_size() -> int:
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        return torch.distributed.get_world_size()
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def is_main_process() -> bool:
+    """Only rank 0 writes files and prints progress."""
+    return rank() == 0
+
+
+@dataclass(frozen=True)
+class DistContext:
+    """What a process needs to know about the job it belongs to."""
+
+    rank: int
+    world_size: int
+    device: torch.device
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+def setup_distributed(device_name: str = "auto") -> DistContext:
+    """Join the `torchrun` process group (NCCL on CUDA, Gloo on CPU); a no-op for one process."""
+    if not is_distributed():
+        return DistContext(rank=0, world_size=1, device=pick_device(device_name))
+    if device_name == "auto":
+        use_cuda = torch.cuda.is_available()
+    else:
+        use_cuda = device_name.startswith("cuda")
+    device = torch.device("cuda", local_rank()) if use_cuda else torch.device("cpu")
+    if use_cuda:
+        torch.cuda.set_device(device)
+    if not torch.distributed.is_initialized():
+        torch.distributed.init_process_group(backend="nccl" if use_cuda else "gloo")
+    return DistContext(rank=rank(), world_size=world_size(), device=device)
+
+
+def cleanup_distributed() -> None:
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.destroy_process_group()

@@ -1,0 +1,62 @@
+"""Per-epoch records kept as `list[dict]`; the CSV (and TensorBoard) are rewritten each epoch.
+
+Building a DataFrame once from a list of dicts is linear; growing one row by row is not.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from common.checkpoint import atomic_write
+from common.errors import UserError
+
+
+@dataclass
+class History:
+    """Epoch records like `{"epoch": 1, "train/loss": 0.6, "val/loss": 0.5, "lr": 0.01}`."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    csv_path: Path | None = None
+    tensorboard_dir: Path | None = None
+    _writer: Any = None
+
+    def append(self, record: dict[str, Any]) -> None:
+        self.records.append(dict(record))
+        if self.csv_path is not None:
+            atomic_write(self.csv_path, lambda tmp: tmp.write_text(self.to_csv(), encoding="utf-8"))
+        if self.tensorboard_dir is not None:
+            self._log_tensorboard(record)
+
+    def to_csv(self) -> str:
+        columns: list[str] = []
+        for record in self.records:
+            columns += [k for k in record if k not in columns]
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(self.records)
+        return buffer.getvalue()
+
+    def column(self, key: str) -> list[float]:
+        return [r[key] for r in self.records if key in r]
+
+    def _log_tensorboard(self, record: dict[str, Any]) -> None:
+        if self._writer is None:
+            try:
+                from torch.utils.tensorboard import SummaryWriter
+            except ImportError as err:
+                raise UserError("--tensorboard needs the tensorboard package: pip install tensorboard") from err
+            self._writer = SummaryWriter(log_dir=str(self.tensorboard_dir))
+        for key, value in record.items():
+            if key != "epoch" and isinstance(value, int | float):
+                self._writer.add_scalar(key, value, record["epoch"])
+        self._writer.flush()
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
