@@ -109,7 +109,9 @@ def load_weights(model: torch.nn.Module, path: Path) -> torch.nn.Module:
     try:
         state = load_file(str(path))
     except (SafetensorError, OSError, ValueError) as err:
-        raise CheckpointError(f"{path} is not a readable safetensors file (corrupt or truncated).") from err
+        raise CheckpointError(
+            f"{path} is not a readable safetensors file (corrupt or truncated)."
+        ) from err
     try:
         unwrap(model).load_state_dict(state)
     except RuntimeError as err:

@@ -83,7 +83,9 @@ def extract_tar(archive_path: Path, dest_dir: Path, members_prefix: str | None =
     dest_dir.mkdir(parents=True, exist_ok=True)
     with tarfile.open(archive_path) as tar:
         members = [
-            m for m in tar.getmembers() if members_prefix is None or m.name.startswith(members_prefix)
+            m
+            for m in tar.getmembers()
+            if members_prefix is None or m.name.startswith(members_prefix)
         ]
         tar.extractall(dest_dir, members=members, filter="data")
 

@@ -77,7 +77,9 @@ def amp_dtype(device: torch.device, enabled: bool | None) -> torch.dtype | None:
     return torch.bfloat16
 
 
-def autocast_for(device: torch.device, dtype: torch.dtype | None) -> contextlib.AbstractContextManager:
+def autocast_for(
+    device: torch.device, dtype: torch.dtype | None
+) -> contextlib.AbstractContextManager:
     """`torch.autocast` for `dtype`, or a no-op context when `dtype` is None."""
     if dtype is None:
         return contextlib.nullcontext()

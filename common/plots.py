@@ -32,7 +32,9 @@ def plot_history(records: Sequence[dict[str, Any]]) -> Figure:
         for split, style in (("train", "-o"), ("val", "-s")):
             key = f"{split}/{name}"
             if any(key in r for r in records):
-                ax.plot(epochs, [r.get(key, float("nan")) for r in records], style, ms=3, label=split)
+                ax.plot(
+                    epochs, [r.get(key, float("nan")) for r in records], style, ms=3, label=split
+                )
         ax.set_title(name)
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)

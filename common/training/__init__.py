@@ -14,7 +14,7 @@ from typing import Any
 import torch
 from torchmetrics import MetricCollection
 
-from common.training.function_style import train_model
+from common.training.function_style import evaluate_model, train_model
 from common.training.history import History
 from common.training.keras_style import Callback, KerasModel
 from common.training.script_style import run_training_script
@@ -25,6 +25,7 @@ __all__ = [
     "History",
     "KerasModel",
     "LoopOptions",
+    "evaluate_model",
     "fit",
     "run_training_script",
     "train_model",
@@ -53,7 +54,9 @@ def fit(
             model, loss_fn, optimizer, train_loader, val_loader, epochs, metrics, scheduler, opt
         )
     if loop == "function":
-        return train_model(model, loss_fn, optimizer, train_loader, val_loader, epochs, metrics, scheduler, opt)
+        return train_model(
+            model, loss_fn, optimizer, train_loader, val_loader, epochs, metrics, scheduler, opt
+        )
     if loop != "class":
         raise ValueError(f"unknown loop style {loop!r}")
     keras_model = KerasModel(

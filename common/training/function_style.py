@@ -121,8 +121,9 @@ def valid_epoch(
     options: LoopOptions,
     metrics: MetricCollection | None = None,
     bar: TrainingProgress | None = None,
+    split: str = "val",
 ) -> dict[str, float]:
-    """Evaluate on one pass over `loader`; returns `{"val/loss": ..., "val/<metric>": ...}`."""
+    """Evaluate on one pass over `loader`; returns `{"<split>/loss": ..., "<split>/<metric>": ...}`."""
     bar = bar or TrainingProgress(enabled=False)
     model.eval()
     loss_sum, count = torch.zeros((), device=ctx.device), 0
@@ -135,7 +136,7 @@ def valid_epoch(
         if metrics is not None:
             metrics.update(logits, y)
         bar.advance()
-    return {"val/loss": float(loss_sum) / max(count, 1)} | compute_metrics(metrics)
+    return {f"{split}/loss": float(loss_sum) / max(count, 1)} | compute_metrics(metrics)
 
 
 def train_model(
@@ -152,7 +153,9 @@ def train_model(
     """Train `model` for `epochs` with `train_epoch` / `valid_epoch`; returns the history."""
     opt = options or LoopOptions()
     model.to(opt.device)
-    ctx = StepContext(opt.device, opt.amp_dtype, make_grad_scaler(opt.device, opt.amp_dtype), opt.grad_clip)
+    ctx = StepContext(
+        opt.device, opt.amp_dtype, make_grad_scaler(opt.device, opt.amp_dtype), opt.grad_clip
+    )
     train_metrics, val_metrics = split_metrics(metrics, "train"), split_metrics(metrics, "val")
     for m in (train_metrics, val_metrics):
         if m is not None:
@@ -171,8 +174,27 @@ def train_model(
             record["lr"] = current_lr(optimizer)
             if scheduler is not None and opt.scheduler_interval == "epoch":
                 step_scheduler_epoch(scheduler, record, opt.monitor)
-            stop_now = end_epoch(state, record, opt, model, optimizer, scheduler, ctx.scaler, train_loader)
+            stop_now = end_epoch(
+                state, record, opt, model, optimizer, scheduler, ctx.scaler, train_loader
+            )
             bar.epoch_summary(record)
             if stop_now:
                 break
     return finish_training(state, opt, model)
+
+
+def evaluate_model(
+    model: torch.nn.Module,
+    loader: Any,
+    loss_fn: torch.nn.Module,
+    metrics: MetricCollection | None,
+    options: LoopOptions,
+    split: str = "test",
+) -> dict[str, float]:
+    """Loss and metrics of `model` over `loader`, keyed `"{split}/{name}"`."""
+    model.to(options.device)
+    ctx = StepContext(options.device, options.amp_dtype, make_grad_scaler(options.device, None))
+    split_copy = split_metrics(metrics, split)
+    if split_copy is not None:
+        split_copy.to(options.device)
+    return valid_epoch(model, loader, loss_fn, ctx, options, split_copy, split=split)

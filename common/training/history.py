@@ -49,7 +49,9 @@ class History:
             try:
                 from torch.utils.tensorboard import SummaryWriter
             except ImportError as err:
-                raise UserError("--tensorboard needs the tensorboard package: pip install tensorboard") from err
+                raise UserError(
+                    "--tensorboard needs the tensorboard package: pip install tensorboard"
+                ) from err
             self._writer = SummaryWriter(log_dir=str(self.tensorboard_dir))
         for key, value in record.items():
             if key != "epoch" and isinstance(value, int | float):

@@ -125,7 +125,10 @@ class KerasModel:
         )
         self._options = opt
         scaler = make_grad_scaler(self.device, opt.amp_dtype)
-        train_metrics, val_metrics = split_metrics(self.metrics, "train"), split_metrics(self.metrics, "val")
+        train_metrics, val_metrics = (
+            split_metrics(self.metrics, "train"),
+            split_metrics(self.metrics, "val"),
+        )
         for m in (train_metrics, val_metrics):
             if m is not None:
                 m.to(self.device)
@@ -141,7 +144,9 @@ class KerasModel:
                     sampler.set_epoch(epoch)
                 bar.start(f"epoch {epoch}/{epochs} train", num_batches(train_loader, opt))
                 record: dict[str, Any] = {"epoch": epoch}
-                record |= self._train_epoch(model, train_loader, scaler, state, train_metrics, bar, stop)
+                record |= self._train_epoch(
+                    model, train_loader, scaler, state, train_metrics, bar, stop
+                )
                 bar.start(f"epoch {epoch}/{epochs} valid", num_batches(val_loader, opt))
                 record |= self._run_eval(model, val_loader, val_metrics, "val", bar)
                 record["lr"] = current_lr(self.optimizer)
@@ -257,7 +262,9 @@ class KerasModel:
 
     # --- evaluate / predict / summary ---------------------------------------------------------
 
-    def evaluate(self, loader: Any, split: str = "val", max_batches: int | None = None) -> dict[str, float]:
+    def evaluate(
+        self, loader: Any, split: str = "val", max_batches: int | None = None
+    ) -> dict[str, float]:
         """Loss and metrics over one pass of `loader`, keyed `"{split}/{name}"`."""
         self._options = LoopOptions(
             device=self.device, amp_dtype=amp_dtype(self.device, self.amp), max_batches=max_batches
@@ -294,7 +301,11 @@ def shard_loader(loader: Any, rank: int, world_size: int) -> Any:
     if not isinstance(loader, DataLoader):
         raise UserError("Multi-process training needs torch DataLoaders (use the default loaders).")
     shuffle = isinstance(loader.sampler, RandomSampler)
-    seed = int(torch.empty((), dtype=torch.int64).random_(generator=loader.generator)) if shuffle else 0
+    seed = (
+        int(torch.empty((), dtype=torch.int64).random_(generator=loader.generator))
+        if shuffle
+        else 0
+    )
     sampler = DistributedSampler(
         loader.dataset, num_replicas=world_size, rank=rank, shuffle=shuffle, seed=seed
     )

@@ -114,7 +114,9 @@ def run_training_script(
             # 3. end of epoch: schedule, history, best weights, resume checkpoint, early stop
             if scheduler is not None and opt.scheduler_interval == "epoch":
                 step_scheduler_epoch(scheduler, record, opt.monitor)
-            stop_now = end_epoch(state, record, opt, model, optimizer, scheduler, scaler, train_loader)
+            stop_now = end_epoch(
+                state, record, opt, model, optimizer, scheduler, scaler, train_loader
+            )
             bar.epoch_summary(record)
             if stop_now:
                 break

@@ -18,9 +18,9 @@ from typing import Any
 import torch
 
 from common.checkpoint import (
+    FORMAT_VERSION,
     MODEL_WEIGHTS,
     RESUME_CHECKPOINT,
-    FORMAT_VERSION,
     capture_rng_state,
     load_resume_checkpoint,
     load_weights,
@@ -29,6 +29,7 @@ from common.checkpoint import (
     save_weights,
     unwrap,
 )
+from common.config import TrainConfig
 from common.errors import CheckpointError, TrainingInterrupted, TrainingStopped, UserError
 from common.training.history import History
 
@@ -42,7 +43,8 @@ class LoopOptions:
         amp_dtype: autocast dtype (see `common.device.amp_dtype`), None for full precision.
         grad_clip: max global gradient norm, None for no clipping.
         scheduler_interval: "epoch" or "step": when `scheduler.step()` runs.
-        monitor / mode: the history key that picks the best epoch, and whether lower is better.
+        monitor / mode: the history key that picks the best epoch, and whether lower is better;
+            `monitor=None` keeps the latest epoch (for when "validation" is really the test set).
         patience: stop after this many epochs without improvement (None: never).
         run_dir: where `model.safetensors` (best), `last.pt` (resume) and `history.csv` go;
             None keeps everything in memory.
@@ -57,7 +59,7 @@ class LoopOptions:
     amp_dtype: torch.dtype | None = None
     grad_clip: float | None = None
     scheduler_interval: str = "epoch"
-    monitor: str = "val/loss"
+    monitor: str | None = "val/loss"
     mode: str = "min"
     patience: int | None = None
     run_dir: Path | None = None
@@ -66,6 +68,34 @@ class LoopOptions:
     progress: bool = True
     tensorboard: bool = False
     restore_best: bool = True
+
+    @classmethod
+    def from_config(
+        cls,
+        cfg: TrainConfig,
+        device: torch.device,
+        run_dir: Path | None = None,
+        resume: Path | None = None,
+        progress: bool = True,
+        scheduler_interval: str = "epoch",
+    ) -> LoopOptions:
+        """The loop options a `TrainConfig` asks for."""
+        from common.device import amp_dtype
+
+        return cls(
+            device=device,
+            amp_dtype=amp_dtype(device, cfg.amp),
+            grad_clip=cfg.grad_clip,
+            scheduler_interval=scheduler_interval,
+            monitor=cfg.monitor,
+            mode=cfg.mode,
+            patience=cfg.patience,
+            run_dir=run_dir,
+            resume=resume,
+            max_batches=1 if cfg.dry_run else None,
+            progress=progress,
+            tensorboard=cfg.tensorboard,
+        )
 
     def __post_init__(self) -> None:
         if self.scheduler_interval not in ("epoch", "step"):
@@ -107,10 +137,10 @@ def current_lr(optimizer: torch.optim.Optimizer) -> float:
     return float(optimizer.param_groups[0]["lr"])
 
 
-def step_scheduler_epoch(scheduler: Any, record: Mapping[str, float], monitor: str) -> None:
+def step_scheduler_epoch(scheduler: Any, record: Mapping[str, float], monitor: str | None) -> None:
     """Per-epoch scheduler step; ReduceLROnPlateau gets the monitored value."""
     if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
-        scheduler.step(record.get(monitor, record["val/loss"]))
+        scheduler.step(record.get(monitor or "val/loss", record["val/loss"]))
     else:
         scheduler.step()
 
@@ -193,19 +223,23 @@ def end_epoch(
 ) -> bool:
     """Record the epoch, keep the best weights, write the resume checkpoint; True means stop."""
     check_finite(record["train/loss"], record["epoch"], options.run_dir)
-    if options.monitor not in record:
+    if options.monitor is not None and options.monitor not in record:
         keys = ", ".join(k for k in record if k != "epoch")
         raise UserError(f"Cannot monitor {options.monitor!r}: the history has {keys}.")
     state.epoch = record["epoch"]
     if is_main:
         state.history.append(record)
-    value = float(record[options.monitor])
-    improved = state.best_value is None or (
-        value < state.best_value if options.mode == "min" else value > state.best_value
+    value = float(record[options.monitor]) if options.monitor is not None else float(state.epoch)
+    improved = (
+        options.monitor is None
+        or state.best_value is None
+        or (value < state.best_value if options.mode == "min" else value > state.best_value)
     )
     if improved:
         state.best_value, state.best_epoch, state.bad_epochs = value, state.epoch, 0
-        state.best_state = {k: v.detach().cpu().clone() for k, v in unwrap(model).state_dict().items()}
+        state.best_state = {
+            k: v.detach().cpu().clone() for k, v in unwrap(model).state_dict().items()
+        }
         if options.run_dir is not None and is_main:
             save_weights(model, options.run_dir / MODEL_WEIGHTS)
     else:

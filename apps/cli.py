@@ -1,0 +1,97 @@
+"""`refapps`: the one console script. Every `apps/<app>/cli.py` is mounted as `refapps <app>`.
+
+    refapps --help
+    refapps titanic train
+    refapps bench titanic --json
+    refapps demo
+
+Apps are discovered from the folders, so a copied app (`refapps new`) appears without a
+registry to edit. Only Typer and the apps' CLI modules are imported here: no torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from common.cli import JsonOpt, handle_user_errors
+from common.errors import UserError
+
+APPS_DIR = Path(__file__).parent
+
+app = typer.Typer(
+    help="PyTorch reference apps: tabular, images, text and time series.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+
+def discover_apps() -> list[str]:
+    """App names: the sub-packages of `apps/` that have a `cli.py`."""
+    return sorted(p.parent.name for p in APPS_DIR.glob("*/cli.py"))
+
+
+for _name in discover_apps():
+    _module = importlib.import_module(f"apps.{_name}.cli")
+    app.add_typer(_module.app, name=_name)
+
+
+@app.command()
+@handle_user_errors
+def demo(
+    port: Annotated[int, typer.Option(help="Port for the Streamlit server.")] = 8501,
+) -> None:
+    """Open the Streamlit hub: a home page and one page per app."""
+    entry = APPS_DIR / "streamlit_app.py"
+    command = [sys.executable, "-m", "streamlit", "run", str(entry), "--server.port", str(port)]
+    raise typer.Exit(subprocess.call(command))
+
+
+@app.command()
+@handle_user_errors
+def bench(
+    target: Annotated[str, typer.Argument(help="An app name, 'overhead', or 'all'.")] = "all",
+    as_json: JsonOpt = False,
+    out_dir: Annotated[Path, typer.Option(help="Where results.json and RESULTS.md go.")] = Path(
+        "bench"
+    ),
+) -> None:
+    """Measure an app's default configuration (and its baselines) on REFAPPS_DATA."""
+    from apps.bench import run_benchmarks
+
+    names = discover_apps()
+    if target not in (*names, "overhead", "all"):
+        raise UserError(
+            f"Unknown benchmark {target!r}; choose one of: {', '.join(names)}, overhead, all."
+        )
+    results = run_benchmarks(target, names, out_dir, quiet=as_json)
+    if as_json:
+        for row in results:
+            typer.echo(json.dumps(row))
+
+
+@app.command()
+@handle_user_errors
+def new(
+    name: Annotated[str, typer.Argument(help="Name of the new app (a Python identifier).")],
+    source: Annotated[str, typer.Option("--from", help="The app to copy.")] = "titanic",
+) -> None:
+    """Start a new app as a renamed copy of an existing one (code and tests)."""
+    from apps.scaffold import copy_app
+
+    created = copy_app(source, name, APPS_DIR.parent)
+    typer.echo(f"Created {', '.join(str(p) for p in created)}. Try: refapps {name} --help")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,177 @@
+"""Step 6, the command line: `refapps titanic download | train | evaluate | predict | lr-find`.
+
+    refapps titanic train --epochs 40 --loop function
+    refapps titanic evaluate
+    refapps titanic predict --csv passengers.csv
+
+Each command is a thin adapter: options -> config dataclasses -> a function -> a rich table.
+Heavy imports (torch, the app's modules) happen inside the commands to keep `--help` fast.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from common.cli import JsonOpt, RunDirArg, RunsDirOpt, handle_user_errors, with_train_options
+from common.config import TrainConfig
+from common.errors import UserError
+
+from .config import APP, TRAIN_DEFAULTS, DataConfig, ModelConfig
+
+app = typer.Typer(help="Titanic survival: tabular binary classification.", no_args_is_help=True)
+
+DATA_DEFAULTS, MODEL_DEFAULTS = DataConfig(), ModelConfig()
+TrainCsvOpt = Annotated[
+    Path | None, typer.Option(help="Training CSV (default: REFAPPS_DATA/titanic/train.csv).")
+]
+TestCsvOpt = Annotated[
+    Path | None, typer.Option(help="Test CSV (default: REFAPPS_DATA/titanic/test.csv).")
+]
+
+
+def parse_hidden(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError as err:
+        raise UserError(f"--hidden takes comma-separated widths like 32,16 (got {text!r})") from err
+
+
+@app.command()
+@handle_user_errors
+def download() -> None:
+    """Download and verify train.csv and test.csv (nothing to do when present)."""
+    from .data import download as fetch
+
+    for path in fetch():
+        typer.echo(f"ok  {path}")
+
+
+@app.command()
+@handle_user_errors
+@with_train_options(TRAIN_DEFAULTS)
+def train(
+    train_cfg: TrainConfig,
+    train_csv: TrainCsvOpt = None,
+    test_csv: TestCsvOpt = None,
+    val_fraction: Annotated[
+        float, typer.Option(help="Hold out this share of train for validation.")
+    ] = (DATA_DEFAULTS.val_fraction),
+    hidden: Annotated[str, typer.Option(help="Hidden layer widths.")] = ",".join(
+        map(str, MODEL_DEFAULTS.hidden)
+    ),
+    dropout: Annotated[
+        float, typer.Option(help="Dropout after each hidden layer.")
+    ] = MODEL_DEFAULTS.dropout,
+) -> None:
+    """Train the MLP; prints the test metrics and the run folder."""
+    from common.console import console, print_metrics
+
+    from .train import train as run_training
+
+    data_cfg = DataConfig(train_csv=train_csv, test_csv=test_csv, val_fraction=val_fraction)
+    model_cfg = ModelConfig(hidden=parse_hidden(hidden), dropout=dropout)
+    result = run_training(data_cfg, model_cfg, train_cfg)
+    print_metrics(
+        result.test_metrics, title=f"Titanic test metrics ({result.train_seconds:.1f} s training)"
+    )
+    console.print(f"Run folder: {result.run_dir}")
+
+
+@app.command()
+@handle_user_errors
+def evaluate(run_dir: RunDirArg = None, test_csv: TestCsvOpt = None, runs_dir: RunsDirOpt = Path("runs"),
+             as_json: JsonOpt = False) -> None:  # fmt: skip
+    """Accuracy, ROC AUC, precision, recall, F1 and the confusion matrix on the test split."""
+    from common.console import console, print_metrics
+    from common.runs import resolve_run
+
+    from .train import evaluate as run_evaluation
+
+    run = resolve_run(run_dir, runs_dir, APP)
+    result = run_evaluation(run, test_csv)
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    matrix = result.pop("confusion_matrix")["values"]
+    print_metrics(result, title=f"Titanic test metrics ({run})")
+    console.print(
+        f"Confusion matrix (rows: true died/survived, columns: predicted):\n{matrix[0]}\n{matrix[1]}"
+    )
+
+
+@app.command()
+@handle_user_errors
+def predict(
+    run_dir: RunDirArg = None,
+    csv: Annotated[Path | None, typer.Option(help="Passenger CSV (Survived optional).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write predictions to this CSV.")] = None,
+    pclass: Annotated[int | None, typer.Option(help="Ticket class: 1, 2 or 3.")] = None,
+    sex: Annotated[str | None, typer.Option(help="male or female.")] = None,
+    age: Annotated[float | None, typer.Option(help="Age in years.")] = None,
+    sibsp: Annotated[int, typer.Option(help="Siblings and spouses aboard.")] = 0,
+    parch: Annotated[int, typer.Option(help="Parents and children aboard.")] = 0,
+    fare: Annotated[float | None, typer.Option(help="Ticket fare.")] = None,
+    embarked: Annotated[str | None, typer.Option(help="Port: S, C or Q.")] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Name, e.g. 'Smith, Mr. John' (gives the title).")
+    ] = None,
+    cabin: Annotated[str | None, typer.Option(help="Cabin number, if known.")] = None,
+    runs_dir: RunsDirOpt = Path("runs"),
+    as_json: JsonOpt = False,
+) -> None:
+    """Survival probability from a CSV, or for one passenger described by options."""
+    import pandas as pd
+
+    from common.checkpoint import atomic_write
+    from common.console import console, dataframe_table
+    from common.runs import resolve_run
+
+    from .data import read_passengers
+    from .predict import Passenger, load_predictor
+
+    if csv is None and (pclass is None or sex is None):
+        raise UserError(
+            "Give --csv FILE, or describe a passenger with at least --pclass and --sex."
+        )
+    predictor = load_predictor(resolve_run(run_dir, runs_dir, APP))
+    if csv is not None:
+        table = predictor.predict_frame(read_passengers(csv), source=str(csv))
+    else:
+        passenger = Passenger(pclass, sex, age, sibsp, parch, fare, embarked, name, cabin)  # type: ignore[arg-type]
+        table = predictor.predict_frame(pd.DataFrame([passenger.to_row()]), "--options")
+    if out is not None:
+        atomic_write(out, lambda tmp: table.to_csv(tmp, index=False))
+        console.print(f"Wrote {len(table)} predictions to {out}")
+    elif as_json:
+        typer.echo(table.to_json(orient="records"))
+    else:
+        shown = [c for c in ("PassengerId", "Name", "Pclass", "Sex", "Age", "survival_probability", "predicted")
+                 if c in table.columns]  # fmt: skip
+        console.print(
+            dataframe_table(table[shown].head(50).to_dict("records"), title="Predictions")
+        )
+
+
+@app.command("lr-find")
+@handle_user_errors
+def lr_find(
+    runs_dir: RunsDirOpt = Path("runs"),
+    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+) -> None:
+    """Sweep the learning rate, plot loss against it, and suggest one."""
+    from common.console import console
+
+    from .train import find_lr
+
+    train_cfg = dataclasses.replace(TRAIN_DEFAULTS, seed=seed, runs_dir=runs_dir)
+    result = find_lr(DataConfig(), ModelConfig(), train_cfg)
+    console.print(f"Suggested learning rate: {result.suggested_lr:.2e}  (plot: {result.plot_path})")
+
+
+if __name__ == "__main__":
+    app()

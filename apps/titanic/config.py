@@ -1,0 +1,50 @@
+"""Every knob of the Titanic app with its default, in one torch-free place.
+
+The CLI reads these defaults for `--help` without importing torch; `train.py` consumes them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+from common.config import TrainConfig
+from common.errors import UserError
+
+APP = "titanic"
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    train_csv: Path | None = None  # default: REFAPPS_DATA/titanic/train.csv
+    test_csv: Path | None = None  # default: REFAPPS_DATA/titanic/test.csv
+    val_fraction: float = 0.0  # 0: no held-out split; the last epoch is kept (see README)
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.val_fraction < 0.9:
+            raise UserError(f"--val-fraction must be in [0, 0.9) (got {self.val_fraction})")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    hidden: tuple[int, ...] = (32, 16)
+    dropout: float = 0.1
+
+    def __post_init__(self) -> None:
+        if not self.hidden or any(h < 1 for h in self.hidden):
+            raise UserError("--hidden needs one or more positive layer widths, e.g. 32,16")
+        if not 0.0 <= self.dropout < 1.0:
+            raise UserError(f"--dropout must be in [0, 1) (got {self.dropout})")
+
+
+TRAIN_DEFAULTS = dataclasses.replace(
+    TrainConfig(),
+    epochs=40,
+    batch_size=32,
+    lr=3e-3,
+    weight_decay=1e-4,
+    loop="script",
+    monitor="val/loss",
+    num_threads=1,
+)

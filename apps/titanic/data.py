@@ -1,0 +1,252 @@
+"""Step 1, prepare the data: passenger CSVs -> validated frames -> fitted features -> loaders.
+
+    refapps titanic download   # REFAPPS_DATA/titanic/{train,test}.csv, sha256-verified
+
+The preprocessing is fitted on the training split only and saved as JSON in the run, so
+evaluate, predict and the page transform new passengers exactly as in training.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+from common.data import data_root, fetch_verified
+from common.errors import UserError
+
+from .config import DataConfig
+
+BASE_URL = (
+    "https://raw.githubusercontent.com/lyhue1991/eat_pytorch_in_20_days/"
+    "9c3c0b1f27b5b56c5879f7ab739089887d756a6c/data/titanic/"
+)
+SHA256 = {
+    "train.csv": "c8aea21ec4a1d52b8ee54c1863f53a933cae08146b4ee6052572c32e7fe873a5",
+    "test.csv": "339f347ab9264be6d1964c2f4c979356a675022be871f667a1ae987fea2fe803",
+}
+TARGET = "Survived"
+REQUIRED_COLUMNS = ("Pclass", "Sex", "Age", "SibSp", "Parch", "Fare", "Embarked")
+OPTIONAL_COLUMNS = ("Name", "Cabin")
+CLASSES = ("died", "survived")
+SEXES = ("male", "female")
+PCLASSES = (1, 2, 3)
+TITLES = ("Mr", "Mrs", "Miss", "Master", "Rare")
+TITLE_ALIASES = {"Mlle": "Miss", "Ms": "Miss", "Mme": "Mrs", "Lady": "Mrs", "Countess": "Mrs"}
+RANGES = {"Age": (0.0, 120.0), "SibSp": (0, 20), "Parch": (0, 20), "Fare": (0.0, 10_000.0)}
+NUMERIC = ("Age", "SibSp", "Parch", "LogFare", "FamilySize")
+MAX_ROWS = 100_000
+
+
+def download(data_dir: Path | None = None) -> list[Path]:
+    """Fetch train.csv and test.csv (no network when they are present and verified)."""
+    folder = data_dir or data_root() / "titanic"
+    return [fetch_verified(BASE_URL + name, sha, folder / name) for name, sha in SHA256.items()]
+
+
+def csv_paths(cfg: DataConfig) -> tuple[Path, Path]:
+    """The configured CSVs, or the verified defaults under REFAPPS_DATA."""
+    if cfg.train_csv is not None and cfg.test_csv is not None:
+        return Path(cfg.train_csv), Path(cfg.test_csv)
+    default_train, default_test = download()
+    return Path(cfg.train_csv or default_train), Path(cfg.test_csv or default_test)
+
+
+def read_passengers(path_or_buffer: Any, require_target: bool = False) -> pd.DataFrame:
+    """Read a passenger CSV and validate it; every problem names its column (and row)."""
+    name = getattr(path_or_buffer, "name", str(path_or_buffer))
+    if isinstance(path_or_buffer, str | Path) and not Path(path_or_buffer).is_file():
+        raise UserError(f"CSV file not found: {path_or_buffer}")
+    try:
+        df = pd.read_csv(path_or_buffer, nrows=MAX_ROWS + 1)
+    except pd.errors.EmptyDataError as err:
+        raise UserError(f"{name} is empty.") from err
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as err:
+        raise UserError(f"{name} is not a readable CSV file ({type(err).__name__}).") from err
+    if df.empty:
+        raise UserError(f"{name} has a header but no passengers.")
+    if len(df) > MAX_ROWS:
+        raise UserError(f"{name} has more than {MAX_ROWS:,} rows; split it into smaller files.")
+    return validate_passengers(df, require_target=require_target, source=name)
+
+
+def validate_passengers(
+    df: pd.DataFrame, require_target: bool = False, source: str = "input"
+) -> pd.DataFrame:
+    """Check columns and values; return a frame with normalised types (a copy)."""
+    needed = (*REQUIRED_COLUMNS, TARGET) if require_target else REQUIRED_COLUMNS
+    missing = [c for c in needed if c not in df.columns]
+    if missing:
+        raise UserError(f"{source} is missing the column(s) {', '.join(missing)}.")
+    df = df.copy()
+    for column in ("Age", "SibSp", "Parch", "Fare", "Pclass"):
+        values = pd.to_numeric(df[column], errors="coerce")
+        bad = values.isna() & df[column].notna()
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise UserError(
+                f"{source}: {column} must be a number (row {row + 1}: {df[column].iloc[row]!r})."
+            )
+        df[column] = values.astype(float)
+        if column in RANGES:
+            low, high = RANGES[column]
+            out = values.notna() & ((values < low) | (values > high))
+            if out.any():
+                row = int(np.flatnonzero(out.to_numpy())[0])
+                raise UserError(
+                    f"{source}: {column} must be between {low:g} and {high:g} (row {row + 1}: {values.iloc[row]:g})."
+                )
+    _check_allowed(df, "Pclass", PCLASSES, source, allow_missing=False)
+    df["Sex"] = df["Sex"].astype("string").str.strip().str.lower()
+    _check_allowed(df, "Sex", SEXES, source, allow_missing=False)
+    df["Embarked"] = df["Embarked"].astype("string").str.strip().str.upper()
+    if require_target:
+        _check_allowed(df, TARGET, (0, 1), source, allow_missing=False)
+        df[TARGET] = df[TARGET].astype(int)
+    for column in OPTIONAL_COLUMNS:
+        if column not in df.columns:
+            df[column] = pd.NA
+    return df
+
+
+def _check_allowed(
+    df: pd.DataFrame, column: str, allowed: tuple, source: str, allow_missing: bool
+) -> None:
+    values = df[column]
+    bad = ~values.isin(allowed) if not allow_missing else values.notna() & ~values.isin(allowed)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        choices = ", ".join(str(a) for a in allowed)
+        raise UserError(
+            f"{source}: {column} must be one of {choices} (row {row + 1}: {values.iloc[row]!r})."
+        )
+
+
+def title_of(name: Any) -> str:
+    """'Braund, Mr. Owen Harris' -> 'Mr'; rare or unknown titles -> 'Rare'."""
+    match = re.search(r",\s*([^.]+)\.", name) if isinstance(name, str) else None
+    if match is None:
+        return "Rare"
+    title = TITLE_ALIASES.get(match.group(1).strip(), match.group(1).strip())
+    return title if title in TITLES else "Rare"
+
+
+def _raw_features(df: pd.DataFrame) -> pd.DataFrame:
+    """Engineered columns before imputation and scaling."""
+    return pd.DataFrame(
+        {
+            "Pclass": df["Pclass"].astype(int).to_numpy(),
+            "Sex": df["Sex"].to_numpy(dtype=object),
+            "Embarked": df["Embarked"].fillna("missing").to_numpy(dtype=object),
+            "Title": [title_of(n) for n in df["Name"]],
+            "Age": df["Age"].to_numpy(dtype=float),
+            "SibSp": df["SibSp"].to_numpy(dtype=float),
+            "Parch": df["Parch"].to_numpy(dtype=float),
+            "LogFare": np.log1p(df["Fare"].to_numpy(dtype=float)),
+            "FamilySize": (df["SibSp"] + df["Parch"] + 1).to_numpy(dtype=float),
+            "CabinMissing": df["Cabin"].isna().to_numpy(dtype=float),
+        }
+    )
+
+
+@dataclass
+class Preprocessor:
+    """Fitted state, all plain data: categories seen in training, medians, means and stds."""
+
+    categories: dict[str, list[Any]] = field(default_factory=dict)
+    medians: dict[str, float] = field(default_factory=dict)
+    means: dict[str, float] = field(default_factory=dict)
+    stds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def feature_names(self) -> list[str]:
+        one_hot = [f"{col}={value}" for col, values in self.categories.items() for value in values]
+        return [*one_hot, *NUMERIC, "AgeMissing", "CabinMissing", "IsAlone"]
+
+    def transform(self, df: pd.DataFrame) -> np.ndarray:
+        """Validated passenger frame -> (N, num_features) float32; unseen categories -> all zeros."""
+        raw = _raw_features(df)
+        columns = []
+        for col, values in self.categories.items():
+            columns += [(raw[col] == value).to_numpy(dtype=np.float32) for value in values]
+        for col in NUMERIC:
+            filled = raw[col].fillna(self.medians[col]).to_numpy(dtype=np.float64)
+            columns.append(((filled - self.means[col]) / self.stds[col]).astype(np.float32))
+        columns.append(raw["Age"].isna().to_numpy(dtype=np.float32))
+        columns.append(raw["CabinMissing"].to_numpy(dtype=np.float32))
+        columns.append((raw["FamilySize"] == 1).to_numpy(dtype=np.float32))
+        return np.stack(columns, axis=1)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Preprocessor:
+        try:
+            return cls(**{k: data[k] for k in ("categories", "medians", "means", "stds")})
+        except (KeyError, TypeError) as err:
+            raise UserError("The run's preprocessing state is incomplete or corrupt.") from err
+
+
+def fit_preprocessor(train_df: pd.DataFrame) -> Preprocessor:
+    """Learn categories, medians and scaling from the training split only (no leakage)."""
+    raw = _raw_features(train_df)
+    categories = {
+        col: sorted(raw[col].dropna().unique().tolist(), key=str)
+        for col in ("Pclass", "Sex", "Embarked", "Title")
+    }
+    medians, means, stds = {}, {}, {}
+    for col in NUMERIC:
+        median = float(raw[col].median()) if raw[col].notna().any() else 0.0
+        filled = raw[col].fillna(median)
+        medians[col], means[col] = median, float(filled.mean())
+        stds[col] = float(filled.std(ddof=0)) or 1.0
+    return Preprocessor(categories=categories, medians=medians, means=means, stds=stds)
+
+
+@dataclass
+class Loaders:
+    train: DataLoader
+    val: DataLoader
+    test: DataLoader
+    preprocessor: Preprocessor
+    num_features: int
+
+
+def make_loaders(cfg: DataConfig, batch_size: int, seed: int, generator: torch.Generator,
+                 max_samples: int | None = None) -> Loaders:  # fmt: skip
+    """Read, split (when `val_fraction` > 0), fit on train only, and wrap in DataLoaders."""
+    train_path, test_path = csv_paths(cfg)
+    train_df = read_passengers(train_path, require_target=True)
+    test_df = read_passengers(test_path, require_target=True)
+    if max_samples is not None:
+        train_df, test_df = train_df.head(max_samples), test_df.head(max_samples)
+    val_df = test_df
+    if cfg.val_fraction > 0:
+        from sklearn.model_selection import train_test_split
+
+        train_df, val_df = train_test_split(
+            train_df, test_size=cfg.val_fraction, random_state=seed, stratify=train_df[TARGET]
+        )
+    preprocessor = fit_preprocessor(train_df)
+
+    def dataset(df: pd.DataFrame) -> TensorDataset:
+        x = torch.from_numpy(preprocessor.transform(df))
+        y = torch.tensor(df[TARGET].to_numpy(), dtype=torch.float32)
+        return TensorDataset(x, y)
+
+    return Loaders(
+        train=DataLoader(
+            dataset(train_df), batch_size=batch_size, shuffle=True, generator=generator
+        ),
+        val=DataLoader(dataset(val_df), batch_size=256),
+        test=DataLoader(dataset(test_df), batch_size=256),
+        preprocessor=preprocessor,
+        num_features=len(preprocessor.feature_names),
+    )

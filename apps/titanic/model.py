@@ -1,0 +1,45 @@
+"""Step 2, define the model: a small MLP built with `nn.Sequential`, as in the tutorial.
+
+It returns one logit per passenger; the loss (`BCEWithLogitsLoss`) and the metrics apply
+the sigmoid themselves, which is more stable than sigmoid + `BCELoss`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+import torch
+from torch import nn
+
+from .config import ModelConfig
+
+MODEL_NAME = "TitanicMLP"
+
+
+class TitanicMLP(nn.Module):
+    """(B, num_features) -> (B,) survival logits."""
+
+    def __init__(
+        self, num_features: int, hidden: tuple[int, ...] = (32, 16), dropout: float = 0.1
+    ) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        width = num_features
+        for size in hidden:
+            layers += [nn.Linear(width, size), nn.ReLU(), nn.Dropout(dropout)]
+            width = size
+        layers.append(nn.Linear(width, 1))
+        self.layers = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layers(x).squeeze(-1)  # (B, 1) -> (B,)
+
+
+def model_args(cfg: ModelConfig, num_features: int) -> dict[str, Any]:
+    """The constructor arguments, as saved in model.json to rebuild the model later."""
+    return {"num_features": num_features, **asdict(cfg)}
+
+
+def build_model(args: dict[str, Any]) -> TitanicMLP:
+    return TitanicMLP(args["num_features"], tuple(args["hidden"]), args["dropout"])

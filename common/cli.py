@@ -1,0 +1,199 @@
+"""Typer building blocks every app's `cli.py` uses: shared options and error handling.
+
+- `@handle_user_errors`: a `UserError` becomes one red line and exit code 2; a training stop
+  (non-finite loss, Ctrl-C) prints what happened and how to resume. Tracebacks are for bugs
+  (set `REFAPPS_DEBUG=1` to see one anyway).
+- `@with_train_options(defaults)`: adds `--epochs --batch-size --lr --device --seed --loop
+  --amp/--no-amp --runs-dir --resume --dry-run --max-samples ...` to a `train` command and
+  hands it one `TrainConfig`, so the options are the same in every app.
+
+Torch-free: `refapps --help` must stay fast.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+import os
+import typing
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from common.config import TrainConfig
+from common.errors import TrainingStopped, UserError
+
+RunDirArg = Annotated[
+    Path | None,
+    typer.Argument(
+        help="Run folder to use (default: the newest run of this app).", show_default=False
+    ),
+]
+RunsDirOpt = Annotated[
+    Path, typer.Option("--runs-dir", help="Folder that holds runs/<app>/<timestamp>.")
+]
+DeviceOpt = Annotated[str, typer.Option("--device", help="auto, cpu, cuda, cuda:N or mps.")]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print machine-readable JSON instead of a table.")
+]
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    from common.console import err_console
+
+    err_console.print(f"[bold red]Error:[/] {message}", soft_wrap=True)
+    return typer.Exit(code)
+
+
+def handle_user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Show user mistakes as one line with exit code 2 instead of a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if os.environ.get("REFAPPS_DEBUG"):
+            return command(*args, **kwargs)
+        try:
+            return command(*args, **kwargs)
+        except UserError as err:
+            raise _fail(str(err), err.exit_code) from None
+        except TrainingStopped as err:
+            message = str(err)
+            if err.run_dir:
+                path = click_command_path()
+                message += f"\nResume with: {path} --resume {err.run_dir}"
+            raise _fail(message, err.exit_code) from None
+        except KeyboardInterrupt:
+            raise _fail("Interrupted.", 130) from None
+
+    return wrapper
+
+
+def click_command_path() -> str:
+    import click
+
+    ctx = click.get_current_context(silent=True)
+    return ctx.command_path if ctx is not None else "refapps <app> train"
+
+
+def _train_parameters(defaults: TrainConfig) -> list[inspect.Parameter]:
+    """The shared `train` options, with this app's defaults shown in `--help`."""
+    kw = inspect.Parameter.KEYWORD_ONLY
+
+    def option(name: str, annotation: Any, default: Any) -> inspect.Parameter:
+        return inspect.Parameter(name, kw, annotation=annotation, default=default)
+
+    return [
+        option(
+            "epochs",
+            Annotated[int, typer.Option(help="Passes over the training data.")],
+            defaults.epochs,
+        ),
+        option(
+            "batch_size",
+            Annotated[int, typer.Option(help="Samples per step.")],
+            defaults.batch_size,
+        ),
+        option("lr", Annotated[float, typer.Option(help="Peak learning rate.")], defaults.lr),
+        option("device", DeviceOpt, defaults.device),
+        option(
+            "seed",
+            Annotated[int, typer.Option(help="Seed for Python, NumPy and torch.")],
+            defaults.seed,
+        ),
+        option(
+            "loop",
+            Annotated[str, typer.Option(help="Training-loop style: script, function or class.")],
+            defaults.loop,
+        ),
+        option(
+            "amp",
+            Annotated[
+                bool | None,
+                typer.Option(
+                    "--amp/--no-amp",
+                    help="Mixed precision (default: on for CUDA only).",
+                    show_default=False,
+                ),
+            ],
+            defaults.amp,
+        ),
+        option(
+            "grad_clip",
+            Annotated[float | None, typer.Option(help="Clip the gradient norm to this value.")],
+            defaults.grad_clip,
+        ),
+        option(
+            "grad_accum_steps",
+            Annotated[
+                int, typer.Option(help="Accumulate gradients over N batches (--loop class).")
+            ],
+            defaults.grad_accum_steps,
+        ),
+        option(
+            "patience",
+            Annotated[int | None, typer.Option(help="Stop after N epochs without improvement.")],
+            defaults.patience,
+        ),
+        option("runs_dir", RunsDirOpt, defaults.runs_dir),
+        option(
+            "resume",
+            Annotated[
+                Path | None,
+                typer.Option(help="Continue the run in this folder.", show_default=False),
+            ],
+            None,
+        ),
+        option(
+            "dry_run",
+            Annotated[
+                bool, typer.Option("--dry-run", help="Smoke test: one batch per epoch, one epoch.")
+            ],
+            False,
+        ),
+        option(
+            "max_samples",
+            Annotated[int | None, typer.Option(help="Use at most N samples of each split.")],
+            None,
+        ),
+        option(
+            "tensorboard",
+            Annotated[bool, typer.Option("--tensorboard", help="Also log to <run>/tensorboard.")],
+            False,
+        ),
+    ]
+
+
+def with_train_options(defaults: TrainConfig) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorate `def train(train_cfg: TrainConfig, <app options>)` to take the shared options.
+
+    The shared options are added to the command's signature (Typer reads it), collected
+    into one validated `TrainConfig`, and passed as `train_cfg`.
+    """
+    shared = _train_parameters(defaults)
+    shared_names = {p.name for p in shared}
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        # resolve the command's own string annotations in its module, not in this one
+        hints = typing.get_type_hints(command, include_extras=True)
+        own = [
+            p.replace(annotation=hints.get(p.name, p.annotation))
+            for p in inspect.signature(command).parameters.values()
+            if p.name != "train_cfg"
+        ]
+
+        @functools.wraps(command)
+        def wrapper(**kwargs: Any) -> Any:
+            shared_values = {k: kwargs.pop(k) for k in list(kwargs) if k in shared_names}
+            train_cfg = dataclasses.replace(defaults, **shared_values)
+            return command(train_cfg=train_cfg, **kwargs)
+
+        params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + shared
+        wrapper.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {p.name: p.annotation for p in params}
+        del wrapper.__wrapped__  # Typer must read the new signature, not the original one
+        return wrapper
+
+    return decorate

@@ -1,0 +1,181 @@
+"""Run folders: `runs/<app>/<YYYYmmdd-HHMMSS>/` and the newest one.
+
+A training run writes, as it goes: `config.json` (every config, seed, versions, git sha),
+`model.json` + `model.safetensors` (the best epoch so far), `last.pt` (resume),
+`history.csv`; and at the end `metrics.json`, `curves.png` and `runs/<app>/LATEST`.
+`evaluate`, `predict` and the pages use the newest finished run unless told otherwise.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from dataclasses import asdict, is_dataclass
+from pathlib import Path
+from typing import Any
+
+from common.checkpoint import (
+    MODEL_META,
+    MODEL_WEIGHTS,
+    atomic_write,
+    library_versions,
+    read_json,
+    write_json,
+)
+from common.errors import CheckpointError, UserError
+
+LATEST = "LATEST"
+CONFIG = "config.json"
+METRICS = "metrics.json"
+HISTORY = "history.csv"
+CURVES = "curves.png"
+
+
+def new_run_dir(runs_dir: Path, app: str) -> Path:
+    """A fresh, empty `runs_dir/app/<timestamp>` (suffixed when two runs start in one second)."""
+    base = Path(runs_dir) / app
+    base.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for suffix in ["", *(f"-{i}" for i in range(1, 1000))]:
+        run_dir = base / f"{stamp}{suffix}"
+        try:
+            run_dir.mkdir()
+        except FileExistsError:
+            continue
+        return run_dir
+    raise UserError(f"Too many runs started this second in {base}.")
+
+
+def is_finished(run_dir: Path) -> bool:
+    return (run_dir / MODEL_WEIGHTS).is_file() and (run_dir / MODEL_META).is_file()
+
+
+def latest_run(runs_dir: Path, app: str) -> Path:
+    """The newest run of `app` that has a model (`LATEST` first, else the newest folder).
+
+    Raises:
+        UserError: there is no trained run; the message says how to train one.
+    """
+    base = Path(runs_dir) / app
+    marker = base / LATEST
+    if marker.is_file():
+        candidate = base / marker.read_text(encoding="utf-8").strip()
+        if is_finished(candidate):
+            return candidate
+    runs = sorted(
+        (p for p in base.glob("*") if p.is_dir() and is_finished(p)), key=lambda p: p.name
+    )
+    if not runs:
+        raise UserError(f"No trained {app} run in {base}. Train one first: refapps {app} train")
+    return runs[-1]
+
+
+def resolve_run(run_dir: Path | None, runs_dir: Path, app: str) -> Path:
+    """`run_dir` when given (checked), else the newest run of `app`."""
+    if run_dir is None:
+        return latest_run(runs_dir, app)
+    run_dir = Path(run_dir).expanduser()
+    if not run_dir.is_dir():
+        raise UserError(f"Run folder not found: {run_dir}")
+    if not is_finished(run_dir):
+        raise CheckpointError(f"{run_dir} has no trained model (model.safetensors + model.json).")
+    return run_dir
+
+
+def mark_latest(run_dir: Path) -> None:
+    """Point `runs/<app>/LATEST` (a text file, so it works where symlinks don't) at `run_dir`."""
+    atomic_write(run_dir.parent / LATEST, lambda tmp: tmp.write_text(run_dir.name + "\n"))
+
+
+def git_sha() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def write_config(run_dir: Path, app: str, **configs: Any) -> None:
+    """Write `config.json`: every config dataclass, plus versions and the git sha."""
+    data: dict[str, Any] = {"app": app}
+    for name, cfg in configs.items():
+        data[name] = _jsonable(cfg)
+    data["versions"] = library_versions()
+    data["git_sha"] = git_sha()
+    write_json(run_dir / CONFIG, data)
+
+
+def read_config(run_dir: Path) -> dict[str, Any]:
+    return read_json(Path(run_dir) / CONFIG, "Run configuration (config.json)")
+
+
+def _jsonable(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        value = asdict(value)
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def finish_run(
+    run_dir: Path, history_records: list[dict[str, Any]], metrics: dict[str, Any]
+) -> None:
+    """Write `metrics.json` and `curves.png`, then point `LATEST` at this run."""
+    from common.plots import plot_history, save_figure
+
+    write_json(run_dir / METRICS, metrics)
+    if history_records:
+        save_figure(plot_history(history_records), run_dir / CURVES)
+    mark_latest(run_dir)
+
+
+def read_metrics(run_dir: Path) -> dict[str, Any]:
+    path = Path(run_dir) / METRICS
+    return read_json(path, "metrics.json") if path.is_file() else {}
+
+
+def start_run(
+    runs_dir: Path, app: str, resume: Path | None, **configs: Any
+) -> tuple[Path, Path | None]:
+    """A new run folder with `config.json`, or the folder being resumed and its `last.pt`."""
+    if resume is None:
+        run_dir = new_run_dir(runs_dir, app)
+        write_config(run_dir, app, **configs)
+        return run_dir, None
+    resume = Path(resume).expanduser()
+    run_dir = resume if resume.is_dir() else resume.parent
+    checkpoint = run_dir / "last.pt"
+    if not checkpoint.is_file():
+        raise UserError(f"Nothing to resume in {run_dir}: it has no last.pt.")
+    saved_app = read_config(run_dir).get("app")
+    if saved_app != app:
+        raise CheckpointError(f"{run_dir} is a {saved_app!r} run, not a {app!r} one.")
+    return run_dir, checkpoint
+
+
+def restore_config(cls: type, data: dict[str, Any], **overrides: Any) -> Any:
+    """Rebuild a config dataclass from its `config.json` form (lists -> tuples, str -> Path)."""
+    from dataclasses import fields
+
+    values: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.name not in data:
+            continue
+        value, type_text = data[f.name], str(f.type)
+        if isinstance(value, list) and "tuple" in type_text:
+            value = tuple(value)
+        elif isinstance(value, str) and "Path" in type_text:
+            value = Path(value)
+        values[f.name] = value
+    values.update(overrides)
+    return cls(**values)
