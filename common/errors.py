@@ -21,7 +21,7 @@ class CheckpointError(UserError):
     """A checkpoint or run folder is missing, corrupt, foreign or refused for safety."""
 
 
-class TrainingStopped(Exception):
+class TrainingStopped(Exception):  # noqa: N818 (a stop, not an error)
     """Training ended early for a reason the user should read (non-finite loss, Ctrl-C).
 
     `run_dir` (when known) is where the last good checkpoint lives, so the CLI can print

@@ -23,6 +23,7 @@ from common.errors import UserError
 
 from .config import APP, TRAIN_DEFAULTS, DataConfig, ModelConfig
 
+SHOWN_COLUMNS = ("PassengerId", "Name", "Pclass", "Sex", "Age", "survival_probability", "predicted")
 app = typer.Typer(help="Titanic survival: tabular binary classification.", no_args_is_help=True)
 
 DATA_DEFAULTS, MODEL_DEFAULTS = DataConfig(), ModelConfig()
@@ -84,8 +85,12 @@ def train(
 
 @app.command()
 @handle_user_errors
-def evaluate(run_dir: RunDirArg = None, test_csv: TestCsvOpt = None, runs_dir: RunsDirOpt = Path("runs"),
-             as_json: JsonOpt = False) -> None:  # fmt: skip
+def evaluate(
+    run_dir: RunDirArg = None,
+    test_csv: TestCsvOpt = None,
+    runs_dir: RunsDirOpt = Path("runs"),
+    as_json: JsonOpt = False,
+) -> None:
     """Accuracy, ROC AUC, precision, recall, F1 and the confusion matrix on the test split."""
     from common.console import console, print_metrics
     from common.runs import resolve_run
@@ -100,7 +105,8 @@ def evaluate(run_dir: RunDirArg = None, test_csv: TestCsvOpt = None, runs_dir: R
     matrix = result.pop("confusion_matrix")["values"]
     print_metrics(result, title=f"Titanic test metrics ({run})")
     console.print(
-        f"Confusion matrix (rows: true died/survived, columns: predicted):\n{matrix[0]}\n{matrix[1]}"
+        "Confusion matrix (rows: true died/survived, columns: predicted died/survived):\n"
+        f"{matrix[0]}\n{matrix[1]}"
     )
 
 
@@ -150,8 +156,7 @@ def predict(
     elif as_json:
         typer.echo(table.to_json(orient="records"))
     else:
-        shown = [c for c in ("PassengerId", "Name", "Pclass", "Sex", "Age", "survival_probability", "predicted")
-                 if c in table.columns]  # fmt: skip
+        shown = [c for c in SHOWN_COLUMNS if c in table.columns]
         console.print(
             dataframe_table(table[shown].head(50).to_dict("records"), title="Predictions")
         )

@@ -99,8 +99,10 @@ def validate_passengers(
             out = values.notna() & ((values < low) | (values > high))
             if out.any():
                 row = int(np.flatnonzero(out.to_numpy())[0])
+                value = values.iloc[row]
                 raise UserError(
-                    f"{source}: {column} must be between {low:g} and {high:g} (row {row + 1}: {values.iloc[row]:g})."
+                    f"{source}: {column} must be between {low:g} and {high:g} "
+                    f"(row {row + 1}: {value:g})."
                 )
     _check_allowed(df, "Pclass", PCLASSES, source, allow_missing=False)
     df["Sex"] = df["Sex"].astype("string").str.strip().str.lower()
@@ -170,7 +172,7 @@ class Preprocessor:
         return [*one_hot, *NUMERIC, "AgeMissing", "CabinMissing", "IsAlone"]
 
     def transform(self, df: pd.DataFrame) -> np.ndarray:
-        """Validated passenger frame -> (N, num_features) float32; unseen categories -> all zeros."""
+        """Validated passengers -> (N, num_features) float32; unseen categories -> all zeros."""
         raw = _raw_features(df)
         columns = []
         for col, values in self.categories.items():
@@ -219,8 +221,13 @@ class Loaders:
     num_features: int
 
 
-def make_loaders(cfg: DataConfig, batch_size: int, seed: int, generator: torch.Generator,
-                 max_samples: int | None = None) -> Loaders:  # fmt: skip
+def make_loaders(
+    cfg: DataConfig,
+    batch_size: int,
+    seed: int,
+    generator: torch.Generator,
+    max_samples: int | None = None,
+) -> Loaders:
     """Read, split (when `val_fraction` > 0), fit on train only, and wrap in DataLoaders."""
     train_path, test_path = csv_paths(cfg)
     train_df = read_passengers(train_path, require_target=True)

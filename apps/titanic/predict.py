@@ -1,7 +1,7 @@
 """Step 5, use the model: raw passengers in, survival probabilities out.
 
     refapps titanic predict --csv passengers.csv --out predictions.csv
-    refapps titanic predict --pclass 3 --sex male --age 22 --sibsp 1 --parch 0 --fare 7.25 --embarked S
+    refapps titanic predict --pclass 3 --sex male --age 22 --fare 7.25 --embarked S
 
 The CLI and the Streamlit page both call `load_predictor(run_dir).predict(...)`, so the
 inference path exists once. Loading a run executes no code: weights are safetensors and
@@ -40,10 +40,16 @@ class Passenger:
 
     def to_row(self) -> dict[str, Any]:
         return {
-            "Pclass": self.pclass, "Sex": self.sex, "Age": self.age, "SibSp": self.sibsp,
-            "Parch": self.parch, "Fare": self.fare, "Embarked": self.embarked,
-            "Name": self.name, "Cabin": self.cabin,
-        }  # fmt: skip
+            "Pclass": self.pclass,
+            "Sex": self.sex,
+            "Age": self.age,
+            "SibSp": self.sibsp,
+            "Parch": self.parch,
+            "Fare": self.fare,
+            "Embarked": self.embarked,
+            "Name": self.name,
+            "Cabin": self.cabin,
+        }
 
 
 class Predictor:

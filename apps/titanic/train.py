@@ -84,10 +84,16 @@ def train(
             model=model_cfg,
             train=train_cfg,
         )
-        write_model_meta(run_dir, {
-            "app": APP, "model": MODEL_NAME, "model_args": args, "classes": list(CLASSES),
-            "preprocessor": loaders.preprocessor.to_json(),
-        })  # fmt: skip
+        write_model_meta(
+            run_dir,
+            {
+                "app": APP,
+                "model": MODEL_NAME,
+                "model_args": args,
+                "classes": list(CLASSES),
+                "preprocessor": loaders.preprocessor.to_json(),
+            },
+        )
         optimizer = torch.optim.AdamW(
             model.parameters(), lr=train_cfg.lr, weight_decay=train_cfg.weight_decay
         )
@@ -98,9 +104,18 @@ def train(
             options.monitor = None
         started = time.perf_counter()
         history = fit(
-            train_cfg.loop, model, make_loss(), optimizer, loaders.train, loaders.val,
-            train_cfg.effective_epochs, make_metrics(), None, options, amp=train_cfg.amp,
-        )  # fmt: skip
+            train_cfg.loop,
+            model,
+            make_loss(),
+            optimizer,
+            loaders.train,
+            loaders.val,
+            train_cfg.effective_epochs,
+            make_metrics(),
+            None,
+            options,
+            amp=train_cfg.amp,
+        )
         train_seconds = time.perf_counter() - started
         test_metrics = evaluate_model(model, loaders.test, make_loss(), make_metrics(), options)
         finish_run(run_dir, history.records, test_metrics | {"train_seconds": train_seconds})
@@ -124,8 +139,11 @@ def evaluate(run_dir: Path, test_csv: Path | None = None) -> dict[str, Any]:
     metrics.update(logits, targets)
     result: dict[str, Any] = {f"test/{k}": float(v) for k, v in metrics.compute().items()}
     matrix = binary_confusion_matrix(logits.sigmoid(), targets).tolist()
-    result["confusion_matrix"] = {"rows": "true died, true survived", "cols": "pred died, pred survived",
-                                  "values": matrix}  # fmt: skip
+    result["confusion_matrix"] = {
+        "rows": "true died, true survived",
+        "cols": "predicted died, predicted survived",
+        "values": matrix,
+    }
     result["num_samples"] = len(df)
     write_json(run_dir / "evaluation.json", result)
     return result

@@ -123,7 +123,7 @@ def valid_epoch(
     bar: TrainingProgress | None = None,
     split: str = "val",
 ) -> dict[str, float]:
-    """Evaluate on one pass over `loader`; returns `{"<split>/loss": ..., "<split>/<metric>": ...}`."""
+    """One pass over `loader`; returns `{"<split>/loss": ..., "<split>/<metric>": ...}`."""
     bar = bar or TrainingProgress(enabled=False)
     model.eval()
     loss_sum, count = torch.zeros((), device=ctx.device), 0
@@ -166,9 +166,18 @@ def train_model(
             bar.start(f"epoch {epoch}/{epochs} train", num_batches(train_loader, opt))
             record: dict[str, Any] = {"epoch": epoch}
             record |= train_epoch(
-                model, train_loader, loss_fn, optimizer, ctx, state, opt,
-                train_metrics, scheduler, bar, stop,
-            )  # fmt: skip
+                model,
+                train_loader,
+                loss_fn,
+                optimizer,
+                ctx,
+                state,
+                opt,
+                train_metrics,
+                scheduler,
+                bar,
+                stop,
+            )
             bar.start(f"epoch {epoch}/{epochs} valid", num_batches(val_loader, opt))
             record |= valid_epoch(model, val_loader, loss_fn, ctx, opt, val_metrics, bar)
             record["lr"] = current_lr(optimizer)

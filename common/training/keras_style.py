@@ -153,9 +153,16 @@ class KerasModel:
                 if self.scheduler is not None and opt.scheduler_interval == "epoch":
                     step_scheduler_epoch(self.scheduler, record, opt.monitor)
                 stop_now = end_epoch(
-                    state, record, opt, model, self.optimizer, self.scheduler, scaler,
-                    train_loader, is_main,
-                )  # fmt: skip
+                    state,
+                    record,
+                    opt,
+                    model,
+                    self.optimizer,
+                    self.scheduler,
+                    scaler,
+                    train_loader,
+                    is_main,
+                )
                 bar.epoch_summary(record)
                 for callback in self.callbacks:
                     callback.on_epoch_end(self, record)

@@ -119,7 +119,7 @@ class LoopState:
 
 
 def move_to(batch: Any, device: torch.device) -> Any:
-    """Move a tensor, or a tuple/list/dict of them, to `device` (non-blocking from pinned memory)."""
+    """Move a tensor, or a tuple/list/dict of them, to `device` (non-blocking when pinned)."""
     if isinstance(batch, torch.Tensor):
         return batch.to(device, non_blocking=True)
     if isinstance(batch, Mapping):
