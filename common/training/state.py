@@ -145,14 +145,17 @@ def step_scheduler_epoch(scheduler: Any, record: Mapping[str, float], monitor: s
         scheduler.step()
 
 
-def check_finite(loss_value: float, epoch: int, run_dir: Path | None) -> None:
-    if not math.isfinite(loss_value):
-        where = f" The last good checkpoint is kept in {run_dir}." if run_dir else ""
-        raise TrainingStopped(
-            f"Training stopped: the loss became {loss_value} in epoch {epoch}.{where} "
-            "Try a lower --lr, gradient clipping (--grad-clip 1.0) or --no-amp.",
-            run_dir=str(run_dir) if run_dir else None,
-        )
+def check_finite(loss_value: float, epoch: int, run_dir: Path | None, what: str = "loss") -> None:
+    if math.isfinite(loss_value):
+        return
+    # promise a checkpoint (and a resume command) only when one was written
+    kept = run_dir is not None and (Path(run_dir) / RESUME_CHECKPOINT).is_file()
+    where = f" The last good checkpoint is kept in {run_dir}." if kept else ""
+    raise TrainingStopped(
+        f"Training stopped: the {what} became {loss_value} in epoch {epoch}.{where} "
+        "Try a lower --lr, gradient clipping (--grad-clip 1.0) or --no-amp.",
+        run_dir=str(run_dir) if kept else None,
+    )
 
 
 # --- start and end of training ------------------------------------------------------------
@@ -222,7 +225,10 @@ def end_epoch(
     is_main: bool = True,
 ) -> bool:
     """Record the epoch, keep the best weights, write the resume checkpoint; True means stop."""
-    check_finite(record["train/loss"], record["epoch"], options.run_dir)
+    # a step at the end of the epoch can blow the weights up: that shows only in val/loss
+    for key in ("train/loss", "val/loss"):
+        if key in record:
+            check_finite(float(record[key]), record["epoch"], options.run_dir, key)
     if options.monitor is not None and options.monitor not in record:
         keys = ", ".join(k for k in record if k != "epoch")
         raise UserError(f"Cannot monitor {options.monitor!r}: the history has {keys}.")
