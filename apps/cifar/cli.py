@@ -1,0 +1,172 @@
+"""Step 6, the command line: `refapps cifar download | train | evaluate | predict | lr-find`.
+
+    refapps cifar train                        # CIFAR-2 from REFAPPS_DATA/cifar2
+    refapps cifar train --dataset cifar10 --epochs 20
+    refapps cifar train --data-dir my_photos   # my_photos/{train,test}/<class>/*.jpg
+    refapps cifar evaluate
+    refapps cifar predict photo.png photos/ --out predictions.csv
+
+Each command is a thin adapter: options -> config dataclasses -> a function -> a rich table.
+Heavy imports (torch, the app's modules) happen inside the commands to keep `--help` fast.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from common.cli import JsonOpt, RunDirArg, RunsDirOpt, handle_user_errors, with_train_options
+from common.config import TrainConfig
+
+from .config import APP, TRAIN_DEFAULTS, DataConfig, ModelConfig
+
+app = typer.Typer(
+    help="Image classification: CIFAR-2, CIFAR-10 or your own folders.", no_args_is_help=True
+)
+
+DATA_DEFAULTS, MODEL_DEFAULTS = DataConfig(), ModelConfig()
+DataDirOpt = Annotated[
+    Path | None,
+    typer.Option(help="An image folder with train/<class>/ (and test/<class>/) to use instead."),
+]
+RunDirOpt = Annotated[
+    Path | None, typer.Option(help="Run folder to use (default: the newest run of this app).")
+]
+FlipOpt = Annotated[bool, typer.Option("--flip/--no-flip", help="Average with the mirror image.")]
+
+
+@app.command()
+@handle_user_errors
+def download() -> None:
+    """Download CIFAR-10 through torchvision (md5-checked; nothing to do when present)."""
+    from .data import load_cifar10
+
+    data = load_cifar10(train=False, two_classes=False, size=32)
+    typer.echo(f"ok  CIFAR-10 ({', '.join(data.classes)})")
+
+
+@app.command()
+@handle_user_errors
+@with_train_options(TRAIN_DEFAULTS)
+def train(
+    train_cfg: TrainConfig,
+    dataset: Annotated[str, typer.Option(help="cifar2 or cifar10.")] = DATA_DEFAULTS.dataset,
+    data_dir: DataDirOpt = None,
+    val_fraction: Annotated[
+        float, typer.Option(help="Hold out this share of train for validation.")
+    ] = DATA_DEFAULTS.val_fraction,
+    image_size: Annotated[
+        int, typer.Option(help="Resize images to this many pixels square.")
+    ] = DATA_DEFAULTS.image_size,
+    augment: Annotated[
+        bool, typer.Option("--augment/--no-augment", help="Random crops and flips.")
+    ] = DATA_DEFAULTS.augment,
+    model: Annotated[
+        str, typer.Option(help="cnn (fast default) or tutorial.")
+    ] = MODEL_DEFAULTS.name,
+    width: Annotated[int, typer.Option(help="Channels of the first block.")] = MODEL_DEFAULTS.width,
+    compile_model: Annotated[
+        bool, typer.Option("--compile", help="torch.compile the model (best on a GPU).")
+    ] = False,
+) -> None:
+    """Train a CNN; prints the test metrics and the run folder."""
+    from common.console import console, print_metrics
+
+    from .train import train as run_training
+
+    data_cfg = DataConfig(dataset, data_dir, val_fraction, image_size, augment)
+    model_cfg = ModelConfig(model, width, compile_model)
+    result = run_training(data_cfg, model_cfg, train_cfg)
+    print_metrics(
+        result.test_metrics, title=f"CIFAR test metrics ({result.train_seconds:.1f} s training)"
+    )
+    console.print(f"Run folder: {result.run_dir}")
+
+
+@app.command()
+@handle_user_errors
+def evaluate(
+    run_dir: RunDirArg = None,
+    data_dir: DataDirOpt = None,
+    flip: FlipOpt = True,
+    runs_dir: RunsDirOpt = Path("runs"),
+    as_json: JsonOpt = False,
+) -> None:
+    """Accuracy, ROC AUC or macro F1, per-class accuracy, confusion matrix and worst images."""
+    from common.console import console, print_metrics
+    from common.runs import resolve_run
+
+    from .train import evaluate as run_evaluation
+
+    run = resolve_run(run_dir, runs_dir, APP)
+    result = run_evaluation(run, data_dir, flip=flip)
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    matrix = result.pop("confusion_matrix")
+    print_metrics(result, title=f"CIFAR test metrics ({run})")
+    console.print(f"Confusion matrix (rows: true, columns: predicted {matrix['classes']}):")
+    for row in matrix["values"]:
+        console.print(str(row))
+    console.print(f"Figures: {run / 'confusion_matrix.png'}, {run / 'worst_images.png'}")
+
+
+@app.command()
+@handle_user_errors
+def predict(
+    inputs: Annotated[list[Path], typer.Argument(help="Image files and/or folders of images.")],
+    run_dir: RunDirOpt = None,
+    out: Annotated[Path | None, typer.Option(help="Write predictions to this CSV.")] = None,
+    flip: FlipOpt = False,
+    runs_dir: RunsDirOpt = Path("runs"),
+    as_json: JsonOpt = False,
+) -> None:
+    """Class and probabilities for each image; unreadable files get an error and are skipped."""
+    import pandas as pd
+
+    from common.checkpoint import atomic_write
+    from common.console import console, dataframe_table
+    from common.runs import resolve_run
+
+    from .predict import image_paths, load_predictor
+
+    predictor = load_predictor(resolve_run(run_dir, runs_dir, APP))
+    paths = image_paths(inputs)
+    results = predictor.predict([(str(p), p) for p in paths], flip=flip)
+    table = pd.DataFrame([r.to_row() for r in results])
+    if out is not None:
+        atomic_write(out, lambda tmp: table.to_csv(tmp, index=False))
+        console.print(f"Wrote {len(table)} predictions to {out}")
+    elif as_json:
+        typer.echo(table.to_json(orient="records"))
+    else:
+        console.print(dataframe_table(table.head(50).to_dict("records"), title="Predictions"))
+    failed = [r for r in results if r.error]
+    for result in failed:
+        console.print(f"[red]Skipped[/] {result.error}")
+    if len(failed) == len(results):
+        raise typer.Exit(2)
+
+
+@app.command("lr-find")
+@handle_user_errors
+def lr_find(
+    runs_dir: RunsDirOpt = Path("runs"),
+    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+) -> None:
+    """Sweep the learning rate, plot loss against it, and suggest one."""
+    from common.console import console
+
+    from .train import find_lr
+
+    train_cfg = dataclasses.replace(TRAIN_DEFAULTS, seed=seed, runs_dir=runs_dir)
+    result = find_lr(DataConfig(), ModelConfig(), train_cfg)
+    console.print(f"Suggested learning rate: {result.suggested_lr:.2e}  (plot: {result.plot_path})")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,109 @@
+"""Step 5, use the model: image files in, class probabilities out.
+
+    refapps cifar predict photos/ cat.png --out predictions.csv
+
+The CLI and the Streamlit page both call `load_predictor(run_dir)`, so the inference path
+exists once. Any size and mode (RGBA, grayscale, palette) is converted to the training size
+in RGB; an unreadable file gets its own error and the other files are still predicted.
+Loading a run executes no code: weights are safetensors and the rest is JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from common.checkpoint import MODEL_WEIGHTS, load_weights, read_model_meta
+from common.errors import UserError
+
+from .config import APP
+from .data import IMAGE_EXTENSIONS, decode_image
+from .model import FlipAveraged, build_model
+
+BATCH_SIZE = 512
+
+
+@dataclass
+class Prediction:
+    """One image's result: the top class and every class's probability, or an error."""
+
+    name: str
+    label: str | None = None
+    probs: dict[str, float] = field(default_factory=dict)
+    error: str | None = None
+
+    def to_row(self) -> dict[str, Any]:
+        return {"file": self.name, "class": self.label, **self.probs, "error": self.error}
+
+
+class Predictor:
+    """A trained model with its class names and input size."""
+
+    def __init__(
+        self, model: torch.nn.Module, meta: dict[str, Any], device: torch.device | None = None
+    ) -> None:
+        self.device = device or torch.device("cpu")
+        self.model = model.eval().to(self.device)
+        self.meta = meta
+        self.classes: list[str] = list(meta["classes"])
+        self.image_size = int(meta.get("image_size", 32))
+
+    @torch.no_grad()
+    def predict_tensor(self, x: torch.Tensor, flip: bool = False) -> torch.Tensor:
+        """(N, 3, S, S) uint8 -> (N, C) probabilities, in batches."""
+        model = FlipAveraged(self.model) if flip else self.model
+        out = [
+            model(x[i : i + BATCH_SIZE].to(self.device).float().div(255)).float().softmax(-1).cpu()
+            for i in range(0, len(x), BATCH_SIZE)
+        ]
+        return torch.cat(out) if out else torch.zeros(0, len(self.classes))
+
+    def predict(self, sources: list[tuple[str, Any]], flip: bool = False) -> list[Prediction]:
+        """(name, path | bytes | file object) pairs -> one Prediction per image, errors kept."""
+        results = [Prediction(name) for name, _ in sources]
+        images, readable = [], []
+        for i, (name, source) in enumerate(sources):
+            try:
+                images.append(decode_image(source, self.image_size, name))
+                readable.append(i)
+            except UserError as err:
+                results[i].error = str(err)
+        if images:
+            probs = self.predict_tensor(torch.stack(images), flip=flip)
+            for i, p in zip(readable, probs.tolist(), strict=True):
+                results[i] = self.to_prediction(results[i].name, p)
+        return results
+
+    def to_prediction(self, name: str, probs: list[float]) -> Prediction:
+        """One image's probabilities -> a Prediction with the most likely class."""
+        label = self.classes[max(range(len(probs)), key=probs.__getitem__)]
+        return Prediction(
+            name, label, {c: round(p, 4) for c, p in zip(self.classes, probs, strict=True)}
+        )
+
+
+def image_paths(inputs: list[Path]) -> list[Path]:
+    """Files as given, and the image files inside any folder (recursively, sorted)."""
+    paths: list[Path] = []
+    for item in inputs:
+        item = Path(item).expanduser()
+        if item.is_dir():
+            paths += sorted(p for p in item.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS)
+        elif item.exists():
+            paths.append(item)
+        else:
+            raise UserError(f"Not found: {item}. Give image files or folders of images.")
+    if not paths:
+        raise UserError(f"No image files ({', '.join(IMAGE_EXTENSIONS)}) in the given folders.")
+    return paths
+
+
+def load_predictor(run_dir: Path, device: torch.device | None = None) -> Predictor:
+    """Rebuild the model of a finished run on `device` (default CPU; no pickle anywhere)."""
+    meta = read_model_meta(run_dir, expected_app=APP)
+    model = build_model(meta["model_args"])
+    load_weights(model, Path(run_dir) / MODEL_WEIGHTS)
+    return Predictor(model, meta, device)

@@ -1,0 +1,223 @@
+"""Step 3 and 4, train and evaluate: wire data + model into a `common.training` loop.
+
+    refapps cifar train                          # the fast CNN on CIFAR-2, function-style loop
+    refapps cifar train --model tutorial --loop class
+
+The recipe: SGD with Nesterov momentum under a one-cycle learning rate, label smoothing,
+random crops and flips, and a flip-averaged test. A run folder gets config.json,
+model.safetensors + model.json, last.pt, history.csv, curves.png and metrics.json.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from torchmetrics import MetricCollection
+
+from common.checkpoint import write_json, write_model_meta
+from common.config import TrainConfig
+from common.device import fixed_threads, pick_device, seed_everything
+from common.errors import UserError
+from common.metrics import multiclass_metrics
+from common.runs import finish_run, read_config, restore_config, start_run
+from common.training import evaluate_model, fit
+from common.training.state import LoopOptions
+
+from .batches import make_loaders
+from .config import APP, DataConfig, ModelConfig
+from .model import MODEL_NAME, FlipAveraged, build_model, model_args
+
+LABEL_SMOOTHING = 0.1
+MOMENTUM = 0.9
+WARMUP_FRACTION = 0.25  # share of the steps during which the one-cycle rate rises
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    test_metrics: dict[str, float]
+    history: list[dict[str, Any]]
+    train_seconds: float
+
+
+def make_loss() -> nn.Module:
+    return nn.CrossEntropyLoss(label_smoothing=LABEL_SMOOTHING)
+
+
+def _positive_probs(logits: torch.Tensor) -> torch.Tensor:
+    return logits.float().softmax(-1)[:, 1]
+
+
+def make_metrics(num_classes: int) -> MetricCollection:
+    """Two classes: accuracy, ROC AUC, F1 of class 1; more: accuracy and macro F1."""
+    if num_classes > 2:
+        return multiclass_metrics(num_classes)
+    from torchmetrics import classification as c
+    from torchmetrics.wrappers import LambdaInputTransformer
+
+    plain = {"accuracy": c.BinaryAccuracy(), "auroc": c.BinaryAUROC(), "f1": c.BinaryF1Score()}
+    return MetricCollection(
+        {k: LambdaInputTransformer(m, transform_pred=_positive_probs) for k, m in plain.items()}
+    )
+
+
+def resume_configs(
+    run_dir: Path, train_cfg: TrainConfig
+) -> tuple[DataConfig, ModelConfig, TrainConfig]:
+    """The configs a resumed run was started with (epochs may be raised to train longer)."""
+    saved = read_config(run_dir)
+    saved_train = restore_config(TrainConfig, saved["train"], resume=train_cfg.resume)
+    epochs = max(saved_train.epochs, train_cfg.epochs)
+    return (
+        restore_config(DataConfig, saved["data"]),
+        restore_config(ModelConfig, saved["model"]),
+        dataclasses.replace(saved_train, epochs=epochs),
+    )
+
+
+def prepare_model(args: dict[str, Any], device: torch.device, use_compile: bool) -> nn.Module:
+    """Build on `device`; channels_last on CUDA (faster convolutions), optionally compiled."""
+    model = build_model(args).to(device)
+    if device.type == "cuda":
+        model = model.to(memory_format=torch.channels_last)
+    return torch.compile(model) if use_compile else model  # type: ignore[return-value]
+
+
+def train(
+    data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, progress: bool = True
+) -> RunResult:
+    """Train one model and evaluate it on the test split; everything lands in a run folder."""
+    if train_cfg.resume is not None:
+        data_cfg, model_cfg, train_cfg = resume_configs(Path(train_cfg.resume), train_cfg)
+    device = pick_device(train_cfg.device)
+    with fixed_threads(train_cfg.num_threads):
+        generator = seed_everything(train_cfg.seed)
+        loaders = make_loaders(
+            data_cfg, train_cfg.batch_size, train_cfg.seed, generator, train_cfg.max_samples, device
+        )
+        args = model_args(model_cfg, len(loaders.classes), loaders.mean, loaders.std)
+        model = prepare_model(args, device, model_cfg.compile)
+        run_dir, resume = start_run(
+            train_cfg.runs_dir,
+            APP,
+            train_cfg.resume,
+            data=data_cfg,
+            model=model_cfg,
+            train=train_cfg,
+        )
+        meta = {"app": APP, "model": MODEL_NAME, "model_args": args, "classes": loaders.classes}
+        write_model_meta(run_dir, meta | {"image_size": data_cfg.image_size})
+        optimizer = torch.optim.SGD(
+            model.parameters(),
+            lr=train_cfg.lr,
+            momentum=MOMENTUM,
+            nesterov=True,
+            weight_decay=train_cfg.weight_decay,
+        )
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(
+            optimizer,
+            max_lr=train_cfg.lr,
+            total_steps=train_cfg.effective_epochs * len(loaders.train),
+            pct_start=WARMUP_FRACTION,
+        )
+        options = LoopOptions.from_config(
+            train_cfg, device, run_dir, resume, progress, scheduler_interval="step"
+        )
+        if loaders.val_is_test:
+            # the "validation" curve is then the test split: keep the last epoch instead of
+            # choosing the best one on test data
+            options.monitor = None
+        metrics = make_metrics(len(loaders.classes))
+        started = time.perf_counter()
+        history = fit(
+            train_cfg.loop,
+            model,
+            make_loss(),
+            optimizer,
+            loaders.train,
+            loaders.val,
+            train_cfg.effective_epochs,
+            metrics,
+            scheduler,
+            options,
+            amp=train_cfg.amp,
+        )
+        train_seconds = time.perf_counter() - started
+        test_metrics = evaluate_model(
+            FlipAveraged(model), loaders.test, make_loss(), metrics, options
+        )
+        num_images = len(loaders.train.source.y) * train_cfg.effective_epochs
+        finish_run(
+            run_dir,
+            history.records,
+            test_metrics
+            | {
+                "train_seconds": train_seconds,
+                "train_images_per_second": num_images / train_seconds,
+            },
+        )
+    return RunResult(run_dir, test_metrics, history.records, train_seconds)
+
+
+def evaluate(run_dir: Path, data_dir: Path | None = None, flip: bool = True) -> dict[str, Any]:
+    """Test metrics, per-class accuracy, a confusion-matrix PNG and the worst images as a PNG."""
+    from common.plots import save_figure
+
+    from .data import load_splits
+    from .figures import confusion_figure, worst_images_figure
+    from .predict import load_predictor
+
+    predictor = load_predictor(run_dir)
+    data_cfg = restore_config(DataConfig, read_config(run_dir)["data"])
+    if data_dir is not None:
+        data_cfg = dataclasses.replace(data_cfg, data_dir=data_dir)
+    test_set = load_splits(data_cfg, read_config(run_dir)["train"]["seed"])[2]
+    if test_set.x is None:
+        from .batches import ImageFiles
+
+        files = ImageFiles(test_set, data_cfg.image_size)
+        test_set.x = torch.stack([files[i][0] for i in range(len(files))])
+    classes = predictor.classes
+    if test_set.classes != classes:
+        raise UserError(f"The test classes {test_set.classes} differ from the model's {classes}.")
+    probs = predictor.predict_tensor(test_set.x, flip=flip)  # (N, C)
+    metrics = make_metrics(len(classes))
+    metrics.update(probs.log(), test_set.y)
+    result: dict[str, Any] = {f"test/{k}": float(v) for k, v in metrics.compute().items()}
+    preds = probs.argmax(1)
+    matrix = torch.zeros(len(classes), len(classes), dtype=torch.int64)
+    matrix.index_put_((test_set.y, preds), torch.ones_like(preds), accumulate=True)
+    for i, name in enumerate(classes):
+        result[f"test/accuracy_{name}"] = float(matrix[i, i] / matrix[i].sum().clamp_min(1))
+    result["confusion_matrix"] = {"classes": classes, "values": matrix.tolist()}
+    result["num_samples"] = len(test_set)
+    save_figure(confusion_figure(matrix, classes), run_dir / "confusion_matrix.png")
+    true_probs = probs.gather(1, test_set.y[:, None]).squeeze(1)
+    worst = true_probs.argsort()[:25]
+    figure = worst_images_figure(test_set.x[worst], test_set.y[worst], probs[worst], classes)
+    save_figure(figure, run_dir / "worst_images.png")
+    write_json(run_dir / "evaluation.json", result)
+    return result
+
+
+def find_lr(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig) -> Any:
+    """LR range test on the training split; the plot goes to runs/cifar/lr_find.png."""
+    from common.lr_find import lr_range_test, plot_lr_find
+
+    device = pick_device(train_cfg.device)
+    generator = seed_everything(train_cfg.seed)
+    loaders = make_loaders(
+        data_cfg, train_cfg.batch_size, train_cfg.seed, generator, train_cfg.max_samples, device
+    )
+    args = model_args(model_cfg, len(loaders.classes), loaders.mean, loaders.std)
+    model = prepare_model(args, device, use_compile=False)
+    optimizer = torch.optim.SGD(model.parameters(), lr=train_cfg.lr, momentum=MOMENTUM)
+    result = lr_range_test(model, make_loss(), optimizer, loaders.train, device)
+    plot_lr_find(result, Path(train_cfg.runs_dir) / APP / "lr_find.png")
+    return result
