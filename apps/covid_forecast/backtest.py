@@ -1,0 +1,109 @@
+"""Step 4, evaluate honestly: a rolling-origin backtest of the ensemble against baselines.
+
+    refapps covid_forecast evaluate --days 10
+
+For each of the last `num_days` days (an origin), a fresh ensemble is trained on the days
+before it only, and every forecaster predicts the next `horizon` days from the same
+history. Horizon 1 is scored on every origin; horizon h on the origins whose h days all
+lie in the data. The baselines run through the same loop, so the comparison is fair.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+from common.config import TrainConfig
+from common.device import fixed_threads
+from common.metrics import regression_metrics
+
+from .config import DataConfig, ModelConfig
+from .data import daily_increments, make_loaders
+from .predict import FORECASTERS, forecast_members
+
+MODEL_METHOD = "lstm"
+
+
+@dataclass
+class Backtest:
+    origins: list[pd.Timestamp]  # the first forecast day of each origin
+    actual: np.ndarray  # (O, H, C), NaN past the end of the data
+    forecasts: dict[str, np.ndarray]  # method -> (O, H, C)
+    series: list[str]
+
+
+def run_backtest(
+    cumulative: pd.DataFrame,
+    data_cfg: DataConfig,
+    model_cfg: ModelConfig,
+    train_cfg: TrainConfig,
+    num_days: int = 10,
+    horizon: int = 7,
+) -> Backtest:
+    """Retrain at every origin on the past only; forecast `horizon` days with every method."""
+    from .train import fit_ensemble
+
+    increments = daily_increments(cumulative)
+    values = increments.to_numpy(dtype=float)
+    first = len(values) - num_days
+    if first < data_cfg.window + 2:
+        raise_short(len(values), num_days, data_cfg.window)
+    num_series = values.shape[1]
+    actual = np.full((num_days, horizon, num_series), np.nan)
+    forecasts = {m: np.full_like(actual, np.nan) for m in (MODEL_METHOD, *FORECASTERS)}
+    quiet = dataclasses.replace(train_cfg, runs_dir=train_cfg.runs_dir)
+    with fixed_threads(train_cfg.num_threads):
+        for k, origin in enumerate(range(first, len(values))):
+            past = values[:origin]
+            seen = min(horizon, len(values) - origin)
+            actual[k, :seen] = values[origin : origin + seen]
+            loaders = make_loaders(increments.iloc[:origin], data_cfg.window)
+            model, _, _ = fit_ensemble(loaders, model_cfg, quiet)
+            paths = forecast_members(model, past, horizon, data_cfg.window)
+            forecasts[MODEL_METHOD][k] = paths.mean(0)
+            for name, forecaster in FORECASTERS.items():
+                forecasts[name][k] = forecaster(past, horizon)
+    origins = list(increments.index[first:])
+    return Backtest(origins, actual, forecasts, [str(c) for c in increments.columns])
+
+
+def raise_short(num_increments: int, num_days: int, window: int) -> None:
+    from common.errors import UserError
+
+    raise UserError(
+        f"A {num_days}-day backtest with {window}-day windows needs more than "
+        f"{num_days + window + 2} days of data (got {num_increments + 1})."
+    )
+
+
+def score(values: np.ndarray, targets: np.ndarray) -> dict[str, float]:
+    """MAPE, sMAPE and MAE over every (origin, day, series) cell given."""
+    metrics = regression_metrics()
+    metrics.update(torch.as_tensor(values.ravel()), torch.as_tensor(targets.ravel()))
+    return {k: float(v) for k, v in metrics.compute().items()}
+
+
+def horizon_cells(bt: Backtest, horizon: int, origin: int | None = None) -> tuple[slice, list[int]]:
+    """The day slice and the origins scored at `horizon` (those whose days are all known)."""
+    complete = [k for k in range(len(bt.origins)) if not np.isnan(bt.actual[k, :horizon]).any()]
+    return slice(0, horizon), complete if origin is None else [origin]
+
+
+def score_table(bt: Backtest, horizons: tuple[int, ...] = (1, 7)) -> list[dict[str, object]]:
+    """One row per (series or 'all', horizon, method): the figures the CLI and page show."""
+    rows: list[dict[str, object]] = []
+    for horizon in horizons:
+        days, origins = horizon_cells(bt, horizon)
+        if not origins:
+            continue
+        for index, name in [(slice(None), "all"), *((i, s) for i, s in enumerate(bt.series))]:
+            target = bt.actual[origins, days][..., index]
+            for method, forecast in bt.forecasts.items():
+                figures = score(forecast[origins, days][..., index], target)
+                row = {"series": name, "horizon": horizon, "method": method}
+                rows.append(row | {"origins": len(origins)} | figures)
+    return rows

@@ -1,0 +1,155 @@
+"""Step 3 and 4, train and evaluate: fit the ensemble, then backtest it honestly.
+
+    refapps covid_forecast train                   # class-style loop, as in the tutorial
+    refapps covid_forecast train --loop script     # the same result, written out flat
+    refapps covid_forecast evaluate --days 10      # rolling-origin backtest vs baselines
+
+A run folder gets config.json, model.safetensors + model.json (with the fitted log-scaler),
+last.pt, history.csv, curves.png and metrics.json. The backtest retrains from scratch at
+every origin on the days before it only, so no forecast ever sees its own target.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from torchmetrics import MetricCollection
+from torchmetrics.wrappers import LambdaInputTransformer
+
+from common.checkpoint import write_json, write_model_meta
+from common.config import TrainConfig
+from common.device import fixed_threads, pick_device, seed_everything
+from common.metrics import regression_metrics
+from common.runs import finish_run, read_config, restore_config, start_run
+from common.training import evaluate_model, fit
+from common.training.state import LoopOptions
+
+from .config import APP, DataConfig, ModelConfig
+from .data import Loaders, daily_increments, load_series, make_loaders
+from .model import MODEL_NAME, CovidEnsemble, build_model, model_args
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    metrics: dict[str, float]
+    history: list[dict[str, Any]]
+    train_seconds: float
+
+
+class PercentageSquaredError(nn.Module):
+    """The tutorial's loss, mean((y - y_hat)^2 / y^2); y^2 is floored at 1 (counts, not 1e-7)."""
+
+    def forward(self, preds: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        if preds.dim() == targets.dim() + 1:  # (B, E, C) ensemble vs (B, C)
+            targets = targets.unsqueeze(1)
+        return ((targets - preds) ** 2 / targets.pow(2).clamp(min=1.0)).mean()
+
+
+def make_loss() -> nn.Module:
+    return PercentageSquaredError()
+
+
+def make_metrics() -> MetricCollection:
+    """MAPE, sMAPE and MAE of the ensemble mean."""
+    return MetricCollection(
+        {
+            name: LambdaInputTransformer(metric, transform_pred=lambda p: p.mean(1))
+            for name, metric in regression_metrics().items()
+        }
+    )
+
+
+def fit_ensemble(
+    loaders: Loaders,
+    model_cfg: ModelConfig,
+    train_cfg: TrainConfig,
+    run_dir: Path | None = None,
+    resume: Path | None = None,
+    progress: bool = False,
+) -> tuple[CovidEnsemble, dict[str, Any], list[dict[str, Any]]]:
+    """Train every member of the ensemble in one loop; returns the model, its args, history."""
+    seed_everything(train_cfg.seed)
+    args = model_args(model_cfg, len(loaders.series), loaders.scaler)
+    model = build_model(args)
+    optimizer = torch.optim.Adam(
+        model.parameters(), lr=train_cfg.lr, weight_decay=train_cfg.weight_decay
+    )
+    device = pick_device(train_cfg.device)
+    options = LoopOptions.from_config(train_cfg, device, run_dir, resume, progress)
+    options.monitor = None  # a fixed number of epochs: picking one would peek at the target
+    history = fit(
+        train_cfg.loop,
+        model,
+        make_loss(),
+        optimizer,
+        loaders.train,
+        loaders.val,
+        train_cfg.effective_epochs,
+        make_metrics(),
+        None,
+        options,
+        amp=train_cfg.amp,
+    )
+    return model.cpu(), args, history.records
+
+
+def resume_configs(
+    run_dir: Path, train_cfg: TrainConfig
+) -> tuple[DataConfig, ModelConfig, TrainConfig]:
+    """The configs a resumed run was started with (epochs may be raised to train longer)."""
+    saved = read_config(run_dir)
+    saved_train = restore_config(TrainConfig, saved["train"], resume=train_cfg.resume)
+    return (
+        restore_config(DataConfig, saved["data"]),
+        restore_config(ModelConfig, saved["model"]),
+        dataclasses.replace(saved_train, epochs=max(saved_train.epochs, train_cfg.epochs)),
+    )
+
+
+def train(
+    data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, progress: bool = True
+) -> RunResult:
+    """Train on every window of the data (for forecasting); metrics are in-sample, as labelled."""
+    if train_cfg.resume is not None:
+        data_cfg, model_cfg, train_cfg = resume_configs(Path(train_cfg.resume), train_cfg)
+    with fixed_threads(train_cfg.num_threads):
+        increments = daily_increments(load_series(data_cfg))
+        loaders = make_loaders(increments, data_cfg.window)
+        run_dir, resume = start_run(
+            train_cfg.runs_dir,
+            APP,
+            train_cfg.resume,
+            data=data_cfg,
+            model=model_cfg,
+            train=train_cfg,
+        )
+        meta = {
+            "app": APP,
+            "model": MODEL_NAME,
+            "series": loaders.series,
+            "window": data_cfg.window,
+        }
+        write_model_meta(
+            run_dir,
+            meta | {"model_args": model_args(model_cfg, len(loaders.series), loaders.scaler)},
+        )
+        write_json(run_dir / "scaler.json", loaders.scaler.to_json())
+        started = time.perf_counter()
+        model, _, records = fit_ensemble(loaders, model_cfg, train_cfg, run_dir, resume, progress)
+        train_seconds = time.perf_counter() - started
+        options = LoopOptions(progress=False)
+        fitted = evaluate_model(
+            model, loaders.train, make_loss(), make_metrics(), options, "in_sample"
+        )
+        x, y = loaders.train[0]
+        naive_mape = float(((x[:, -1] - y).abs() / y.abs().clamp(min=1e-6)).mean())
+        metrics = fitted | {"in_sample/naive_mape": naive_mape, "train_seconds": train_seconds}
+        finish_run(run_dir, records, metrics)
+    return RunResult(run_dir, metrics, records, train_seconds)
