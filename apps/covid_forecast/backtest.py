@@ -10,12 +10,15 @@ lie in the data. The baselines run through the same loop, so the comparison is f
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import torch
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 from common.config import TrainConfig
 from common.device import fixed_threads
@@ -55,14 +58,13 @@ def run_backtest(
     num_series = values.shape[1]
     actual = np.full((num_days, horizon, num_series), np.nan)
     forecasts = {m: np.full_like(actual, np.nan) for m in (MODEL_METHOD, *FORECASTERS)}
-    quiet = dataclasses.replace(train_cfg, runs_dir=train_cfg.runs_dir)
     with fixed_threads(train_cfg.num_threads):
         for k, origin in enumerate(range(first, len(values))):
             past = values[:origin]
             seen = min(horizon, len(values) - origin)
             actual[k, :seen] = values[origin : origin + seen]
             loaders = make_loaders(increments.iloc[:origin], data_cfg.window)
-            model, _, _ = fit_ensemble(loaders, model_cfg, quiet)
+            model, _, _ = fit_ensemble(loaders, model_cfg, train_cfg)
             paths = forecast_members(model, past, horizon, data_cfg.window)
             forecasts[MODEL_METHOD][k] = paths.mean(0)
             for name, forecaster in FORECASTERS.items():
@@ -107,3 +109,21 @@ def score_table(bt: Backtest, horizons: tuple[int, ...] = (1, 7)) -> list[dict[s
                 row = {"series": name, "horizon": horizon, "method": method}
                 rows.append(row | {"origins": len(origins)} | figures)
     return rows
+
+
+def plot_backtest(bt: Backtest) -> Figure:
+    """Per series: actual daily counts, and each method's 1-day-ahead forecast at every origin."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(bt.series), figsize=(4.5 * len(bt.series), 3.4), squeeze=False)
+    for i, (ax, name) in enumerate(zip(axes[0], bt.series, strict=True)):
+        ax.plot(bt.origins, bt.actual[:, 0, i], "k-o", ms=3, label="actual")
+        for method, forecast in bt.forecasts.items():
+            style = "-s" if method == MODEL_METHOD else "--"
+            ax.plot(bt.origins, forecast[:, 0, i], style, ms=3, label=method)
+        ax.set_title(f"{name}: 1 day ahead")
+        ax.tick_params(axis="x", rotation=45)
+        ax.grid(alpha=0.3)
+    axes[0][0].legend(fontsize=8)
+    fig.tight_layout()
+    return fig

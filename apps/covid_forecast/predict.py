@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import torch
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 from common.checkpoint import MODEL_WEIGHTS, load_weights, read_model_meta
 from common.errors import UserError
@@ -121,3 +124,23 @@ def load_predictor(run_dir: Path) -> Predictor:
     model = build_model(meta["model_args"])
     load_weights(model, Path(run_dir) / MODEL_WEIGHTS)
     return Predictor(model, meta)
+
+
+def plot_forecast(result: ForecastResult) -> Figure:
+    """Per series: actual daily counts, the ensemble mean forecast and its min-max band."""
+    import matplotlib.pyplot as plt
+
+    series = result.series
+    fig, axes = plt.subplots(1, len(series), figsize=(4.5 * len(series), 3.4), squeeze=False)
+    actual = result.table[result.table["kind"] == "actual"]
+    future = result.table[result.table["kind"] == "forecast"]
+    for ax, name in zip(axes[0], series, strict=True):
+        ax.plot(actual["date"], actual[name], "k-", label="actual")
+        ax.plot(future["date"], future[name], "-", color="tab:blue", label="forecast")
+        ax.fill_between(future["date"], future[f"{name}_low"], future[f"{name}_high"], alpha=0.25)
+        ax.set_title(f"new {name} per day")
+        ax.tick_params(axis="x", rotation=45)
+        ax.grid(alpha=0.3)
+    axes[0][0].legend(fontsize=8)
+    fig.tight_layout()
+    return fig

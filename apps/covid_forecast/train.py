@@ -153,3 +153,37 @@ def train(
         metrics = fitted | {"in_sample/naive_mape": naive_mape, "train_seconds": train_seconds}
         finish_run(run_dir, records, metrics)
     return RunResult(run_dir, metrics, records, train_seconds)
+
+
+def evaluate(
+    run_dir: Path, num_days: int = 10, data_cfg: DataConfig | None = None
+) -> dict[str, Any]:
+    """Backtest the run's configuration (retrained per origin) on its data or `data_cfg`."""
+    from common.plots import save_figure
+
+    from .backtest import plot_backtest, run_backtest, score_table
+
+    saved = read_config(run_dir)
+    data_cfg = data_cfg or restore_config(DataConfig, saved["data"])
+    model_cfg = restore_config(ModelConfig, saved["model"])
+    train_cfg = restore_config(TrainConfig, saved["train"], resume=None)
+    bt = run_backtest(load_series(data_cfg), data_cfg, model_cfg, train_cfg, num_days)
+    rows = score_table(bt)
+    figure_path = save_figure(plot_backtest(bt), Path(run_dir) / "backtest.png")
+    result = {"num_days": num_days, "rows": rows, "plot": str(figure_path)}
+    write_json(Path(run_dir) / "backtest.json", result)
+    return result
+
+
+def find_lr(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig) -> Any:
+    """LR range test on the training windows; the plot goes to runs/covid_forecast/lr_find.png."""
+    from common.lr_find import lr_range_test, plot_lr_find
+
+    seed_everything(train_cfg.seed)
+    loaders = make_loaders(daily_increments(load_series(data_cfg)), data_cfg.window)
+    model = build_model(model_args(model_cfg, len(loaders.series), loaders.scaler))
+    optimizer = torch.optim.Adam(model.parameters(), lr=train_cfg.lr)
+    device = pick_device(train_cfg.device)
+    result = lr_range_test(model, make_loss(), optimizer, loaders.train, device, end_lr=0.3)
+    plot_lr_find(result, Path(train_cfg.runs_dir) / APP / "lr_find.png")
+    return result
