@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tarfile
+import zlib
 from pathlib import Path
 
 from common.errors import DataNotFoundError, UserError
@@ -79,15 +80,26 @@ def fetch_verified(url: str, sha256: str, dest_path: Path, progress: bool = True
 
 
 def extract_tar(archive_path: Path, dest_dir: Path, members_prefix: str | None = None) -> None:
-    """Extract a tar archive with the "data" filter (no absolute paths, links or traversal)."""
+    """Extract a tar archive with the "data" filter (no absolute paths, links or traversal).
+
+    Raises:
+        DataNotFoundError: the archive is truncated, corrupt, or has a member that would land
+            outside `dest_dir`; the message names the archive.
+    """
     dest_dir.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(archive_path) as tar:
-        members = [
-            m
-            for m in tar.getmembers()
-            if members_prefix is None or m.name.startswith(members_prefix)
-        ]
-        tar.extractall(dest_dir, members=members, filter="data")
+    try:
+        with tarfile.open(archive_path) as tar:
+            members = [
+                m
+                for m in tar.getmembers()
+                if members_prefix is None or m.name.startswith(members_prefix)
+            ]
+            tar.extractall(dest_dir, members=members, filter="data")
+    except (tarfile.TarError, EOFError, zlib.error) as err:  # FilterError is a TarError
+        raise DataNotFoundError(
+            f"{archive_path} is corrupt or unsafe to extract ({err}); "
+            "delete it and download it again."
+        ) from err
 
 
 def require_file(path: Path, what: str) -> Path:
