@@ -99,6 +99,8 @@ def _check_continuity(df: pd.DataFrame, source: str, repair: bool) -> pd.DataFra
             f"{source}: {len(missing)} date(s) missing, first {missing[0].date()}; "
             "daily counts need every day (or pass --repair to interpolate them)."
         )
+    if repair:
+        df = df.cummax()  # before interpolating, so filled days sit on the repaired curve
     df = df.reindex(full).interpolate(method="time")
     drops = df.diff() < 0
     if drops.any().any() and not repair:
@@ -108,7 +110,7 @@ def _check_continuity(df: pd.DataFrame, source: str, repair: bool) -> pd.DataFra
             f"{source}: cumulative {column} goes down on {day}; cumulative counts never fall "
             "(fix the file, or pass --repair to keep the running maximum)."
         )
-    return df.cummax()
+    return df
 
 
 def read_jhu(jhu_dir: Path, country: str, repair: bool = False) -> pd.DataFrame:

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from apps.covid_forecast.data import (
+    Scaler,
+    daily_increments,
+    make_loaders,
+    make_windows,
+    read_jhu,
+    read_table,
+)
+from common.errors import UserError
+
+HAND_MADE = "date,a,b\n2020-03-01,1,0\n2020-03-02,3,10\n2020-03-03,6,10\n2020-03-04,10,25\n"
+
+
+def table(text: str, repair: bool = False) -> pd.DataFrame:
+    return read_table(io.StringIO(text), repair=repair)
+
+
+def test_increments_and_windows_on_hand_made_series() -> None:
+    increments = daily_increments(table(HAND_MADE))
+    assert increments.to_numpy().tolist() == [[2, 10], [3, 0], [4, 15]]
+    x, y = make_windows(increments.to_numpy(), window=2)
+    assert x.shape == (1, 2, 2)
+    assert x[0].tolist() == [[2, 10], [3, 0]]
+    assert y.tolist() == [[4, 15]]
+
+
+def test_read_table_sniffs_tabs_and_sorts_dates(covid_csv: Path) -> None:
+    df = read_table(covid_csv)
+    assert list(df.columns) == ["confirmed_num", "cured_num", "dead_num"]
+    assert df.index.is_monotonic_increasing
+    assert len(df) == 30
+    shuffled = "date,a\n2020-03-02,3\n2020-03-01,1\n2020-03-03,6\n"
+    assert table(shuffled)["a"].tolist() == [1, 3, 6]
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("date,a\n2020-03-01,5\n2020-03-02,4\n", "goes down on 2020-03-02"),
+        ("date,a\n2020-03-01,1\n2020-03-03,4\n", "missing, first 2020-03-02"),
+        ("date,a\n2020-03-01,1\n2020-03-02,-4\n", "negative on 2020-03-02"),
+        ("date,a\n2020-03-01,1\n2020-03-02,many\n", "'many'"),
+        ("date,a\n2020-03-01,1\nnot a date,3\n", "row 2 has no readable date"),
+        ("date,a\n2020-03-01,1\n2020-03-01,3\n", "repeats"),
+    ],
+)
+def test_validation_names_the_problem(text: str, fragment: str) -> None:
+    with pytest.raises(UserError, match=fragment):
+        table(text)
+
+
+def test_repair_keeps_running_max_and_fills_gaps() -> None:
+    repaired = table("date,a\n2020-03-01,2\n2020-03-02,5\n2020-03-03,4\n2020-03-05,9\n", True)
+    assert repaired["a"].tolist() == [2, 5, 5, 7, 9]
+
+
+def test_jhu_reader_sums_provinces(tmp_path: Path) -> None:
+    header = "Province/State,Country/Region,Lat,Long,1/22/20,1/23/20,1/24/20\n"
+    rows = {
+        "confirmed": ",Italy,41.9,12.6,1,2,4\nA,Xland,0,0,5,6,7\nB,Xland,0,0,1,1,2\n",
+        "deaths": ",Italy,41.9,12.6,0,0,1\nA,Xland,0,0,0,1,1\nB,Xland,0,0,0,0,0\n",
+    }
+    for name, body in rows.items():
+        (tmp_path / f"time_series_covid19_{name}_global.csv").write_text(header + body)
+    df = read_jhu(tmp_path, "xland")
+    assert list(df.columns) == ["confirmed_num", "dead_num"]
+    assert df["confirmed_num"].tolist() == [6, 7, 9]
+    assert str(df.index[0].date()) == "2020-01-22"
+    with pytest.raises(UserError, match="Did you mean Italy"):
+        read_jhu(tmp_path, "Itally")
+
+
+def test_scaler_is_fitted_on_training_days_only(covid_csv: Path) -> None:
+    increments = daily_increments(read_table(covid_csv))
+    loaders = make_loaders(increments, window=8, val_days=5)
+    expected = Scaler.fit(increments.to_numpy()[:-5])
+    assert loaders.scaler == expected
+    assert len(loaders.val[0][0]) == 5
+    assert np.isfinite(loaders.scaler.log_std).all()
