@@ -8,6 +8,7 @@ A training run writes, as it goes: `config.json` (every config, seed, versions, 
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
 from dataclasses import asdict, is_dataclass
@@ -62,12 +63,16 @@ def latest_run(runs_dir: Path, app: str) -> Path:
         candidate = base / marker.read_text(encoding="utf-8").strip()
         if is_finished(candidate):
             return candidate
-    runs = sorted(
-        (p for p in base.glob("*") if p.is_dir() and is_finished(p)), key=lambda p: p.name
-    )
+    runs = sorted((p for p in base.glob("*") if p.is_dir() and is_finished(p)), key=_run_order)
     if not runs:
         raise UserError(f"No trained {app} run in {base}. Train one first: refapps {app} train")
     return runs[-1]
+
+
+def _run_order(run_dir: Path) -> tuple[str, int]:
+    """Timestamp, then the same-second suffix as a number (so `-10` sorts after `-9`)."""
+    match = re.fullmatch(r"(\d{8}-\d{6})(?:-(\d+))?", run_dir.name)
+    return (match[1], int(match[2] or 0)) if match else (run_dir.name, 0)
 
 
 def resolve_run(run_dir: Path | None, runs_dir: Path, app: str) -> Path:
