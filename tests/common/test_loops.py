@@ -1,0 +1,169 @@
+"""The three loop styles are one loop: same seed on CPU -> identical weights and history."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+import torch
+from torch import nn
+
+from common.checkpoint import MODEL_WEIGHTS, RESUME_CHECKPOINT, load_resume_checkpoint
+from common.training import Callback, KerasModel, LoopOptions, evaluate_model
+
+STYLES = ("script", "function", "class")
+
+
+def assert_same_weights(a: nn.Module, b: nn.Module) -> None:
+    sa, sb = a.state_dict(), b.state_dict()
+    assert sa.keys() == sb.keys()
+    for key in sa:
+        assert torch.equal(sa[key], sb[key]), f"{key} differs"
+
+
+@pytest.mark.parametrize("interval", ["epoch", "step"])
+def test_three_styles_give_identical_weights_and_history(tiny, interval):
+    runs = {style: tiny.run(style, epochs=3, interval=interval) for style in STYLES}
+    ref_model, ref_history = runs["script"]
+    assert [r["epoch"] for r in ref_history] == [1, 2, 3]
+    # the scheduler really ran: the learning rate changed at the expected interval
+    lrs = [r["lr"] for r in ref_history]
+    assert lrs[0] == pytest.approx(0.1 * 0.97**4 if interval == "step" else 0.1)
+    assert lrs[-1] < lrs[0]
+    for style in ("function", "class"):
+        model, history = runs[style]
+        assert history == ref_history, style
+        assert_same_weights(model, ref_model)
+
+
+def test_training_changes_the_weights(tiny):
+    """Guards the equivalence test: identical because equal, not because nothing trained."""
+    untrained = tiny.TinyNet()
+    model, history = tiny.run("script", epochs=2)
+    assert any(
+        not torch.equal(a, b)
+        for a, b in zip(model.parameters(), untrained.parameters(), strict=False)
+    )
+    assert history[-1]["train/loss"] < 0.75
+
+
+def test_history_keys_are_split_slash_name(tiny):
+    _, history = tiny.run("function", epochs=1)
+    keys = set(history[0])
+    assert {"epoch", "train/loss", "val/loss", "lr", "val/accuracy", "train/accuracy"} <= keys
+    assert {"val/auroc", "val/f1", "val/precision", "val/recall"} <= keys
+    assert all(k in ("epoch", "lr") or k.split("/")[0] in ("train", "val") for k in keys)
+
+
+def test_cpu_runs_with_fixed_threads_are_bit_reproducible(tiny):
+    first, history_1 = tiny.run("class", epochs=2)
+    second, history_2 = tiny.run("class", epochs=2)
+    assert history_1 == history_2
+    assert_same_weights(first, second)
+
+
+def test_early_stopping_and_best_weights_agree_across_styles(tiny, tmp_path):
+    results = {}
+    for style in STYLES:
+        run_dir = tmp_path / style
+        run_dir.mkdir()
+        model, history = tiny.run(
+            style,
+            run_dir=run_dir,
+            epochs=12,
+            monitor="val/loss",
+            patience=2,
+            lr=0.3,
+            val_noise_labels=True,
+        )
+        results[style] = (model, history, run_dir)
+    ref_model, ref_history, _ = results["script"]
+    assert len(ref_history) < 12, "patience=2 should have stopped training early"
+    val_losses = [r["val/loss"] for r in ref_history]
+    best = val_losses.index(min(val_losses))
+    assert len(ref_history) == best + 1 + 2  # stopped after exactly `patience` bad epochs
+    for style in ("function", "class"):
+        model, history, _ = results[style]
+        assert history == ref_history, style
+        assert_same_weights(model, ref_model)
+    # the model holds the best epoch's weights, not the last ones
+    _, val_loader = tiny.make_loaders(None, noise=False)
+    val_loader.dataset.y = torch.randint(0, 2, (16,), generator=torch.Generator()).float()
+    for style, (model, _, run_dir) in results.items():
+        saved = load_resume_checkpoint(run_dir / RESUME_CHECKPOINT)
+        assert saved["best_epoch"] == best + 1, style
+        assert saved["epoch"] == len(ref_history), style
+        best_on_disk = tiny.TinyNet()
+        from common.checkpoint import load_weights
+
+        load_weights(best_on_disk, run_dir / MODEL_WEIGHTS)
+        assert_same_weights(model, best_on_disk)
+    last_weights = saved["model"]
+    assert any(not torch.equal(last_weights[k], v) for k, v in ref_model.state_dict().items())
+
+
+def test_history_csv_is_written_every_epoch(tiny, tmp_path):
+    seen: list[int] = []
+
+    class CsvRows(Callback):
+        def on_epoch_end(self, keras_model, record):
+            with open(tmp_path / "history.csv", newline="") as f:
+                seen.append(len(list(csv.DictReader(f))))
+
+    generator = tiny.seed_everything(0)
+    train_loader, val_loader = tiny.make_loaders(generator)
+    model = tiny.TinyNet()
+    keras = KerasModel(
+        model,
+        nn.BCEWithLogitsLoss(),
+        torch.optim.SGD(model.parameters(), lr=0.1),
+        device="cpu",
+        callbacks=[CsvRows()],
+    )
+    history = keras.fit(train_loader, val_loader, 3, run_dir=tmp_path, progress=False)
+    assert seen == [1, 2, 3]
+    with open(tmp_path / "history.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [int(r["epoch"]) for r in rows] == [1, 2, 3]
+    assert float(rows[-1]["val/loss"]) == pytest.approx(history.records[-1]["val/loss"])
+    assert not list(tmp_path.glob(".*.tmp")), "atomic writes left temp files"
+
+
+def test_evaluate_model_and_keras_evaluate_agree(tiny, cpu):
+    model, _ = tiny.run("script", epochs=1)
+    _, val_loader = tiny.make_loaders(None, noise=False)
+    options = LoopOptions(device=cpu, progress=False)
+    metrics = tiny.binary_metrics()
+    from_function = evaluate_model(model, val_loader, nn.BCEWithLogitsLoss(), metrics, options)
+    keras = KerasModel(
+        model,
+        nn.BCEWithLogitsLoss(),
+        torch.optim.SGD(model.parameters(), lr=0.1),
+        metrics=metrics,
+        device="cpu",
+    )
+    from_class = keras.evaluate(val_loader, split="test")
+    assert set(from_function) == set(from_class)
+    assert "test/loss" in from_function
+    assert "test/accuracy" in from_function
+    for key, value in from_function.items():
+        assert from_class[key] == pytest.approx(value)
+    logits = keras.predict(val_loader)
+    assert logits.shape == (16,)
+
+
+def test_unknown_monitor_is_a_user_error(tiny):
+    from common.errors import UserError
+
+    with pytest.raises(UserError, match="val/nope"):
+        tiny.run("script", epochs=1, monitor="val/nope")
+
+
+def test_dry_run_options_take_one_batch(tiny, cpu):
+    from common.config import TrainConfig
+
+    cfg = TrainConfig(dry_run=True, epochs=5)
+    options = LoopOptions.from_config(cfg, cpu, progress=False)
+    assert options.max_batches == 1
+    assert cfg.effective_epochs == 1
+    assert options.amp_dtype is None

@@ -1,0 +1,59 @@
+"""Fixtures every test folder may use; none is autouse, so app conftests stay in charge.
+
+- `cpu`: the CPU `torch.device` (tests never need a GPU unless marked `gpu`).
+- `seeded`: Python, NumPy and torch seeded with 0; the value is the DataLoader generator.
+- `data_root`: `REFAPPS_DATA` pointed at an empty `tmp_path/data` (nothing real is read).
+- `runs_dir`: an empty `tmp_path/runs`, also set as `REFAPPS_RUNS_DIR` for the pages.
+
+Tests marked `gpu` are skipped when CUDA is not available.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    gpu_items = [item for item in items if item.get_closest_marker("gpu")]
+    if not gpu_items:
+        return
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    skip = pytest.mark.skip(reason="needs a CUDA GPU")
+    for item in gpu_items:
+        item.add_marker(skip)
+
+
+@pytest.fixture
+def cpu() -> Any:
+    import torch
+
+    return torch.device("cpu")
+
+
+@pytest.fixture
+def seeded() -> Any:
+    from common.device import seed_everything
+
+    return seed_everything(0)
+
+
+@pytest.fixture
+def data_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "data"
+    root.mkdir()
+    monkeypatch.setenv("REFAPPS_DATA", str(root))
+    return root
+
+
+@pytest.fixture
+def runs_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "runs"
+    path.mkdir()
+    monkeypatch.setenv("REFAPPS_RUNS_DIR", str(path))
+    return path
