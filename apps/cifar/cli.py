@@ -147,7 +147,7 @@ def predict(
         console.print(dataframe_table(table.head(50).to_dict("records"), title="Predictions"))
     failed = [r for r in results if r.error]
     for result in failed:
-        console.print(f"[red]Skipped[/] {result.error}")
+        console.print(f"[red]Skipped[/] {result.error}", soft_wrap=True)
     if len(failed) == len(results):
         raise typer.Exit(2)
 

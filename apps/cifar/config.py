@@ -23,7 +23,7 @@ class DataConfig:
     data_dir: Path | None = None  # any ImageFolder with train/ (and test/); overrides dataset
     val_fraction: float = 0.0  # held out of train; used as 0.1 when the folder has no test/
     image_size: int = 32  # every image is resized to image_size x image_size
-    augment: bool = True  # random crop (4 px padding) + horizontal flip on training batches
+    augment: bool = True  # random crop (2 px shifts) + horizontal flip on training batches
 
     def __post_init__(self) -> None:
         if self.dataset not in DATASETS:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from .model import MODEL_NAME, FlipAveraged, build_model, model_args
 LABEL_SMOOTHING = 0.1
 MOMENTUM = 0.9
 WARMUP_FRACTION = 0.25  # share of the steps during which the one-cycle rate rises
+START_FACTOR = 0.05  # the rate starts at this share of --lr
 
 
 @dataclass
@@ -81,6 +83,22 @@ def resume_configs(
     )
 
 
+def one_cycle(total_steps: int) -> Callable[[int], float]:
+    """Learning-rate factor per step: linear warm-up to 1, then linear decay to 0.
+
+    A plain function of the step (not OneCycleLR, whose saved state pins the step count),
+    so a resumed run with more --epochs stretches the schedule instead of failing.
+    """
+    warmup_steps = max(1, round(WARMUP_FRACTION * total_steps))
+
+    def factor(step: int) -> float:
+        if step < warmup_steps:
+            return START_FACTOR + (1 - START_FACTOR) * step / warmup_steps
+        return max(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))
+
+    return factor
+
+
 def prepare_model(args: dict[str, Any], device: torch.device, use_compile: bool) -> nn.Module:
     """Build on `device`; channels_last on CUDA (faster convolutions), optionally compiled."""
     model = build_model(args).to(device)
@@ -120,12 +138,8 @@ def train(
             nesterov=True,
             weight_decay=train_cfg.weight_decay,
         )
-        scheduler = torch.optim.lr_scheduler.OneCycleLR(
-            optimizer,
-            max_lr=train_cfg.lr,
-            total_steps=train_cfg.effective_epochs * len(loaders.train),
-            pct_start=WARMUP_FRACTION,
-        )
+        total_steps = train_cfg.effective_epochs * len(loaders.train)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, one_cycle(total_steps))
         options = LoopOptions.from_config(
             train_cfg, device, run_dir, resume, progress, scheduler_interval="step"
         )

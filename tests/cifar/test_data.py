@@ -57,7 +57,8 @@ def test_decode_image_names_an_unreadable_file() -> None:
 def test_folder_cache_is_reused_and_invalidated(tmp_path: Path, monkeypatch) -> None:
     root = write_folder(tmp_path / "set", splits=("train",))
     first = data.load_folder(root / "train", 32)
-    assert first.x is not None and first.x.shape == (32, 3, 32, 32)
+    assert first.x is not None
+    assert first.x.shape == (32, 3, 32, 32)
     assert first.classes == ["0_airplane", "1_automobile"]
     assert len(list(data.cache_dir("cifar").glob("*.safetensors"))) >= 1
 
@@ -119,9 +120,11 @@ def test_make_loaders_gives_float_batches_in_unit_range() -> None:
     loaders = make_loaders(DataConfig(), 8, 0, torch.Generator().manual_seed(0))
     assert isinstance(loaders.train, DeviceBatches)
     assert loaders.train.generator is not None
-    x, y = next(iter(loaders.train))
-    assert x.shape == (8, 3, 32, 32) and x.dtype == torch.float32
-    assert 0.0 <= float(x.min()) and float(x.max()) <= 1.0
+    x, _y = next(iter(loaders.train))
+    assert x.shape == (8, 3, 32, 32)
+    assert x.dtype == torch.float32
+    assert float(x.min()) >= 0.0
+    assert float(x.max()) <= 1.0
     assert loaders.val_is_test
     assert len(loaders.mean) == 3
 
@@ -163,20 +166,23 @@ def fake_cifar10(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_cifar10_is_read_through_torchvision(fake_cifar10: Path) -> None:
     train_set, _, test_set = data.load_splits(DataConfig(dataset="cifar10"), seed=0)
-    assert len(train_set) == 20 and len(test_set) == 4
-    assert train_set.x is not None and train_set.x.shape == (20, 3, 32, 32)
+    assert len(train_set) == 20
+    assert len(test_set) == 4
+    assert train_set.x is not None
+    assert train_set.x.shape == (20, 3, 32, 32)
     assert len(train_set.classes) == 10
 
 
 def test_cifar2_falls_back_to_two_cifar10_classes(fake_cifar10: Path) -> None:
     train_set, _, _ = data.load_splits(DataConfig(dataset="cifar2"), seed=0)
     assert train_set.classes == ["airplane", "automobile"]
-    assert set(train_set.y.tolist()) <= {0, 1} and len(train_set) > 0
+    assert set(train_set.y.tolist()) <= {0, 1}
+    assert len(train_set) > 0
 
 
 def test_missing_cifar10_names_the_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REFAPPS_DATA", str(tmp_path))
-    with pytest.raises(UserError, match="cifar-10-python.tar.gz"):
+    with pytest.raises(UserError, match=r"cifar-10-python\.tar\.gz"):
         data.load_cifar10(train=True, two_classes=False, size=32, download=False)
 
 
