@@ -69,6 +69,7 @@ def test_user_errors_are_one_line_exit_2(error, monkeypatch):
     result = CliRunner().invoke(_app_raising(error), [])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+    assert "\x1b[" not in result.output  # no ANSI codes when not a terminal
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert lines == [f"Error: {error}"]
 

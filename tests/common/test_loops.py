@@ -167,3 +167,63 @@ def test_dry_run_options_take_one_batch(tiny, cpu):
     assert options.max_batches == 1
     assert cfg.effective_epochs == 1
     assert options.amp_dtype is None
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_progress_bar_changes_nothing(tiny, style, capsys):
+    quiet_model, quiet = tiny.run(style, epochs=2)
+    shown_model, shown = tiny.run(style, epochs=2, progress=True)
+    assert shown == quiet
+    assert_same_weights(shown_model, quiet_model)
+    assert "epoch 2:" in capsys.readouterr().out
+
+
+def test_gradient_accumulation_matches_a_bigger_batch(tiny):
+    """KerasModel: 2 accumulated batches of 4 == 1 batch of 8 (mean loss, no dropout)."""
+    results = []
+    for batch_size, accum in ((8, 1), (4, 2)):
+        tiny.seed_everything(0)
+        train_loader, val_loader = tiny.make_loaders(
+            None, batch_size=batch_size, noise=False, shuffle=False
+        )
+        model = tiny.TinyNet(dropout=0.0)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.2)
+        keras = KerasModel(
+            model, nn.BCEWithLogitsLoss(), optimizer, device="cpu", grad_accum_steps=accum
+        )
+        history = keras.fit(train_loader, val_loader, 2, monitor=None, progress=False)
+        results.append((model, history.records))
+    (big, big_history), (accumulated, acc_history) = results
+    for key, value in big.state_dict().items():
+        assert torch.allclose(accumulated.state_dict()[key], value, atol=1e-6), key
+    assert acc_history[-1]["val/loss"] == pytest.approx(big_history[-1]["val/loss"], rel=1e-5)
+
+
+def test_callback_can_stop_training(tiny):
+    class StopAfterTwo(Callback):
+        def __init__(self) -> None:
+            self.events: list[str] = []
+
+        def on_fit_start(self, keras_model):
+            self.events.append("start")
+
+        def on_epoch_end(self, keras_model, record):
+            self.events.append(f"epoch {record['epoch']}")
+            keras_model.stop_training = record["epoch"] >= 2
+
+        def on_fit_end(self, keras_model, history):
+            self.events.append(f"end {len(history.records)}")
+
+    generator = tiny.seed_everything(0)
+    train_loader, val_loader = tiny.make_loaders(generator)
+    model = tiny.TinyNet()
+    callback = StopAfterTwo()
+    keras = KerasModel(
+        model,
+        nn.BCEWithLogitsLoss(),
+        torch.optim.SGD(model.parameters(), lr=0.1),
+        device="cpu",
+        callbacks=[callback],
+    )
+    keras.fit(train_loader, val_loader, 5, progress=False)
+    assert callback.events == ["start", "epoch 1", "epoch 2", "end 2"]

@@ -99,6 +99,7 @@ def run(
     lr: float = 0.1,
     loss_fn: nn.Module | None = None,
     val_noise_labels: bool = False,
+    progress: bool = False,
 ) -> tuple[nn.Module, list[dict[str, Any]]]:
     """Train TinyNet with one loop style on CPU, one thread, seed 0; returns model + history."""
     with fixed_threads(1):
@@ -115,7 +116,7 @@ def run(
             patience=patience,
             run_dir=run_dir,
             resume=resume,
-            progress=False,
+            progress=progress,
         )
         history = fit(
             style,
