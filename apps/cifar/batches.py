@@ -118,6 +118,7 @@ class Loaders:
     mean: list[float]
     std: list[float]
     val_is_test: bool  # no held-out split: the per-epoch "validation" is the test split
+    num_train: int
 
 
 def channel_stats(data: ImageSet, size: int) -> tuple[list[float], list[float]]:
@@ -177,4 +178,5 @@ def make_loaders(
         mean=mean,
         std=std,
         val_is_test=splits[1] is splits[2],
+        num_train=len(train_set),
     )

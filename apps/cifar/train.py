@@ -166,7 +166,7 @@ def train(
         test_metrics = evaluate_model(
             FlipAveraged(model), loaders.test, make_loss(), metrics, options
         )
-        num_images = len(loaders.train.source.y) * train_cfg.effective_epochs
+        num_images = loaders.num_train * train_cfg.effective_epochs
         finish_run(
             run_dir,
             history.records,

@@ -136,6 +136,19 @@ def test_max_samples_keeps_both_classes() -> None:
     assert set(labels.tolist()) == {0, 1}
 
 
+def test_sets_too_large_for_memory_stream_through_a_dataloader(monkeypatch) -> None:
+    from torch.utils.data import DataLoader
+
+    monkeypatch.setattr(data, "MAX_IN_MEMORY_BYTES", 0)
+    loaders = make_loaders(DataConfig(), 8, 0, torch.Generator().manual_seed(0), max_samples=16)
+    assert isinstance(loaders.train.source, DataLoader)
+    x, y = next(iter(loaders.train))
+    assert x.shape == (8, 3, 32, 32)
+    assert x.dtype == torch.float32
+    assert len(y) == 8
+    assert loaders.num_train == 16
+
+
 def write_fake_cifar10(root: Path, per_batch: int = 4) -> None:
     """torchvision's on-disk CIFAR-10 format: pickled dicts of uint8 rows and labels."""
     folder = root / "cifar10" / "cifar-10-batches-py"
