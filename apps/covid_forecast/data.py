@@ -11,6 +11,7 @@ running maximum of each cumulative series and interpolates missing dates.
 from __future__ import annotations
 
 import difflib
+import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,9 @@ def read_table(path_or_buffer: Any, repair: bool = False) -> pd.DataFrame:
     if isinstance(path_or_buffer, str | Path) and not Path(path_or_buffer).is_file():
         raise UserError(f"CSV file not found: {path_or_buffer}")
     try:
+        if hasattr(path_or_buffer, "read"):  # uploads are bytes; the separator sniffer wants text
+            raw = path_or_buffer.read()
+            path_or_buffer = io.StringIO(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
         df = pd.read_csv(path_or_buffer, sep=None, engine="python", nrows=MAX_ROWS + 1)
     except pd.errors.EmptyDataError as err:
         raise UserError(f"{name} is empty.") from err

@@ -62,7 +62,7 @@ chart = pd.DataFrame(
         "high": table[f"{series}_high"],
     }
 )
-st.line_chart(chart, key="chart")
+st.line_chart(chart)
 zero = result.zero_date.date() if result.zero_date is not None else "not within the horizon"
 st.metric(f"First day with no new {result.series[0]} ({source})", str(zero))
 st.download_button("Download forecast", result.table.to_csv(index=False), "forecast.csv")

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+PAGE = str(Path(__file__).parents[2] / "apps" / "covid_forecast" / "demo.py")
+
+
+@pytest.fixture
+def runs_with_model(tiny_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    runs = tmp_path / "runs"
+    shutil.copytree(tiny_run.parent, runs / "covid_forecast")
+    monkeypatch.setenv("REFAPPS_RUNS_DIR", str(runs))
+    return runs
+
+
+def test_page_without_a_run_says_how_to_train(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REFAPPS_RUNS_DIR", str(tmp_path / "empty"))
+    at = AppTest.from_file(PAGE, default_timeout=30).run()
+    assert "refapps covid_forecast train" in at.info[0].value
+
+
+def test_page_forecasts_with_a_run(runs_with_model: Path) -> None:
+    at = AppTest.from_file(PAGE, default_timeout=30).run()
+    assert not at.exception
+    at.slider(key="days").set_value(30).run()
+    at.selectbox(key="series").set_value("dead_num").run()
+    assert not at.exception
+    assert "First day with no new confirmed_num" in at.metric[0].label
+
+
+def test_page_rejects_a_bad_upload(runs_with_model: Path) -> None:
+    at = AppTest.from_file(PAGE, default_timeout=30).run()
+    bad = b"date,confirmed_num,cured_num,dead_num\n2020-03-01,5,1,1\n2020-03-02,3,1,1\n"
+    at.file_uploader(key="upload").upload("bad.csv", bad, "text/csv").run()
+    assert not at.exception
+    assert "goes down" in at.error[0].value
