@@ -79,3 +79,24 @@ def test_resume_continues_the_epoch_count(tiny_configs: tuple) -> None:
         progress=False,
     )
     assert [r["epoch"] for r in resumed.history] == [1, 2, 3, 4]
+
+
+def test_bench_quick_reports_model_and_every_baseline(covid_csv: Path) -> None:
+    from apps.covid_forecast.bench import run_bench
+
+    rows = run_bench(quick=True, data_cfg=DataConfig(csv=covid_csv))
+    h1 = {r["model"]: r for r in rows if r["metric"] == "h1_mape_all_series"}
+    assert set(h1) == {"lstm", "naive", "weekly_drift", "log_linear"}
+    assert h1["lstm"]["kind"] == "model"
+    assert all(
+        k in rows[0]
+        for k in (
+            "app",
+            "value",
+            "train_seconds",
+            "samples_per_second",
+            "device",
+            "torch",
+            "tutorial",
+        )
+    )
