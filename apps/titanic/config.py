@@ -28,8 +28,8 @@ class DataConfig:
 
 @dataclass(frozen=True)
 class ModelConfig:
-    hidden: tuple[int, ...] = (32, 16)
-    dropout: float = 0.1
+    hidden: tuple[int, ...] = (16,)
+    dropout: float = 0.0
 
     def __post_init__(self) -> None:
         if not self.hidden or any(h < 1 for h in self.hidden):
@@ -40,10 +40,10 @@ class ModelConfig:
 
 TRAIN_DEFAULTS = dataclasses.replace(
     TrainConfig(),
-    epochs=40,
-    batch_size=32,
-    lr=3e-3,
-    weight_decay=1e-4,
+    epochs=20,
+    batch_size=64,
+    lr=1e-2,
+    weight_decay=1e-3,
     loop="script",
     monitor="val/loss",
     num_threads=1,

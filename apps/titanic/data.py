@@ -162,6 +162,7 @@ class Preprocessor:
     """Fitted state, all plain data: categories seen in training, medians, means and stds."""
 
     categories: dict[str, list[Any]] = field(default_factory=dict)
+    age_by_title: dict[str, float] = field(default_factory=dict)
     medians: dict[str, float] = field(default_factory=dict)
     means: dict[str, float] = field(default_factory=dict)
     stds: dict[str, float] = field(default_factory=dict)
@@ -169,7 +170,7 @@ class Preprocessor:
     @property
     def feature_names(self) -> list[str]:
         one_hot = [f"{col}={value}" for col, values in self.categories.items() for value in values]
-        return [*one_hot, *NUMERIC, "AgeMissing", "CabinMissing", "IsAlone"]
+        return [*one_hot, *NUMERIC, "AgeMissing", "CabinMissing", "IsAlone", "LargeFamily"]
 
     def transform(self, df: pd.DataFrame) -> np.ndarray:
         """Validated passengers -> (N, num_features) float32; unseen categories -> all zeros."""
@@ -177,12 +178,16 @@ class Preprocessor:
         columns = []
         for col, values in self.categories.items():
             columns += [(raw[col] == value).to_numpy(dtype=np.float32) for value in values]
+        # a missing age is filled with the median age of the passenger's title ("Master" is a boy)
+        title_age = raw["Title"].map(self.age_by_title).fillna(self.medians["Age"])
+        raw["Age"] = raw["Age"].fillna(title_age)
         for col in NUMERIC:
             filled = raw[col].fillna(self.medians[col]).to_numpy(dtype=np.float64)
             columns.append(((filled - self.means[col]) / self.stds[col]).astype(np.float32))
         columns.append(raw["Age"].isna().to_numpy(dtype=np.float32))
         columns.append(raw["CabinMissing"].to_numpy(dtype=np.float32))
         columns.append((raw["FamilySize"] == 1).to_numpy(dtype=np.float32))
+        columns.append((raw["FamilySize"] >= 5).to_numpy(dtype=np.float32))
         return np.stack(columns, axis=1)
 
     def to_json(self) -> dict[str, Any]:
@@ -191,7 +196,9 @@ class Preprocessor:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Preprocessor:
         try:
-            return cls(**{k: data[k] for k in ("categories", "medians", "means", "stds")})
+            return cls(
+                **{k: data[k] for k in ("categories", "age_by_title", "medians", "means", "stds")}
+            )
         except (KeyError, TypeError) as err:
             raise UserError("The run's preprocessing state is incomplete or corrupt.") from err
 
@@ -203,13 +210,15 @@ def fit_preprocessor(train_df: pd.DataFrame) -> Preprocessor:
         col: sorted(raw[col].dropna().unique().tolist(), key=str)
         for col in ("Pclass", "Sex", "Embarked", "Title")
     }
+    age_by_title = {t: float(a) for t, a in raw.groupby("Title")["Age"].median().dropna().items()}
+    raw["Age"] = raw["Age"].fillna(raw["Title"].map(age_by_title))
     medians, means, stds = {}, {}, {}
     for col in NUMERIC:
         median = float(raw[col].median()) if raw[col].notna().any() else 0.0
         filled = raw[col].fillna(median)
         medians[col], means[col] = median, float(filled.mean())
         stds[col] = float(filled.std(ddof=0)) or 1.0
-    return Preprocessor(categories=categories, medians=medians, means=means, stds=stds)
+    return Preprocessor(categories, age_by_title, medians, means, stds)
 
 
 @dataclass

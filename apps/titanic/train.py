@@ -48,6 +48,18 @@ def make_metrics() -> MetricCollection:
     return binary_metrics()
 
 
+def make_scheduler(
+    optimizer: torch.optim.Optimizer, train_cfg: TrainConfig, steps_per_epoch: int
+) -> Any:
+    """One-cycle: warm up, then anneal to ~0 so the kept last epoch sits in a calm minimum."""
+    return torch.optim.lr_scheduler.OneCycleLR(
+        optimizer,
+        max_lr=train_cfg.lr,
+        epochs=train_cfg.effective_epochs,
+        steps_per_epoch=steps_per_epoch,
+    )
+
+
 def resume_configs(
     run_dir: Path, train_cfg: TrainConfig
 ) -> tuple[DataConfig, ModelConfig, TrainConfig]:
@@ -97,7 +109,9 @@ def train(
         optimizer = torch.optim.AdamW(
             model.parameters(), lr=train_cfg.lr, weight_decay=train_cfg.weight_decay
         )
-        options = LoopOptions.from_config(train_cfg, device, run_dir, resume, progress)
+        steps = 1 if train_cfg.dry_run else len(loaders.train)
+        scheduler = make_scheduler(optimizer, train_cfg, steps)
+        options = LoopOptions.from_config(train_cfg, device, run_dir, resume, progress, "step")
         if data_cfg.val_fraction == 0:
             # the "validation" curve is then the test split: keep the last epoch instead of
             # choosing the best one on test data
@@ -112,7 +126,7 @@ def train(
             loaders.val,
             train_cfg.effective_epochs,
             make_metrics(),
-            None,
+            scheduler,
             options,
             amp=train_cfg.amp,
         )
