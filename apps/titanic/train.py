@@ -48,11 +48,19 @@ def make_metrics() -> MetricCollection:
     return binary_metrics()
 
 
+class ResumableOneCycleLR(torch.optim.lr_scheduler.OneCycleLR):
+    """OneCycleLR whose saved state does not pin the step count, so `--resume` may add epochs."""
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        pinned = ("total_steps", "_schedule_phases")
+        super().load_state_dict({k: v for k, v in state_dict.items() if k not in pinned})
+
+
 def make_scheduler(
     optimizer: torch.optim.Optimizer, train_cfg: TrainConfig, steps_per_epoch: int
 ) -> Any:
     """One-cycle: warm up, then anneal to ~0 so the kept last epoch sits in a calm minimum."""
-    return torch.optim.lr_scheduler.OneCycleLR(
+    return ResumableOneCycleLR(
         optimizer,
         max_lr=train_cfg.lr,
         epochs=train_cfg.effective_epochs,
