@@ -93,7 +93,7 @@ def validate_passengers(
             raise UserError(
                 f"{source}: {column} must be a number (row {row + 1}: {df[column].iloc[row]!r})."
             )
-        df[column] = values.astype(float)
+        df[column] = values
         if column in RANGES:
             low, high = RANGES[column]
             out = values.notna() & ((values < low) | (values > high))
