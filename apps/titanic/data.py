@@ -125,9 +125,8 @@ def _check_allowed(
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         choices = ", ".join(str(a) for a in allowed)
-        raise UserError(
-            f"{source}: {column} must be one of {choices} (row {row + 1}: {values.iloc[row]!r})."
-        )
+        value = values.tolist()[row]  # a Python value, so the message reads 4, not np.int64(4)
+        raise UserError(f"{source}: {column} must be one of {choices} (row {row + 1}: {value!r}).")
 
 
 def title_of(name: Any) -> str:
