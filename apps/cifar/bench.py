@@ -40,7 +40,7 @@ def bench_one(name: str, runs_dir: Path, quick: bool) -> dict[str, Any]:
     cpu_seconds = time.process_time() - started_cpu
     device = pick_device(train_cfg.device)
     predictor = load_predictor(result.run_dir, device)
-    x = torch.randint(0, 256, (256 if quick else 2048, 3, 32, 32), dtype=torch.uint8)
+    x = torch.randint(0, 256, (32 if quick else 2048, 3, 32, 32), dtype=torch.uint8)
     started = time.perf_counter()
     predictor.predict_tensor(x, flip=True)
     if device.type == "cuda":

@@ -19,7 +19,7 @@ from torch import nn
 
 from .config import ModelConfig
 
-MODEL_NAME = "CifarCNN"
+MODEL_NAMES = {"cnn": "CifarCNN", "tutorial": "TutorialCNN"}  # --model -> class
 
 
 class Normalize(nn.Module):

@@ -32,7 +32,7 @@ from common.training.state import LoopOptions
 
 from .batches import make_loaders
 from .config import APP, DataConfig, ModelConfig
-from .model import MODEL_NAME, FlipAveraged, build_model, model_args
+from .model import MODEL_NAMES, FlipAveraged, build_model, model_args
 
 LABEL_SMOOTHING = 0.1
 MOMENTUM = 0.9
@@ -129,7 +129,12 @@ def train(
             model=model_cfg,
             train=train_cfg,
         )
-        meta = {"app": APP, "model": MODEL_NAME, "model_args": args, "classes": loaders.classes}
+        meta = {
+            "app": APP,
+            "model": MODEL_NAMES[model_cfg.name],
+            "model_args": args,
+            "classes": loaders.classes,
+        }
         write_model_meta(run_dir, meta | {"image_size": data_cfg.image_size})
         optimizer = torch.optim.SGD(
             model.parameters(),

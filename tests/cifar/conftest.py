@@ -36,6 +36,14 @@ def write_folder(root: Path, splits: tuple[str, ...] = ("train", "test"), seed: 
     return root
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _one_thread() -> None:
+    """Tiny models run fastest on one thread, and the CPU is shared with other jobs."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
 @pytest.fixture(scope="session")
 def data_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("data")
