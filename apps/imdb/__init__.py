@@ -1,0 +1,1 @@
+"""IMDB movie reviews: sentiment classification from raw text."""

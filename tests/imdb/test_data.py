@@ -1,0 +1,105 @@
+"""Reading reviews (folders and CSV/TSV), the tokenizer, and the n-gram features."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from apps.imdb.data import read_folder, read_table, split_train_val
+from apps.imdb.text import (
+    PAD_ID,
+    UNK_ID,
+    encode,
+    load_tokenizer,
+    nb_log_ratios,
+    ngram_features,
+    pad_batch,
+    save_tokenizer,
+    train_tokenizer,
+)
+from common.errors import UserError
+
+CORPUS = ["A great film.<br />Great!", "An AWFUL film, truly awful.", "Ｆｉｌｍ great"]
+
+
+def test_read_folder_reads_labels_and_uses_the_cache(data_root: Path) -> None:
+    split_dir = data_root / "imdb" / "aclImdb" / "train"
+    first = read_folder(split_dir)
+    assert len(first.texts) == 32
+    assert first.labels.tolist() == [0] * 16 + [1] * 16
+    assert list((data_root / ".cache" / "imdb").glob("*.parquet"))
+    (split_dir / "pos" / "99_9.txt").write_text("new review", encoding="utf-8")
+    second = read_folder(split_dir)  # the listing changed: the cache is not reused
+    assert len(second.texts) == 33
+    assert "new review" in second.texts
+
+
+def test_read_folder_without_reviews_names_the_fix(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="refapps imdb download"):
+        read_folder(tmp_path)
+
+
+def test_read_table_tsv_without_header_and_csv_with_header(tmp_path: Path) -> None:
+    tsv = tmp_path / "train.tsv"
+    tsv.write_text('1\tloved it, "really"\n0\thated it\n', encoding="utf-8")
+    reviews = read_table(tsv)
+    assert reviews.texts == ['loved it, "really"', "hated it"]
+    assert reviews.labels.tolist() == [1, 0]
+    csv = tmp_path / "train.csv"
+    csv.write_text('label,text\npos,"good, fun"\nneg,bad\n', encoding="utf-8")
+    assert read_table(csv).labels.tolist() == [1, 0]
+
+
+def test_read_table_bad_label_names_the_row(tmp_path: Path) -> None:
+    path = tmp_path / "bad.tsv"
+    path.write_text("1\tfine\nmaybe\tunsure\n", encoding="utf-8")
+    with pytest.raises(UserError, match="row 2"):
+        read_table(path)
+
+
+def test_split_train_val_is_stratified(data_root: Path) -> None:
+    reviews = read_folder(data_root / "imdb" / "aclImdb" / "train")
+    train, val = split_train_val(reviews, 0.25, seed=0)
+    assert val is not None
+    assert len(val.labels) == 8
+    assert val.labels.sum() == 4
+    assert len(train.labels) == 24
+
+
+def test_tokenizer_normalises_and_round_trips(tmp_path: Path) -> None:
+    tokenizer = train_tokenizer(CORPUS, vocab_size=100, min_frequency=1)
+    tokens = tokenizer.encode("Great <br /> FILM").tokens
+    assert tokens == ["great", "film"]  # tag dropped, lowercased
+    assert tokenizer.encode("Ｆｉｌｍ").tokens == ["film"]  # NFKC folds full-width letters
+    assert tokenizer.token_to_id("[PAD]") == PAD_ID
+    assert tokenizer.token_to_id("[UNK]") == UNK_ID
+    assert tokenizer.encode("zebra").ids == [UNK_ID]  # unseen word
+    save_tokenizer(tokenizer, tmp_path)
+    again = load_tokenizer(tmp_path)
+    assert again.encode("an awful film").ids == tokenizer.encode("an awful film").ids
+
+
+def test_encode_truncates_and_pads_per_batch() -> None:
+    tokenizer = train_tokenizer(CORPUS, vocab_size=100, min_frequency=1)
+    encoded = encode(tokenizer, ["great film great film great", "", "awful"], max_tokens=3)
+    assert encoded.lengths.tolist() == [3, 0, 1]
+    padded = pad_batch(encoded, np.array([0, 1, 2]))
+    assert padded.shape == (3, 3)
+    assert (padded[1] == PAD_ID).all()
+
+
+def test_ngram_features_are_binarised_and_stay_in_their_review() -> None:
+    tokenizer = train_tokenizer(CORPUS, vocab_size=100, min_frequency=1)
+    encoded = encode(tokenizer, ["great great great", "film", ""], max_tokens=10)
+    v = tokenizer.get_vocab_size()
+    features = ngram_features(encoded, v, num_buckets=101)
+    # review 0: the unigram, one bigram, one trigram (repeats counted once); no cross-review n-grams
+    assert features.lengths.tolist() == [3, 1, 0]
+    assert (features.ids < v + 101).all()
+    ratios, keep = nb_log_ratios(features, np.array([1, 0, 0]), v + 101, min_reviews=1)
+    great = tokenizer.token_to_id("great")
+    assert ratios[great] > 0 > ratios[tokenizer.token_to_id("film")]
+    assert keep[great]
+    assert not keep[tokenizer.token_to_id("awful")]

@@ -1,0 +1,71 @@
+"""train() writes a complete run; evaluate() and the predictor read it back."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from apps.imdb.predict import load_predictor
+from apps.imdb.train import evaluate, train
+
+
+def test_train_writes_every_run_file(trained_run: Path) -> None:
+    for name in (
+        "config.json",
+        "tokenizer.json",
+        "model.safetensors",
+        "model.json",
+        "last.pt",
+        "history.csv",
+        "metrics.json",
+        "curves.png",
+    ):
+        assert (trained_run / name).is_file(), name
+    metrics = json.loads((trained_run / "metrics.json").read_text())
+    assert {"test/accuracy", "test/auroc", "test/f1", "train_seconds"} <= metrics.keys()
+    assert json.loads((trained_run / "config.json").read_text())["train"]["loop"] == "class"
+
+
+def test_predictor_and_explanation(trained_run: Path) -> None:
+    predictor = load_predictor(trained_run)
+    predictions = predictor.predict(["great wonderful superb", "awful boring terrible", ""])
+    assert [p.label for p in predictions[:2]] == ["positive", "negative"]
+    assert all(0.0 <= p.probability <= 1.0 for p in predictions)
+    explanation = predictor.explain("A great, wonderful film")
+    effects = dict(explanation.spans)
+    assert effects["great"] > 0
+    assert "".join(p for p, _ in explanation.spans) == "A great, wonderful film"
+    assert predictor.explain("").spans == []
+
+
+def test_evaluate_reports_accuracy_auroc_f1(trained_run: Path, data_root: Path) -> None:
+    result = evaluate(trained_run)
+    assert result["num_samples"] == 32
+    assert {"test/accuracy", "test/auroc", "test/f1"} <= result.keys()
+
+
+@pytest.mark.parametrize("model", ["bilstm", "tutorial_cnn"])
+def test_sequence_models_train_with_other_loops(
+    model: str, data_root: Path, tmp_path: Path, tiny: Any
+) -> None:
+    data_cfg, model_cfg, train_cfg = tiny(tmp_path, model, loop="script", dry_run=True)
+    result = train(data_cfg, model_cfg, train_cfg, progress=False)
+    assert len(result.history) == 1
+    assert "val/accuracy" in result.history[0]
+    assert load_predictor(result.run_dir).predict(["fine"])[0].label in ("negative", "positive")
+
+
+def test_resume_continues_the_epoch_count(data_root: Path, tmp_path: Path, tiny: Any) -> None:
+    data_cfg, model_cfg, train_cfg = tiny(tmp_path, epochs=1)
+    first = train(data_cfg, model_cfg, train_cfg, progress=False)
+    resumed = train(
+        data_cfg,
+        model_cfg,
+        dataclasses.replace(train_cfg, epochs=2, resume=first.run_dir),
+        progress=False,
+    )
+    assert [r["epoch"] for r in resumed.history] == [1, 2]
