@@ -18,8 +18,9 @@ import pytest
 from apps.titanic.config import TRAIN_DEFAULTS, DataConfig, ModelConfig
 
 COLUMNS = (
-    "PassengerId,Survived,Pclass,Name,Sex,Age,SibSp,Parch,Ticket,Fare,Cabin,Embarked".split(",")
-)
+    "PassengerId", "Survived", "Pclass", "Name", "Sex", "Age",
+    "SibSp", "Parch", "Ticket", "Fare", "Cabin", "Embarked",
+)  # fmt: skip
 MALE_TITLES = ("Mr", "Master", "Dr", "Rev", "Mr")
 FEMALE_TITLES = ("Mrs", "Miss", "Mlle", "Ms", "Mrs")
 
@@ -51,7 +52,7 @@ def passenger_frame(num_rows: int, seed: int = 0, first_id: int = 1) -> pd.DataF
                 "Embarked": np.nan if i % 13 == 7 else "SCQ"[i % 3],
             }
         )
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
 @pytest.fixture(scope="session")

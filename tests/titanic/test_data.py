@@ -175,7 +175,9 @@ def test_validation_names_the_field_and_row(column: str, value: object, message:
 
 
 def test_sex_and_port_are_normalised() -> None:
-    df = validate_passengers(frame(Sex=[" MALE", "Female", "female", "male"], Embarked=list("scsq")))
+    df = validate_passengers(
+        frame(Sex=[" MALE", "Female", "female", "male"], Embarked=list("scsq"))
+    )
     assert df["Sex"].tolist() == ["male", "female", "female", "male"]
     assert df["Embarked"].tolist() == ["S", "C", "S", "Q"]
 
@@ -212,7 +214,7 @@ def test_missing_target_column_is_named_when_required(tmp_path: Path) -> None:
 
 
 def test_missing_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(UserError, match="CSV file not found: .*nope.csv"):
+    with pytest.raises(UserError, match=r"CSV file not found: .*nope\.csv"):
         read_passengers(tmp_path / "nope.csv")
 
 

@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from apps.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: object):
+    return runner.invoke(app, ["titanic", *map(str, args)])
+
+
+@pytest.mark.parametrize("command", ["download", "train", "evaluate", "predict", "lr-find"])
+def test_every_command_has_help(command: str) -> None:
+    result = run(command, "--help")
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+
+
+def test_app_help_lists_the_commands() -> None:
+    result = run("--help")
+    assert result.exit_code == 0
+    for command in ("download", "train", "evaluate", "predict", "lr-find"):
+        assert command in result.output
+
+
+def test_train_evaluate_predict_end_to_end(train_csv: Path, test_csv: Path, tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    data = ("--train-csv", train_csv, "--test-csv", test_csv)
+    trained = run(
+        "train", *data, "--epochs", 2, "--batch-size", 16, "--hidden", "8,4", "--runs-dir", runs
+    )
+    assert trained.exit_code == 0, trained.output
+    assert "test/accuracy" in trained.output
+    assert "Run folder" in trained.output
+    (run_dir,) = (runs / "titanic").glob("2*")
+    assert json.loads((run_dir / "model.json").read_text())["model_args"]["hidden"] == [8, 4]
+
+    evaluated = run("evaluate", "--runs-dir", runs, "--json")
+    assert evaluated.exit_code == 0, evaluated.output
+    result = json.loads(evaluated.output)
+    assert sum(map(sum, result["confusion_matrix"]["values"])) == 20
+    table = run("evaluate", run_dir)
+    assert table.exit_code == 0, table.output
+    assert "Confusion matrix" in table.output
+
+    predicted = run("predict", "--runs-dir", runs, "--csv", test_csv, "--json")
+    assert predicted.exit_code == 0, predicted.output
+    rows = json.loads(predicted.output)
+    assert len(rows) == 20
+    assert all(0.0 <= r["survival_probability"] <= 1.0 for r in rows)
+
+
+@pytest.mark.parametrize("with_target", [True, False])
+def test_predict_csv_writes_probabilities(
+    trained_run: Path, test_csv: Path, tmp_path: Path, with_target: bool
+) -> None:
+    source = pd.read_csv(test_csv)
+    if not with_target:
+        source = source.drop(columns=["Survived"])
+    path, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    source.to_csv(path, index=False)
+    result = run("predict", trained_run, "--csv", path, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "Wrote 20 predictions" in result.output
+    table = pd.read_csv(out)
+    assert list(table.columns) == [*source.columns, "survival_probability", "predicted"]
+    assert table["survival_probability"].between(0, 1).all()
+    assert (
+        table["predicted"].tolist() == (table["survival_probability"] >= 0.5).astype(int).tolist()
+    )
+    assert table["Pclass"].tolist() == source["Pclass"].tolist()
+    assert table["PassengerId"].tolist() == source["PassengerId"].tolist()
+
+
+def test_predict_one_passenger_from_options(trained_run: Path) -> None:
+    options = ("--pclass", 1, "--sex", "female", "--age", 30, "--fare", 80, "--embarked", "C")
+    result = run("predict", trained_run, *options, "--name", "Doe, Mrs. Jane", "--json")
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.output)
+    assert 0.0 <= row["survival_probability"] <= 1.0
+    assert row["predicted"] == int(row["survival_probability"] >= 0.5)
+    table = run("predict", trained_run, "--pclass", 3, "--sex", "male")
+    assert table.exit_code == 0, table.output
+    assert "Predictions" in table.output
+
+
+def bad_csv(tmp_path: Path, test_csv: Path, kind: str) -> Path:
+    path = tmp_path / f"{kind}.csv"
+    df = pd.read_csv(test_csv)
+    if kind == "age":
+        df.loc[3, "Age"] = -5
+        df.to_csv(path, index=False)
+    elif kind == "no_sex":
+        df.drop(columns=["Sex"]).to_csv(path, index=False)
+    elif kind == "empty":
+        path.write_text("")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--pclass", 3, "--sex", "male", "--age", -5), "Age must be between 0 and 120"),
+        (("--pclass", 3, "--sex", "x"), "Sex must be one of male, female"),
+        (("--pclass", 4, "--sex", "male"), "Pclass must be one of 1, 2, 3"),
+        (("--csv", "{age}"), "age.csv: Age must be between 0 and 120 (row 4: -5)"),
+        (("--csv", "{no_sex}"), "missing the column(s) Sex"),
+        (("--csv", "{empty}"), "empty.csv is empty"),
+        (("--csv", "{missing}"), "CSV file not found"),
+        (("--age", 30), "Give --csv FILE, or describe a passenger"),
+        (("--sex", "female"), "Give --csv FILE, or describe a passenger"),
+    ],
+)
+def test_predict_bad_input_exits_2_and_writes_nothing(
+    trained_run: Path, test_csv: Path, tmp_path: Path, args: tuple, message: str
+) -> None:
+    paths = {k: bad_csv(tmp_path, test_csv, k) for k in ("age", "no_sex", "empty", "missing")}
+    args = tuple(str(a).format(**paths) for a in args)
+    out = tmp_path / "out.csv"
+    result = run("predict", trained_run, *args, "--out", out)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("command", ["evaluate", "predict"])
+def test_no_trained_run_says_how_to_train(command: str, tmp_path: Path) -> None:
+    extra = ("--pclass", 3, "--sex", "male") if command == "predict" else ()
+    result = run(command, "--runs-dir", tmp_path, *extra)
+    assert result.exit_code == 2
+    assert "refapps titanic train" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_train_bad_csv_exits_2(test_csv: Path, tmp_path: Path) -> None:
+    bad = bad_csv(tmp_path, test_csv, "no_sex")
+    result = run("train", "--train-csv", bad, "--test-csv", test_csv, "--runs-dir", tmp_path)
+    assert result.exit_code == 2
+    assert "missing the column(s) Sex" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--hidden", "8,x"), "--hidden takes comma-separated widths"),
+        (("--dropout", 1), "--dropout"),
+    ],
+)
+def test_train_bad_options_exit_2(
+    train_csv: Path, tmp_path: Path, args: tuple, message: str
+) -> None:
+    result = run(
+        "train", *args, "--train-csv", train_csv, "--test-csv", train_csv, "--runs-dir", tmp_path
+    )
+    assert result.exit_code == 2
+    assert message in result.output
