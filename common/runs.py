@@ -162,7 +162,8 @@ def start_run(
     checkpoint = run_dir / "last.pt"
     if not checkpoint.is_file():
         raise UserError(f"Nothing to resume in {run_dir}: it has no last.pt.")
-    saved_app = read_config(run_dir).get("app")
+    saved = read_config(run_dir)
+    saved_app = saved.get("app") if isinstance(saved, dict) else None
     if saved_app != app:
         raise CheckpointError(f"{run_dir} is a {saved_app!r} run, not a {app!r} one.")
     return run_dir, checkpoint

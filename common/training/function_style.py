@@ -25,6 +25,7 @@ from common.training.state import (
     finish_training,
     move_to,
     num_batches,
+    remaining_epochs,
     step_scheduler_epoch,
     stop_on_signals,
 )
@@ -162,7 +163,7 @@ def train_model(
             m.to(opt.device)
     state = begin_training(opt, model, optimizer, scheduler, ctx.scaler, train_loader)
     with stop_on_signals() as stop, TrainingProgress(opt.progress) as bar:
-        for epoch in range(state.epoch + 1, epochs + 1):
+        for epoch in remaining_epochs(state, epochs):
             bar.start(f"epoch {epoch}/{epochs} train", num_batches(train_loader, opt))
             record: dict[str, Any] = {"epoch": epoch}
             record |= train_epoch(

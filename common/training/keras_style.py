@@ -40,6 +40,7 @@ from common.training.state import (
     finish_training,
     move_to,
     num_batches,
+    remaining_epochs,
     step_scheduler_epoch,
     stop_on_signals,
 )
@@ -138,7 +139,7 @@ class KerasModel:
         for callback in self.callbacks:
             callback.on_fit_start(self)
         with stop_on_signals() as stop, TrainingProgress(opt.progress) as bar:
-            for epoch in range(state.epoch + 1, epochs + 1):
+            for epoch in remaining_epochs(state, epochs):
                 sampler = getattr(train_loader, "sampler", None)
                 if hasattr(sampler, "set_epoch"):
                     sampler.set_epoch(epoch)

@@ -25,6 +25,7 @@ from common.training.state import (
     finish_training,
     move_to,
     num_batches,
+    remaining_epochs,
     step_scheduler_epoch,
     stop_on_signals,
 )
@@ -54,7 +55,7 @@ def run_training_script(
     state = begin_training(opt, model, optimizer, scheduler, scaler, train_loader)
 
     with stop_on_signals() as stop, TrainingProgress(opt.progress) as bar:
-        for epoch in range(state.epoch + 1, epochs + 1):
+        for epoch in remaining_epochs(state, epochs):
             # 1. train: forward, loss, backward, (clip), step, (per-step schedule)
             model.train()
             loss_sum, count = torch.zeros((), device=device), 0

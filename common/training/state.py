@@ -197,6 +197,7 @@ def begin_training(
     state.epoch, state.step = saved["epoch"], saved["step"]
     state.best_value, state.best_epoch = saved["best_value"], saved["best_epoch"]
     state.bad_epochs = saved["bad_epochs"]
+    state.stopped_early = bool(saved.get("stopped_early", False))
     best_path = Path(options.resume).parent / MODEL_WEIGHTS
     if Path(options.resume).is_dir():
         best_path = Path(options.resume) / MODEL_WEIGHTS
@@ -279,10 +280,16 @@ def resume_payload(
         "best_value": state.best_value,
         "best_epoch": state.best_epoch,
         "bad_epochs": state.bad_epochs,
+        "stopped_early": state.stopped_early,
         "history": [dict(r) for r in state.history.records],
         "rng": capture_rng_state(),
         "loader_rng": generator.get_state() if isinstance(generator, torch.Generator) else None,
     }
+
+
+def remaining_epochs(state: LoopState, epochs: int) -> range:
+    """The epochs still to run: none once early stopping has ended the run (also after resume)."""
+    return range(0) if state.stopped_early else range(state.epoch + 1, epochs + 1)
 
 
 def finish_training(state: LoopState, options: LoopOptions, model: torch.nn.Module) -> History:

@@ -227,3 +227,25 @@ def test_callback_can_stop_training(tiny):
     )
     keras.fit(train_loader, val_loader, 5, progress=False)
     assert callback.events == ["start", "epoch 1", "epoch 2", "end 2"]
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_resuming_an_early_stopped_run_trains_no_more(tiny, tmp_path, style):
+    kwargs = {
+        "epochs": 12,
+        "monitor": "val/loss",
+        "patience": 2,
+        "lr": 0.3,
+        "val_noise_labels": True,
+    }
+    _, history = tiny.run(style, run_dir=tmp_path, **kwargs)
+    assert len(history) < 12
+    model, resumed = tiny.run(
+        style, run_dir=tmp_path, resume=tmp_path / RESUME_CHECKPOINT, **kwargs
+    )
+    assert resumed == history  # no extra epochs after the early stop
+    best_on_disk = tiny.TinyNet()
+    from common.checkpoint import load_weights
+
+    load_weights(best_on_disk, tmp_path / MODEL_WEIGHTS)
+    assert_same_weights(model, best_on_disk)
