@@ -86,7 +86,8 @@ def new(
     from apps.scaffold import copy_app
 
     created = copy_app(source, name, APPS_DIR.parent)
-    typer.echo(f"Created {', '.join(str(p) for p in created)}. Try: refapps {name} --help")
+    typer.echo(f"Created {', '.join(str(p) for p in created)}.")
+    typer.echo(f"Next: refapps {name} --help; pytest tests/{name} -q; refapps demo")
 
 
 def main() -> None:
