@@ -7,6 +7,7 @@ colours and live redraws by itself when output is not a terminal.
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -22,7 +23,9 @@ from rich.progress import (
 )
 from rich.table import Table
 
-console = Console(highlight=False)
+# under torchrun only rank 0 talks; RANK is set before any of our code runs
+_IS_MAIN = int(os.environ.get("RANK", "0")) == 0
+console = Console(highlight=False, quiet=not _IS_MAIN)
 err_console = Console(stderr=True, highlight=False)
 
 

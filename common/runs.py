@@ -152,21 +152,39 @@ def read_metrics(run_dir: Path) -> dict[str, Any]:
 def start_run(
     runs_dir: Path, app: str, resume: Path | None, **configs: Any
 ) -> tuple[Path, Path | None]:
-    """A new run folder with `config.json`, or the folder being resumed and its `last.pt`."""
+    """A new run folder with `config.json`, or the folder being resumed and its `last.pt`.
+
+    Under `torchrun` only rank 0 writes the run; the other ranks get a scratch folder for
+    anything the app writes, so the real run holds exactly one copy of each file.
+    """
+    from common.device import rank
+
+    if rank() != 0:
+        import tempfile
+
+        return Path(tempfile.mkdtemp(prefix=f"refapps-{app}-rank{rank()}-")), (
+            None if resume is None else _resume_checkpoint(Path(resume))
+        )
     if resume is None:
         run_dir = new_run_dir(runs_dir, app)
         write_config(run_dir, app, **configs)
         return run_dir, None
-    resume = Path(resume).expanduser()
-    run_dir = resume if resume.is_dir() else resume.parent
-    checkpoint = run_dir / "last.pt"
-    if not checkpoint.is_file():
-        raise UserError(f"Nothing to resume in {run_dir}: it has no last.pt.")
+    checkpoint = _resume_checkpoint(Path(resume))
+    run_dir = checkpoint.parent
     saved = read_config(run_dir)
     saved_app = saved.get("app") if isinstance(saved, dict) else None
     if saved_app != app:
         raise CheckpointError(f"{run_dir} is a {saved_app!r} run, not a {app!r} one.")
     return run_dir, checkpoint
+
+
+def _resume_checkpoint(resume: Path) -> Path:
+    resume = resume.expanduser()
+    run_dir = resume if resume.is_dir() else resume.parent
+    checkpoint = run_dir / "last.pt"
+    if not checkpoint.is_file():
+        raise UserError(f"Nothing to resume in {run_dir}: it has no last.pt.")
+    return checkpoint
 
 
 def restore_config(cls: type, data: dict[str, Any], **overrides: Any) -> Any:
