@@ -144,7 +144,8 @@ def predict(
     elif as_json:
         typer.echo(table.to_json(orient="records"))
     else:
-        console.print(dataframe_table(table.head(50).to_dict("records"), title="Predictions"))
+        shown = table.drop(columns="error").fillna("-").head(50)
+        console.print(dataframe_table(shown.to_dict("records"), title="Predictions"))
     failed = [r for r in results if r.error]
     for result in failed:
         console.print(f"[red]Skipped[/] {result.error}", soft_wrap=True)
