@@ -22,7 +22,7 @@ from common.data import cache_dir, data_root, extract_tar, fetch_verified
 from common.errors import DataNotFoundError, UserError
 
 from .config import DataConfig
-from .text import Encoded, ngram_features, pad_batch
+from .text import Encoded, ReviewBatches, model_inputs
 
 URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 SHA256 = "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe"
@@ -123,61 +123,6 @@ def read_table(path_or_buffer: Any, name: str | None = None) -> Reviews:
 def load_split(cfg: DataConfig, split: str) -> Reviews:
     path = cfg.train_file if split == "train" else cfg.test_file
     return read_table(path) if path is not None else read_folder(download() / split)
-
-
-class ReviewBatches:
-    """(x, y) batches: padded (B, T) ids for sequence models, (features, offsets) for ngram_nb.
-
-    Any iterable with `__len__` serves `common.training`; `generator` makes shuffling
-    reproducible and resumable.
-    """
-
-    def __init__(
-        self,
-        encoded: Encoded,
-        labels: np.ndarray,
-        batch_size: int,
-        kind: str,
-        generator: torch.Generator | None = None,
-        pin_memory: bool = False,
-    ) -> None:
-        self.encoded, self.labels, self.batch_size, self.kind = encoded, labels, batch_size, kind
-        self.generator, self.pin_memory = generator, pin_memory
-
-    def __len__(self) -> int:
-        return -(-len(self.labels) // self.batch_size)
-
-    def __iter__(self) -> Any:
-        n = len(self.labels)
-        order = (
-            torch.randperm(n, generator=self.generator).numpy() if self.generator else np.arange(n)
-        )
-        for start in range(0, n, self.batch_size):
-            rows = order[start : start + self.batch_size]
-            x = batch_inputs(self.encoded, rows, self.kind)
-            y = torch.from_numpy(self.labels[rows].astype(np.float32))
-            if self.pin_memory:  # lets move_to copy with non_blocking=True on CUDA
-                x, y = (
-                    tuple(t.pin_memory() for t in x) if isinstance(x, tuple) else x.pin_memory(),
-                    y.pin_memory(),
-                )
-            yield x, y
-
-
-def batch_inputs(encoded: Encoded, rows: np.ndarray, kind: str) -> Any:
-    """The model input for `rows` of `encoded` (ids for "sequence", features for "bag")."""
-    if kind == "sequence":
-        return torch.from_numpy(pad_batch(encoded, rows))
-    starts, ends = encoded.offsets[rows], encoded.offsets[rows + 1]
-    parts = [encoded.ids[s:e] for s, e in zip(starts, ends, strict=True)]
-    features = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-    offsets = np.concatenate([[0], np.cumsum(ends - starts)[:-1]])
-    return torch.from_numpy(features), torch.from_numpy(offsets.astype(np.int64))
-
-
-def model_inputs(encoded: Encoded, kind: str, vocab_size: int, num_buckets: int) -> Encoded:
-    """What the batches are cut from: token ids, or binarised n-gram features."""
-    return ngram_features(encoded, vocab_size, num_buckets) if kind == "bag" else encoded
 
 
 def split_train_val(reviews: Reviews, fraction: float, seed: int) -> tuple[Reviews, Reviews | None]:

@@ -20,9 +20,9 @@ import torch
 from common.checkpoint import MODEL_WEIGHTS, load_weights, read_model_meta
 
 from .config import APP
-from .data import CLASSES, batch_inputs, model_inputs
+from .data import CLASSES
 from .model import INPUT_KIND, build_model
-from .text import Encoded, encode, load_tokenizer
+from .text import Encoded, batch_inputs, encode, load_tokenizer, model_inputs
 
 BATCH_SIZE = 512
 MAX_EXPLAINED_TOKENS = 400  # occlusion runs the model once per token: cap it for long texts

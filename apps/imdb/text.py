@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import torch
 from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers, trainers
 
 from common.errors import CheckpointError
@@ -125,3 +127,58 @@ def nb_log_ratios(
         ((pos + 1.0) / (pos.sum() + num_features)) / ((neg + 1.0) / (neg.sum() + num_features))
     )
     return ratios.astype(np.float32), (pos + neg) >= min_reviews
+
+
+class ReviewBatches:
+    """(x, y) batches: padded (B, T) ids for sequence models, (features, offsets) for ngram_nb.
+
+    Any iterable with `__len__` serves `common.training`; `generator` makes shuffling
+    reproducible and resumable.
+    """
+
+    def __init__(
+        self,
+        encoded: Encoded,
+        labels: np.ndarray,
+        batch_size: int,
+        kind: str,
+        generator: torch.Generator | None = None,
+        pin_memory: bool = False,
+    ) -> None:
+        self.encoded, self.labels, self.batch_size, self.kind = encoded, labels, batch_size, kind
+        self.generator, self.pin_memory = generator, pin_memory
+
+    def __len__(self) -> int:
+        return -(-len(self.labels) // self.batch_size)
+
+    def __iter__(self) -> Any:
+        n = len(self.labels)
+        order = (
+            torch.randperm(n, generator=self.generator).numpy() if self.generator else np.arange(n)
+        )
+        for start in range(0, n, self.batch_size):
+            rows = order[start : start + self.batch_size]
+            x = batch_inputs(self.encoded, rows, self.kind)
+            y = torch.from_numpy(self.labels[rows].astype(np.float32))
+            if self.pin_memory:  # lets move_to copy with non_blocking=True on CUDA
+                x, y = (
+                    tuple(t.pin_memory() for t in x) if isinstance(x, tuple) else x.pin_memory(),
+                    y.pin_memory(),
+                )
+            yield x, y
+
+
+def batch_inputs(encoded: Encoded, rows: np.ndarray, kind: str) -> Any:
+    """The model input for `rows` of `encoded` (ids for "sequence", features for "bag")."""
+    if kind == "sequence":
+        return torch.from_numpy(pad_batch(encoded, rows))
+    starts, ends = encoded.offsets[rows], encoded.offsets[rows + 1]
+    parts = [encoded.ids[s:e] for s, e in zip(starts, ends, strict=True)]
+    features = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(ends - starts)[:-1]])
+    return torch.from_numpy(features), torch.from_numpy(offsets.astype(np.int64))
+
+
+def model_inputs(encoded: Encoded, kind: str, vocab_size: int, num_buckets: int) -> Encoded:
+    """What the batches are cut from: token ids, or binarised n-gram features."""
+    return ngram_features(encoded, vocab_size, num_buckets) if kind == "bag" else encoded

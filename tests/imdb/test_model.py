@@ -7,9 +7,8 @@ import pytest
 import torch
 
 from apps.imdb.config import MODEL_NAMES, ModelConfig
-from apps.imdb.data import batch_inputs, model_inputs
 from apps.imdb.model import INPUT_KIND, build_model, model_args
-from apps.imdb.text import Encoded
+from apps.imdb.text import Encoded, batch_inputs, model_inputs
 
 VOCAB = 50
 

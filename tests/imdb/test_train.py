@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 
 from apps.imdb.predict import load_predictor
 from apps.imdb.train import evaluate, train
@@ -69,3 +70,15 @@ def test_resume_continues_the_epoch_count(data_root: Path, tmp_path: Path, tiny:
         progress=False,
     )
     assert [r["epoch"] for r in resumed.history] == [1, 2]
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("model", ["ngram_nb", "bilstm"])
+def test_train_on_cuda_with_pinned_batches_and_bf16(
+    model: str, data_root: Path, tmp_path: Path, tiny: Any
+) -> None:
+    data_cfg, model_cfg, train_cfg = tiny(tmp_path, model, device="cuda", amp=True)
+    result = train(data_cfg, model_cfg, train_cfg, progress=False)
+    assert 0.0 <= result.test_metrics["test/accuracy"] <= 1.0
+    assert load_predictor(result.run_dir).predict(["great"])[0].label in ("negative", "positive")
