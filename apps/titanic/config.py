@@ -40,9 +40,9 @@ class ModelConfig:
 
 TRAIN_DEFAULTS = dataclasses.replace(
     TrainConfig(),
-    epochs=20,
+    epochs=30,
     batch_size=64,
-    lr=1e-2,
+    lr=5e-3,
     weight_decay=1e-3,
     loop="script",
     monitor="val/loss",

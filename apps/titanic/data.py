@@ -178,12 +178,13 @@ class Preprocessor:
         for col, values in self.categories.items():
             columns += [(raw[col] == value).to_numpy(dtype=np.float32) for value in values]
         # a missing age is filled with the median age of the passenger's title ("Master" is a boy)
+        age_missing = raw["Age"].isna().to_numpy(dtype=np.float32)
         title_age = raw["Title"].map(self.age_by_title).fillna(self.medians["Age"])
         raw["Age"] = raw["Age"].fillna(title_age)
         for col in NUMERIC:
             filled = raw[col].fillna(self.medians[col]).to_numpy(dtype=np.float64)
             columns.append(((filled - self.means[col]) / self.stds[col]).astype(np.float32))
-        columns.append(raw["Age"].isna().to_numpy(dtype=np.float32))
+        columns.append(age_missing)
         columns.append(raw["CabinMissing"].to_numpy(dtype=np.float32))
         columns.append((raw["FamilySize"] == 1).to_numpy(dtype=np.float32))
         columns.append((raw["FamilySize"] >= 5).to_numpy(dtype=np.float32))
