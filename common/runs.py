@@ -203,3 +203,25 @@ def restore_config(cls: type, data: dict[str, Any], **overrides: Any) -> Any:
         values[f.name] = value
     values.update(overrides)
     return cls(**values)
+
+
+def resume_configs(train_cfg: Any, data_cls: type, model_cls: type) -> tuple[Any, Any, Any]:
+    """The data, model and train configs a run was started with, for `--resume RUN_DIR`.
+
+    Training the same run on with different settings would not be a resume, so everything
+    comes from `config.json`; only `--epochs` may be raised, to train longer.
+    """
+    import dataclasses
+
+    from common.config import TrainConfig
+
+    run_dir = Path(train_cfg.resume).expanduser()
+    saved = read_config(run_dir if run_dir.is_dir() else run_dir.parent)
+    if not isinstance(saved, dict) or not {"data", "model", "train"} <= saved.keys():
+        raise CheckpointError(f"{run_dir} has no usable config.json to resume from.")
+    saved_train = restore_config(TrainConfig, saved["train"], resume=train_cfg.resume)
+    return (
+        restore_config(data_cls, saved["data"]),
+        restore_config(model_cls, saved["model"]),
+        dataclasses.replace(saved_train, epochs=max(saved_train.epochs, train_cfg.epochs)),
+    )

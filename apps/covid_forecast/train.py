@@ -11,7 +11,6 @@ every origin on the days before it only, so no forecast ever sees its own target
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ from common.checkpoint import write_json, write_model_meta
 from common.config import TrainConfig
 from common.device import fixed_threads, pick_device, seed_everything
 from common.metrics import regression_metrics
-from common.runs import finish_run, read_config, restore_config, start_run
+from common.runs import finish_run, read_config, restore_config, resume_configs, start_run
 from common.training import evaluate_model, fit
 from common.training.state import LoopOptions
 
@@ -100,25 +99,12 @@ def fit_ensemble(
     return model.cpu(), args, history.records
 
 
-def resume_configs(
-    run_dir: Path, train_cfg: TrainConfig
-) -> tuple[DataConfig, ModelConfig, TrainConfig]:
-    """The configs a resumed run was started with (epochs may be raised to train longer)."""
-    saved = read_config(run_dir)
-    saved_train = restore_config(TrainConfig, saved["train"], resume=train_cfg.resume)
-    return (
-        restore_config(DataConfig, saved["data"]),
-        restore_config(ModelConfig, saved["model"]),
-        dataclasses.replace(saved_train, epochs=max(saved_train.epochs, train_cfg.epochs)),
-    )
-
-
 def train(
     data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, progress: bool = True
 ) -> RunResult:
     """Train on every window of the data (for forecasting); metrics are in-sample, as labelled."""
     if train_cfg.resume is not None:
-        data_cfg, model_cfg, train_cfg = resume_configs(Path(train_cfg.resume), train_cfg)
+        data_cfg, model_cfg, train_cfg = resume_configs(train_cfg, DataConfig, ModelConfig)
     with fixed_threads(train_cfg.num_threads):
         increments = daily_increments(load_series(data_cfg))
         loaders = make_loaders(increments, data_cfg.window)
