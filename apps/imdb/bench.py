@@ -96,7 +96,7 @@ def run_bench(quick: bool = False) -> list[dict[str, Any]]:
     common = {"app": "imdb", "metric": "test/accuracy", "torch": torch.__version__}
     rows = []
     with tempfile.TemporaryDirectory() as runs_dir:
-        default = ModelConfig(num_buckets=1009) if quick else ModelConfig()
+        default = ModelConfig(num_buckets=1009, min_ngram_reviews=1) if quick else ModelConfig()
         rows.append(
             neural_row(default, data_cfg, TRAIN_DEFAULTS.epochs, Path(runs_dir), quick)
             | {"tutorial": TUTORIAL_ACCURACY}

@@ -80,6 +80,9 @@ def train(
     dropout: Annotated[
         float, typer.Option(help="Dropout (of n-grams for ngram_nb).")
     ] = MODEL_DEFAULTS.dropout,
+    min_ngram_reviews: Annotated[
+        int, typer.Option(help="ngram_nb ignores n-grams seen in fewer training reviews.")
+    ] = MODEL_DEFAULTS.min_ngram_reviews,
 ) -> None:
     """Train a sentiment model; prints the test metrics and the run folder."""
     from common.console import console, print_metrics
@@ -89,7 +92,7 @@ def train(
     data_cfg = DataConfig(
         train_file, test_file, val_fraction, vocab_size, min_frequency, max_tokens
     )
-    model_cfg = ModelConfig(model, embed_dim, hidden, num_buckets, dropout)
+    model_cfg = ModelConfig(model, embed_dim, hidden, num_buckets, min_ngram_reviews, dropout)
     result = run_training(data_cfg, model_cfg, train_cfg)
     print_metrics(
         result.test_metrics,

@@ -42,13 +42,16 @@ class ModelConfig:
     embed_dim: int = 64  # bilstm and tutorial_cnn
     hidden: int = 64  # bilstm hidden size per direction
     num_buckets: int = 2_000_003  # ngram_nb: hashed bigram + trigram slots (a prime)
+    min_ngram_reviews: int = 4  # ngram_nb: rarer n-grams are ignored (noise to memorise)
     dropout: float = 0.2
 
     def __post_init__(self) -> None:
         if self.name not in MODEL_NAMES:
             raise UserError(f"--model must be one of {', '.join(MODEL_NAMES)} (got {self.name!r})")
-        if self.embed_dim < 1 or self.hidden < 1 or self.num_buckets < 1:
-            raise UserError("--embed-dim, --hidden and --num-buckets must be positive")
+        if min(self.embed_dim, self.hidden, self.num_buckets, self.min_ngram_reviews) < 1:
+            raise UserError(
+                "--embed-dim, --hidden, --num-buckets and --min-ngram-reviews must be positive"
+            )
         if not 0.0 <= self.dropout < 1.0:
             raise UserError(f"--dropout must be in [0, 1) (got {self.dropout})")
 

@@ -21,7 +21,7 @@ import torch
 from common.data import cache_dir, data_root, extract_tar, fetch_verified
 from common.errors import DataNotFoundError, UserError
 
-from .config import DataConfig
+from .config import DataConfig, ModelConfig
 from .text import Encoded, ReviewBatches, model_inputs
 
 URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
@@ -154,8 +154,7 @@ class Loaders:
 
 def make_loaders(
     cfg: DataConfig,
-    model_name: str,
-    num_buckets: int,
+    model_cfg: ModelConfig,
     batch_size: int,
     seed: int,
     generator: torch.Generator,
@@ -166,7 +165,7 @@ def make_loaders(
     from .model import INPUT_KIND
     from .text import encode, nb_log_ratios, train_tokenizer
 
-    kind = INPUT_KIND[model_name]
+    kind, num_buckets = INPUT_KIND[model_cfg.name], model_cfg.num_buckets
     train, test = load_split(cfg, "train"), load_split(cfg, "test")
     if max_samples is not None:  # keep both classes: take from each end of the sorted folders
         train, test = (
@@ -188,7 +187,9 @@ def make_loaders(
 
     train_inputs = inputs(train)
     ratios = (
-        nb_log_ratios(train_inputs, train.labels, vocab_size + num_buckets)
+        nb_log_ratios(
+            train_inputs, train.labels, vocab_size + num_buckets, model_cfg.min_ngram_reviews
+        )
         if kind == "bag"
         else None
     )

@@ -3,7 +3,7 @@
 - `ngram_nb` (default): NBSVM as a neural net. Binarised unigrams plus hashed bigrams and
   trigrams; each feature f has a learned weight w_f and a learned ratio r_f initialised to
   its naive-Bayes log-count ratio, and the logit is sum_f w_f * r_f / 10 + b (after Wang &
-  Manning 2012 and the fastai "NBSVM++" formulation). Two cheap epochs beat the classics.
+  Manning 2012 and the fastai "NBSVM++" formulation), ignoring n-grams seen in < 4 training reviews.
 - `bilstm`: embedding -> 2-layer bidirectional LSTM -> mean over real tokens -> linear.
 - `tutorial_cnn`: the tutorial's net: embedding, two Conv1d + max-pool + ReLU, flatten, linear.
 """
@@ -41,7 +41,7 @@ class ImdbNgramNB(nn.Module):
         self.w = nn.Parameter(torch.empty(num_features).uniform_(w_init - 0.1, w_init + 0.1))
         self.r = nn.Parameter(torch.zeros(num_features))
         self.bias = nn.Parameter(torch.zeros(1))
-        # n-grams seen in fewer than 2 training reviews are noise the model would memorise
+        # n-grams seen in few training reviews are noise the model would memorise
         self.register_buffer("keep", torch.ones(num_features, dtype=torch.bool))
 
     def set_ratios(self, ratios: np.ndarray, keep: np.ndarray) -> None:

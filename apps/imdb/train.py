@@ -82,8 +82,7 @@ def train(
         generator = seed_everything(train_cfg.seed)
         loaders = make_loaders(
             data_cfg,
-            model_cfg.name,
-            model_cfg.num_buckets,
+            model_cfg,
             train_cfg.batch_size,
             train_cfg.seed,
             generator,

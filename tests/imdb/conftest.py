@@ -45,7 +45,9 @@ def tiny_configs(runs_dir: Path, model: str = "ngram_nb", **train: object) -> tu
     from apps.imdb.config import TRAIN_DEFAULTS, DataConfig, ModelConfig
 
     data_cfg = DataConfig(vocab_size=200, min_frequency=1, max_tokens=64)
-    model_cfg = ModelConfig(name=model, embed_dim=8, hidden=8, num_buckets=1009)
+    model_cfg = ModelConfig(
+        name=model, embed_dim=8, hidden=8, num_buckets=1009, min_ngram_reviews=1
+    )
     overrides = {"epochs": 2, "batch_size": 8, "runs_dir": runs_dir, "num_threads": 1} | train
     train_cfg = dataclasses.replace(TRAIN_DEFAULTS, **overrides)
     return data_cfg, model_cfg, train_cfg
