@@ -26,7 +26,7 @@ from common.config import TrainConfig
 from common.device import fixed_threads, pick_device, seed_everything
 from common.errors import UserError
 from common.metrics import multiclass_metrics
-from common.runs import finish_run, read_config, restore_config, start_run
+from common.runs import finish_run, read_config, restore_config, resume_configs, start_run
 from common.training import evaluate_model, fit
 from common.training.state import LoopOptions
 
@@ -69,20 +69,6 @@ def make_metrics(num_classes: int) -> MetricCollection:
     )
 
 
-def resume_configs(
-    run_dir: Path, train_cfg: TrainConfig
-) -> tuple[DataConfig, ModelConfig, TrainConfig]:
-    """The configs a resumed run was started with (epochs may be raised to train longer)."""
-    saved = read_config(run_dir)
-    saved_train = restore_config(TrainConfig, saved["train"], resume=train_cfg.resume)
-    epochs = max(saved_train.epochs, train_cfg.epochs)
-    return (
-        restore_config(DataConfig, saved["data"]),
-        restore_config(ModelConfig, saved["model"]),
-        dataclasses.replace(saved_train, epochs=epochs),
-    )
-
-
 def one_cycle(total_steps: int) -> Callable[[int], float]:
     """Learning-rate factor per step: linear warm-up to 1, then linear decay to 0.
 
@@ -112,7 +98,7 @@ def train(
 ) -> RunResult:
     """Train one model and evaluate it on the test split; everything lands in a run folder."""
     if train_cfg.resume is not None:
-        data_cfg, model_cfg, train_cfg = resume_configs(Path(train_cfg.resume), train_cfg)
+        data_cfg, model_cfg, train_cfg = resume_configs(train_cfg, DataConfig, ModelConfig)
     device = pick_device(train_cfg.device)
     with fixed_threads(train_cfg.num_threads):
         generator = seed_everything(train_cfg.seed)
