@@ -17,6 +17,7 @@ from pathlib import Path
 from common.errors import DataNotFoundError, UserError
 
 DATA_ENV = "REFAPPS_DATA"
+CACHE_ENV = "REFAPPS_CACHE"
 
 
 def data_root() -> Path:
@@ -30,8 +31,19 @@ def data_root() -> Path:
 
 
 def cache_dir(name: str) -> Path:
-    """A folder for derived data (decoded tensors, encodings) that may be deleted at any time."""
-    path = data_root() / ".cache" / name
+    """A folder for derived data (decoded tensors, encodings) that may be deleted at any time.
+
+    `$REFAPPS_CACHE`, else the user cache folder; never inside the data root, which may be a
+    read-only or shared mirror.
+    """
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        base = Path(env).expanduser()
+    else:
+        import platformdirs
+
+        base = Path(platformdirs.user_cache_dir("refapps")) / "cache"
+    path = base / name
     path.mkdir(parents=True, exist_ok=True)
     return path
 

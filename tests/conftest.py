@@ -10,10 +10,18 @@ Tests marked `gpu` are skipped when CUDA is not available.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Derived-data caches of the whole session go to a fresh temporary folder."""
+    import tempfile
+
+    os.environ["REFAPPS_CACHE"] = tempfile.mkdtemp(prefix="refapps-test-cache-")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -2,10 +2,11 @@
 
     refapps cifar download     # CIFAR-10 through torchvision (md5-checked), for --dataset cifar10
 
-Images are decoded once into a (N, 3, S, S) uint8 tensor saved with safetensors under
-`REFAPPS_DATA/.cache/cifar`, keyed by the sorted file list with sizes and mtimes, so a changed
-folder is decoded again. Training batches are augmented as tensors (`batches.py`), on the GPU
-when training there. Folders too large for memory are read by a DataLoader with workers.
+Images are decoded once into a (N, 3, S, S) uint8 tensor saved with safetensors in
+`cache_dir("cifar")` ($REFAPPS_CACHE, else the user cache folder), keyed by the sorted file
+list with sizes and mtimes, so a changed folder is decoded again. Training batches are
+augmented as tensors (`batches.py`), on the GPU when training there. Folders too large for
+memory are read by a DataLoader with workers.
 """
 
 from __future__ import annotations

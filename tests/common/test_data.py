@@ -19,8 +19,13 @@ URL = "http://127.0.0.1:9/refapps/file.csv"  # discard port: refused at once, no
 
 def test_data_root_follows_the_environment(data_root):
     assert common_data.data_root() == data_root
-    assert cache_dir("titanic") == data_root / ".cache" / "titanic"
+
+
+def test_cache_lives_outside_the_data_root(data_root, tmp_path, monkeypatch):
+    monkeypatch.setenv("REFAPPS_CACHE", str(tmp_path / "cache"))
+    assert cache_dir("titanic") == tmp_path / "cache" / "titanic"
     assert cache_dir("titanic").is_dir()
+    assert not (data_root / ".cache").exists()  # a shared, read-only mirror stays untouched
 
 
 def test_offline_error_names_url_and_destination(data_root):
