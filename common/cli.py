@@ -36,6 +36,7 @@ RunsDirOpt = Annotated[
     Path, typer.Option("--runs-dir", help="Folder that holds runs/<app>/<timestamp>.")
 ]
 DeviceOpt = Annotated[str, typer.Option("--device", help="auto, cpu, cuda, cuda:N or mps.")]
+CONTEXT_PARAM = "refapps_context"
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print machine-readable JSON instead of a table.")
 ]
@@ -49,10 +50,15 @@ def _fail(message: str, code: int) -> typer.Exit:
 
 
 def handle_user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Show user mistakes as one line with exit code 2 instead of a traceback."""
+    """Show user mistakes as one line with exit code 2 instead of a traceback.
+
+    Typer also hands the wrapper the command's context, so a stopped training run can
+    print the exact command that resumes it.
+    """
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ctx = kwargs.pop(CONTEXT_PARAM, None)
         if os.environ.get("REFAPPS_DEBUG"):
             return command(*args, **kwargs)
         try:
@@ -62,20 +68,24 @@ def handle_user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except TrainingStopped as err:
             message = str(err)
             if err.run_dir:
-                path = click_command_path()
+                path = ctx.command_path if ctx is not None else "refapps <app> train"
                 message += f"\nResume with: {path} --resume {err.run_dir}"
             raise _fail(message, err.exit_code) from None
         except KeyboardInterrupt:
             raise _fail("Interrupted.", 130) from None
 
+    hints = typing.get_type_hints(command, include_extras=True)
+    params = [
+        p.replace(annotation=hints.get(p.name, p.annotation))
+        for p in inspect.signature(command).parameters.values()
+    ]
+    context = inspect.Parameter(
+        CONTEXT_PARAM, inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context
+    )
+    wrapper.__signature__ = inspect.Signature([*params, context])  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in [*params, context]}
+    del wrapper.__wrapped__  # Typer must read the new signature
     return wrapper
-
-
-def click_command_path() -> str:
-    import click
-
-    ctx = click.get_current_context(silent=True)
-    return ctx.command_path if ctx is not None else "refapps <app> train"
 
 
 def _train_parameters(defaults: TrainConfig) -> list[inspect.Parameter]:
