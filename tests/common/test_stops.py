@@ -128,11 +128,11 @@ def test_sigterm_stops_at_a_step_boundary_and_says_how_to_resume(tiny, tmp_path,
             options,
         )
 
-    result = CliRunner().invoke(app, [])
+    result = CliRunner().invoke(app, [], prog_name="refapps-alpha-train")
     assert result.exit_code == TrainingInterrupted.exit_code == 130, result.output
     assert "SIGTERM" in result.output
     assert "epoch 2" in result.output
-    assert f"--resume {tmp_path}" in " ".join(result.output.split())
+    assert f"refapps-alpha-train --resume {tmp_path}" in " ".join(result.output.split())
     assert "Traceback" not in result.output
     # stopped at the next step boundary: the batch being read when the signal came was the last
     assert dataset.reads == 48
