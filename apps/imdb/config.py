@@ -42,7 +42,7 @@ class ModelConfig:
     embed_dim: int = 64  # bilstm and tutorial_cnn
     hidden: int = 64  # bilstm hidden size per direction
     num_buckets: int = 2_000_003  # ngram_nb: hashed bigram + trigram slots (a prime)
-    min_ngram_reviews: int = 4  # ngram_nb: rarer n-grams are ignored (noise to memorise)
+    min_ngram_reviews: int = 16  # ngram_nb: rarer n-grams are ignored (noise to memorise)
     dropout: float = 0.2
 
     def __post_init__(self) -> None:
@@ -58,7 +58,7 @@ class ModelConfig:
 
 TRAIN_DEFAULTS = dataclasses.replace(
     TrainConfig(),
-    epochs=2,
+    epochs=1,  # held-out train: epoch 1 scored as well as or better than epoch 2
     batch_size=256,
     lr=0.02,
     loop="class",

@@ -3,7 +3,8 @@
 - `ngram_nb` (default): NBSVM as a neural net. Binarised unigrams plus hashed bigrams and
   trigrams; each feature f has a learned weight w_f and a learned ratio r_f initialised to
   its naive-Bayes log-count ratio, and the logit is sum_f w_f * r_f / 10 + b (after Wang &
-  Manning 2012 and the fastai "NBSVM++" formulation), ignoring n-grams seen in < 4 training reviews.
+  Manning 2012 and the fastai "NBSVM++" formulation). N-grams seen in fewer than 16
+  training reviews are ignored, and whole n-grams are dropped out while training.
 - `bilstm`: embedding -> 2-layer bidirectional LSTM -> mean over real tokens -> linear.
 - `tutorial_cnn`: the tutorial's net: embedding, two Conv1d + max-pool + ReLU, flatten, linear.
 """

@@ -116,7 +116,7 @@ def ngram_features(encoded: Encoded, vocab_size: int, num_buckets: int) -> Encod
 
 
 def nb_log_ratios(
-    features: Encoded, labels: np.ndarray, num_features: int, min_reviews: int = 4
+    features: Encoded, labels: np.ndarray, num_features: int, min_reviews: int = 16
 ) -> tuple[np.ndarray, np.ndarray]:
     """log p(f | positive) / p(f | negative) with add-one smoothing (Wang & Manning 2012),
     and which features occur in at least `min_reviews` training reviews."""

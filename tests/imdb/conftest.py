@@ -38,6 +38,7 @@ def write_corpus(root: Path, per_class: int = 16, seed: int = 0) -> Path:
 def data_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     write_corpus(tmp_path)
     monkeypatch.setenv("REFAPPS_DATA", str(tmp_path))
+    monkeypatch.setenv("REFAPPS_CACHE", str(tmp_path / "cache"))
     return tmp_path
 
 
@@ -63,6 +64,7 @@ def trained_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     runs_dir = tmp_path_factory.mktemp("imdb_runs")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("REFAPPS_DATA", str(root))
+        mp.setenv("REFAPPS_CACHE", str(root / "cache"))
         result = train(*tiny_configs(runs_dir), progress=False)
         yield result.run_dir
 

@@ -29,7 +29,7 @@ def test_read_folder_reads_labels_and_uses_the_cache(data_root: Path) -> None:
     first = read_folder(split_dir)
     assert len(first.texts) == 32
     assert first.labels.tolist() == [0] * 16 + [1] * 16
-    assert list((data_root / ".cache" / "imdb").glob("*.parquet"))
+    assert list((data_root / "cache" / "imdb").glob("*.parquet"))
     (split_dir / "pos" / "99_9.txt").write_text("new review", encoding="utf-8")
     second = read_folder(split_dir)  # the listing changed: the cache is not reused
     assert len(second.texts) == 33
