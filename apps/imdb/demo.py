@@ -58,8 +58,13 @@ st.write(
 run_dir = find_run_or_stop(APP)
 predictor = cached_predictor(str(run_dir))
 
-example = st.selectbox("Example review", ["(none)", *EXAMPLES], key="example")
-text = st.text_area("Review", EXAMPLES.get(example, ""), height=180, key="review")
+
+def use_example() -> None:
+    st.session_state["review"] = EXAMPLES.get(st.session_state["example"], "")
+
+
+st.selectbox("Example review", ["(none)", *EXAMPLES], key="example", on_change=use_example)
+text = st.text_area("Review", height=180, key="review")
 if st.button("Predict", key="predict"):
     if not text.strip():
         st.warning("Type a review first: the text is empty.")

@@ -33,6 +33,14 @@ def test_page_predicts_and_highlights(page: AppTest) -> None:
     assert any("<span" in m.value for m in page.markdown)
 
 
+def test_page_example_fills_the_text_box(page: AppTest) -> None:
+    page.selectbox(key="example").select("Negative").run()
+    assert page.text_area(key="review").value.startswith("What a waste")
+    page.button(key="predict").click().run()
+    assert not page.exception
+    assert page.metric[0].value in ("positive", "negative")
+
+
 def test_page_handles_empty_and_huge_text(page: AppTest) -> None:
     page.text_area(key="review").input("   ").run()
     page.button(key="predict").click().run()
