@@ -23,7 +23,7 @@ from common.checkpoint import write_json, write_model_meta
 from common.config import TrainConfig
 from common.device import fixed_threads, pick_device, seed_everything
 from common.metrics import binary_metrics
-from common.runs import finish_run, read_config, restore_config, start_run
+from common.runs import finish_run, read_config, restore_config, resume_configs, start_run
 from common.training import evaluate_model, fit
 from common.training.state import LoopOptions
 
@@ -57,25 +57,12 @@ def make_optimizer(
     return torch.optim.AdamW(model.parameters(), lr=train_cfg.lr, weight_decay=decay, fused=True)
 
 
-def resume_configs(
-    run_dir: Path, train_cfg: TrainConfig
-) -> tuple[DataConfig, ModelConfig, TrainConfig]:
-    """The configs a resumed run was started with (epochs may be raised to train longer)."""
-    saved = read_config(run_dir)
-    saved_train = restore_config(TrainConfig, saved["train"], resume=train_cfg.resume)
-    return (
-        restore_config(DataConfig, saved["data"]),
-        restore_config(ModelConfig, saved["model"]),
-        dataclasses.replace(saved_train, epochs=max(saved_train.epochs, train_cfg.epochs)),
-    )
-
-
 def train(
     data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, progress: bool = True
 ) -> RunResult:
     """Train one model and evaluate it on the test split; everything lands in a run folder."""
     if train_cfg.resume is not None:
-        data_cfg, model_cfg, train_cfg = resume_configs(Path(train_cfg.resume), train_cfg)
+        data_cfg, model_cfg, train_cfg = resume_configs(train_cfg, DataConfig, ModelConfig)
     device = pick_device(train_cfg.device)
     with fixed_threads(train_cfg.num_threads):
         started = time.perf_counter()
