@@ -61,15 +61,20 @@ def _class_loop(model: nn.Module, loader: DataLoader, epochs: int) -> None:
 
 
 def measure_overhead(
-    repeats: int = 5, epochs: int = 2, batch_size: int = 64
+    repeats: int = 9, epochs: int = 3, batch_size: int = 64
 ) -> list[dict[str, Any]]:
-    """One row per workload: median seconds of both loops and their ratio."""
+    """One row per workload: median seconds of both loops and their ratio.
+
+    The two loops alternate which goes first, so a slow drift of the machine (another
+    process, thermal state) falls on both equally.
+    """
     rows = []
     for name, (make_model, x, y) in _workloads().items():
         loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True)
         times: dict[str, list[float]] = {"bare": [], "class": []}
         for repeat in range(repeats + 1):  # the first round warms up caches and allocators
-            for style, loop in (("bare", _bare_loop), ("class", _class_loop)):
+            order = [("bare", _bare_loop), ("class", _class_loop)]
+            for style, loop in order if repeat % 2 else order[::-1]:
                 seed_everything(repeat)
                 model = make_model()
                 started = time.perf_counter()

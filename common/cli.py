@@ -107,6 +107,11 @@ def _train_parameters(defaults: TrainConfig) -> list[inspect.Parameter]:
             defaults.batch_size,
         ),
         option("lr", Annotated[float, typer.Option(help="Peak learning rate.")], defaults.lr),
+        option(
+            "weight_decay",
+            Annotated[float, typer.Option(help="Weight decay (L2) of the optimizer.")],
+            defaults.weight_decay,
+        ),
         option("device", DeviceOpt, defaults.device),
         option(
             "seed",

@@ -45,6 +45,7 @@ class TrainConfig:
             (self.epochs >= 1, f"--epochs must be at least 1 (got {self.epochs})"),
             (self.batch_size >= 1, f"--batch-size must be at least 1 (got {self.batch_size})"),
             (self.lr > 0, f"--lr must be positive (got {self.lr})"),
+            (self.weight_decay >= 0, f"--weight-decay must be >= 0 (got {self.weight_decay})"),
             (self.loop in LOOP_STYLES, f"--loop must be one of {', '.join(LOOP_STYLES)}"),
             (self.mode in ("min", "max"), f"mode must be 'min' or 'max' (got {self.mode!r})"),
             (self.grad_accum_steps >= 1, "--grad-accum-steps must be at least 1"),

@@ -101,7 +101,7 @@ def train_epoch(
         if scheduler is not None and options.scheduler_interval == "step":
             scheduler.step()
         state.step += 1
-        loss_sum += loss.float() * len(y)
+        loss_sum.add_(loss.float(), alpha=len(y))
         count += len(y)
         if metrics is not None:
             metrics.update(logits, y)
@@ -132,7 +132,7 @@ def valid_epoch(
         if options.max_batches is not None and batch_index >= options.max_batches:
             break
         loss, logits, y = valid_step(model, batch, loss_fn, ctx)
-        loss_sum += loss.detach().float() * len(y)
+        loss_sum.add_(loss.detach().float(), alpha=len(y))
         count += len(y)
         if metrics is not None:
             metrics.update(logits, y)

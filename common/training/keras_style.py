@@ -187,6 +187,8 @@ class KerasModel:
         opt, accum = self._options, self.grad_accum_steps
         batches_per_epoch = num_batches(loader, opt)
         model.train()
+        # DDP: skip the gradient all-reduce on accumulation-only steps
+        no_sync = getattr(model, "no_sync", None) if accum > 1 else None
         loss_sum, count = torch.zeros((), device=self.device), 0
         for batch_index, batch in enumerate(loader):
             if opt.max_batches is not None and batch_index >= opt.max_batches:
@@ -194,8 +196,6 @@ class KerasModel:
             stop.check(state, opt.run_dir)
             is_update = (batch_index + 1) % accum == 0 or batch_index + 1 == batches_per_epoch
             x, y = move_to(batch, self.device)
-            # DDP: skip the gradient all-reduce on accumulation-only steps
-            no_sync = getattr(model, "no_sync", None)
             sync = contextlib.nullcontext() if is_update or no_sync is None else no_sync()
             with sync:
                 with autocast_for(self.device, opt.amp_dtype):
@@ -212,7 +212,7 @@ class KerasModel:
                 if self.scheduler is not None and opt.scheduler_interval == "step":
                     self.scheduler.step()
                 state.step += 1
-            loss_sum += loss.detach().float() * len(y)
+            loss_sum.add_(loss.detach().float(), alpha=len(y))
             count += len(y)
             if metrics is not None:
                 metrics.update(logits.detach(), y)
@@ -243,7 +243,7 @@ class KerasModel:
             with autocast_for(self.device, opt.amp_dtype):
                 logits = model(x)
                 loss = self.loss_fn(logits, y)
-            loss_sum += loss.detach().float() * len(y)
+            loss_sum.add_(loss.detach().float(), alpha=len(y))
             count += len(y)
             if metrics is not None:
                 metrics.update(logits, y)

@@ -78,7 +78,8 @@ def run_training_script(
                 if scheduler is not None and opt.scheduler_interval == "step":
                     scheduler.step()
                 state.step += 1
-                loss_sum += loss.detach().float() * len(y)
+                # in place: a new tensor per step costs more than the tiny step itself
+                loss_sum.add_(loss.detach().float(), alpha=len(y))
                 count += len(y)
                 if train_metrics is not None:
                     train_metrics.update(logits.detach(), y)
@@ -103,7 +104,7 @@ def run_training_script(
                     with autocast_for(device, opt.amp_dtype):
                         logits = model(x)
                         loss = loss_fn(logits, y)
-                    loss_sum += loss.detach().float() * len(y)
+                    loss_sum.add_(loss.detach().float(), alpha=len(y))
                     count += len(y)
                     if val_metrics is not None:
                         val_metrics.update(logits, y)

@@ -194,6 +194,7 @@ def test_train_help_shows_the_app_defaults(train_app):
         (["--loop", "bogus"], "--loop"),
         (["--lr", "-1"], "--lr"),
         (["--lr=0"], "--lr"),
+        (["--weight-decay", "-0.1"], "--weight-decay"),
         (["--batch-size", "0"], "--batch-size"),
         (["--max-samples", "0"], "--max-samples"),
         (["--grad-clip", "-2"], "--grad-clip"),
