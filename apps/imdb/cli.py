@@ -90,9 +90,21 @@ def train(
     from .train import train as run_training
 
     data_cfg = DataConfig(
-        train_file, test_file, val_fraction, vocab_size, min_frequency, max_tokens
+        train_file=train_file,
+        test_file=test_file,
+        val_fraction=val_fraction,
+        vocab_size=vocab_size,
+        min_frequency=min_frequency,
+        max_tokens=max_tokens,
     )
-    model_cfg = ModelConfig(model, embed_dim, hidden, num_buckets, min_ngram_reviews, dropout)
+    model_cfg = ModelConfig(
+        name=model,
+        embed_dim=embed_dim,
+        hidden=hidden,
+        num_buckets=num_buckets,
+        min_ngram_reviews=min_ngram_reviews,
+        dropout=dropout,
+    )
     result = run_training(data_cfg, model_cfg, train_cfg)
     print_metrics(
         result.test_metrics,

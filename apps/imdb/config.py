@@ -43,11 +43,14 @@ class ModelConfig:
     hidden: int = 64  # bilstm hidden size per direction
     num_buckets: int = 2_000_003  # ngram_nb: hashed bigram + trigram slots (a prime)
     min_ngram_reviews: int = 16  # ngram_nb: rarer n-grams are ignored (noise to memorise)
+    cnn_tokens: int = 400  # tutorial_cnn reads the last N tokens of a review
     dropout: float = 0.2
 
     def __post_init__(self) -> None:
         if self.name not in MODEL_NAMES:
             raise UserError(f"--model must be one of {', '.join(MODEL_NAMES)} (got {self.name!r})")
+        if self.cnn_tokens < 16:
+            raise UserError(f"cnn_tokens must be at least 16 (got {self.cnn_tokens})")
         if min(self.embed_dim, self.hidden, self.num_buckets, self.min_ngram_reviews) < 1:
             raise UserError(
                 "--embed-dim, --hidden, --num-buckets and --min-ngram-reviews must be positive"

@@ -22,7 +22,6 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from .config import ModelConfig
 from .text import PAD_ID
 
-TUTORIAL_LENGTH = 200  # the tutorial pads/truncates every review to 200 tokens
 INPUT_KIND = {"ngram_nb": "bag", "bilstm": "sequence", "tutorial_cnn": "sequence"}
 
 
@@ -88,10 +87,16 @@ class ImdbBiLSTM(nn.Module):
 
 
 class ImdbTutorialCNN(nn.Module):
-    """(B, T) padded ids -> (B,) logits; T is cut or padded to 200 as in the tutorial."""
+    """(B, T) padded ids -> (B,) logits, from the last `num_tokens` tokens of each review.
 
-    def __init__(self, vocab_size: int, embed_dim: int) -> None:
+    The tutorial's layers; it read the first 200 tokens. Reviews tend to end with their
+    verdict, and the last 400 tokens scored 0.881 on a held-out part of train (first 200:
+    0.864).
+    """
+
+    def __init__(self, vocab_size: int, embed_dim: int, num_tokens: int = 400) -> None:
         super().__init__()
+        self.num_tokens = num_tokens
         self.embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=PAD_ID)
         self.conv = nn.Sequential(
             nn.Conv1d(embed_dim, 16, kernel_size=5),
@@ -101,15 +106,17 @@ class ImdbTutorialCNN(nn.Module):
             nn.MaxPool1d(2),
             nn.ReLU(),
         )
-        self.dense = nn.Sequential(
-            nn.Flatten(), nn.Linear(128 * 48, 1)
-        )  # 200 -> 196 -> 98 -> 97 -> 48
+        length = ((num_tokens - 4) // 2 - 1) // 2  # conv 5, pool 2, conv 2, pool 2
+        self.dense = nn.Sequential(nn.Flatten(), nn.Linear(128 * length, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = nn.functional.pad(
-            x[:, :TUTORIAL_LENGTH], (0, max(0, TUTORIAL_LENGTH - x.shape[1])), value=PAD_ID
-        )
-        h = self.embedding(x).transpose(1, 2)  # (B, E, 200)
+        t = self.num_tokens
+        lengths = (x != PAD_ID).sum(1)  # (B,)
+        x = nn.functional.pad(x, (0, max(0, t - x.shape[1])), value=PAD_ID)
+        # right-aligned window: the last t real tokens, pads after shorter reviews
+        start = (lengths - t).clamp(min=0)
+        x = x.gather(1, start[:, None] + torch.arange(t, device=x.device)[None])  # (B, t)
+        h = self.embedding(x).transpose(1, 2)  # (B, E, t)
         return self.dense(self.conv(h)).squeeze(-1)
 
 
@@ -124,4 +131,4 @@ def build_model(args: dict[str, Any]) -> nn.Module:
         return ImdbNgramNB(vocab_size + args["num_buckets"], args["dropout"])
     if name == "bilstm":
         return ImdbBiLSTM(vocab_size, args["embed_dim"], args["hidden"], args["dropout"])
-    return ImdbTutorialCNN(vocab_size, args["embed_dim"])
+    return ImdbTutorialCNN(vocab_size, args["embed_dim"], args["cnn_tokens"])

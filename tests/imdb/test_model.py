@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from apps.imdb.config import MODEL_NAMES, ModelConfig
-from apps.imdb.model import INPUT_KIND, build_model, model_args
+from apps.imdb.model import INPUT_KIND, ImdbTutorialCNN, build_model, model_args
 from apps.imdb.text import Encoded, batch_inputs, model_inputs
 
 VOCAB = 50
@@ -51,3 +51,16 @@ def test_model_overfits_a_tiny_batch(name: str) -> None:
         loss.backward()
         optimizer.step()
     assert loss.item() < first / 2
+
+
+def test_tutorial_cnn_reads_the_last_tokens_of_a_review():
+    torch.manual_seed(0)
+    model = ImdbTutorialCNN(vocab_size=50, embed_dim=4, num_tokens=16).eval()
+    tail = torch.randint(2, 50, (16,))
+    long_a = torch.cat([torch.randint(2, 50, (10,)), tail])[None]  # (1, 26)
+    long_b = torch.cat([torch.randint(2, 50, (10,)), tail])[None]
+    short = torch.tensor([[5, 6, 7]])
+    padded_short = torch.tensor([[5, 6, 7, 0, 0, 0, 0, 0]])
+    with torch.no_grad():
+        assert torch.equal(model(long_a), model(long_b))  # only the last 16 tokens count
+        assert torch.equal(model(short), model(padded_short))  # padding is ignored
