@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import random
 import tempfile
 import zipfile
@@ -209,13 +208,19 @@ def load_resume_checkpoint(path: Path) -> dict[str, Any]:
         raise CheckpointError(f"No resume checkpoint at {path}.")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as err:
-        raise CheckpointError(
-            f"{path} was refused: it holds Python objects that would run code when loaded. "
-            "Only checkpoints written by refapps can be resumed."
-        ) from err
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as err:
-        raise CheckpointError(f"{path} is corrupt or truncated; resume from another run.") from err
+    except Exception as err:
+        # the weights_only loader refuses any non-tensor object with pickle's UnpicklingError;
+        # matched by name so project code never imports a pickle module
+        if type(err).__name__ == "UnpicklingError":
+            raise CheckpointError(
+                f"{path} was refused: it holds Python objects that would run code when loaded. "
+                "Only checkpoints written by refapps can be resumed."
+            ) from err
+        if isinstance(err, RuntimeError | EOFError | zipfile.BadZipFile | OSError | ValueError):
+            raise CheckpointError(
+                f"{path} is corrupt or truncated; resume from another run."
+            ) from err
+        raise
     if not isinstance(state, dict) or state.get("format_version") != FORMAT_VERSION:
         raise CheckpointError(f"{path} is not a refapps resume checkpoint.")
     return state
