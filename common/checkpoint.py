@@ -121,6 +121,38 @@ def load_weights(model: torch.nn.Module, path: Path) -> torch.nn.Module:
     return model
 
 
+MAX_MODEL_PARAMETERS = 100_000_000  # far above every app's model; refuses an edited model.json
+
+
+def build_model_checked(
+    build: Callable[[dict[str, Any]], torch.nn.Module], meta: dict[str, Any], run_dir: Path
+) -> torch.nn.Module:
+    """Build a model from `meta["model_args"]`, refusing descriptions that are wrong or absurd.
+
+    The model is first built on the meta device (no memory is allocated), so a wrong type, a
+    missing argument or a huge shape becomes a `CheckpointError` before anything real exists.
+    """
+    where = Path(run_dir) / MODEL_META
+    args = meta.get("model_args")
+    if not isinstance(args, dict):
+        raise CheckpointError(f"{where} has no 'model_args' object; train again or restore it.")
+    try:
+        with torch.device("meta"):
+            probe = build(args)
+        num_parameters = sum(p.numel() for p in probe.parameters())
+    except (TypeError, ValueError, KeyError, IndexError, RuntimeError, OverflowError) as err:
+        raise CheckpointError(
+            f"{where}: 'model_args' does not describe a valid model ({type(err).__name__}: "
+            f"{err}); the file was edited or is damaged: train again or restore it."
+        ) from None
+    if num_parameters > MAX_MODEL_PARAMETERS:
+        raise CheckpointError(
+            f"{where} asks for a model of {num_parameters:,} parameters (the limit is "
+            f"{MAX_MODEL_PARAMETERS:,}); the file was edited or is damaged: train again."
+        )
+    return build(args)
+
+
 def save_model(model: torch.nn.Module, run_dir: Path, meta: dict[str, Any]) -> None:
     """Write `model.safetensors` and `model.json` (meta must be JSON-able)."""
     save_weights(model, Path(run_dir) / MODEL_WEIGHTS)
@@ -137,6 +169,11 @@ def read_model_meta(run_dir: Path, expected_app: str | None = None) -> dict[str,
     meta = read_json(Path(run_dir) / MODEL_META, "Model description (model.json)")
     if not isinstance(meta, dict) or "model" not in meta:
         raise CheckpointError(f"{Path(run_dir) / MODEL_META} does not describe a refapps model.")
+    if not isinstance(meta.get("model_args"), dict):
+        raise CheckpointError(
+            f"{Path(run_dir) / MODEL_META} has no 'model_args' object, so the model cannot be "
+            "rebuilt; the file was edited or is damaged: train again or restore it."
+        )
     if expected_app is not None and meta.get("app") != expected_app:
         raise CheckpointError(
             f"{run_dir} holds a {meta.get('app')!r} model, not a {expected_app!r} one; "

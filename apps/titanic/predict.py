@@ -17,7 +17,12 @@ from typing import Any
 import pandas as pd
 import torch
 
-from common.checkpoint import MODEL_WEIGHTS, load_weights, read_model_meta
+from common.checkpoint import (
+    MODEL_WEIGHTS,
+    build_model_checked,
+    load_weights,
+    read_model_meta,
+)
 
 from .config import APP
 from .data import Preprocessor, validate_passengers
@@ -88,6 +93,6 @@ class Predictor:
 def load_predictor(run_dir: Path) -> Predictor:
     """Rebuild the model and preprocessing of a finished run (no pickle anywhere)."""
     meta = read_model_meta(run_dir, expected_app=APP)
-    model = build_model(meta["model_args"])
+    model = build_model_checked(build_model, meta, run_dir)
     load_weights(model, Path(run_dir) / MODEL_WEIGHTS)
     return Predictor(model, Preprocessor.from_json(meta["preprocessor"]), meta)
