@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from common.errors import UserError
 
@@ -126,8 +126,10 @@ def open_rgb(source: Any, name: str | None = None, draft_size: int | None = None
     except PILLOW_ERRORS as err:
         if "Decompressed data too large" in str(err):  # PNG text chunks inflating past a limit
             raise too_large(name) from err
+        # Pillow's own words ("cannot identify image file <_io.BytesIO ...>") help nobody
+        why = "" if isinstance(err, UnidentifiedImageError) else " (damaged or cut short)"
         raise UnreadableImageError(
-            f"{name}: not a readable image ({type(err).__name__}); expected a {IMAGE_TYPES} file."
+            f"{name}: not a readable image{why}; expected a {IMAGE_TYPES} file."
         ) from err
 
 
