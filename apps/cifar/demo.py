@@ -114,12 +114,16 @@ def show_uploads(uploads: list[Any], predictor: Predictor, flip: bool) -> None:
     st.session_state["upload_results"] = kept
 
 
-def pick_samples(run_dir: Path) -> None:
+def pick_samples(run_dir: Path, predictor_classes: list[str]) -> None:
     """Remember random test-image indices for this run (shown until the next click)."""
     try:
         test_set = cached_test_set(str(run_dir))
     except UserError as err:
         st.session_state["samples"] = (str(run_dir), [], str(err))
+        return
+    if test_set.classes != predictor_classes:
+        message = f"its classes {test_set.classes} differ from the model's {predictor_classes}"
+        st.session_state["samples"] = (str(run_dir), [], message)
         return
     indices = random.sample(range(len(test_set)), min(NUM_SAMPLES, len(test_set)))
     st.session_state["samples"] = (str(run_dir), indices, None)
@@ -181,9 +185,12 @@ show_uploads(list(uploads or []), predictor, flip)
 st.subheader("Test images")
 st.caption("Images the model never trained on, with the true class to compare.")
 if st.button("Show random test images", key="sample"):
-    pick_samples(run_dir)
+    pick_samples(run_dir, predictor.classes)
 show_samples(run_dir, predictor, flip)
 
 st.subheader("The model")
-show_run_summary(run_dir, ("test/accuracy", "test/auroc", "test/f1", "test/f1_macro"))
+try:
+    show_run_summary(run_dir, ("test/accuracy", "test/auroc", "test/f1", "test/f1_macro"))
+except UserError as err:  # a damaged metrics.json: the predictions above still work
+    st.error(f"The metrics of {run_dir} cannot be read: {err}")
 st.caption(f"Run: {run_dir}")

@@ -120,3 +120,32 @@ def test_a_broken_run_shows_an_error_naming_it(
     assert not at.exception
     assert str(broken) in at.error[0].value
     assert "refapps cifar train" in at.error[0].value
+
+
+def test_missing_test_data_is_an_error_not_a_crash(
+    trained_run: Path, tmp_path: Path, monkeypatch
+) -> None:
+    from apps.cifar import data
+    from common.errors import DataNotFoundError
+
+    def no_data(*args, **kwargs):
+        raise DataNotFoundError("CIFAR-2 is not in /nowhere")
+
+    shutil.copytree(trained_run, tmp_path / "cifar" / trained_run.name)  # a fresh cache key
+    monkeypatch.setattr(data, "load_splits", no_data)
+    at = page(tmp_path, monkeypatch).run()
+    at.button(key="sample").click().run()
+    assert not at.exception
+    assert "test images are not available here: CIFAR-2 is not in /nowhere" in at.error[0].value
+
+
+def test_corrupt_metrics_leave_the_page_working(
+    trained_run: Path, tmp_path: Path, monkeypatch
+) -> None:
+    copy = tmp_path / "cifar" / trained_run.name
+    shutil.copytree(trained_run, copy)
+    (copy / "metrics.json").write_text("{not json")
+    at = page(tmp_path, monkeypatch).run()
+    assert not at.exception
+    assert len(at.file_uploader) == 1  # uploads still work
+    assert any(f"The metrics of {copy} cannot be read" in e.value for e in at.error)
