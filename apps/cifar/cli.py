@@ -128,10 +128,7 @@ def predict(
     runs_dir: RunsDirOpt = Path("runs"),
     as_json: JsonOpt = False,
 ) -> None:
-    """Class and probabilities per image; unreadable files are listed and left out.
-
-    Exits with 2, writing nothing, when no file is a readable image.
-    """
+    """Class and probabilities per image; unreadable files are skipped (exit 2 if all are)."""
     from common.console import console, err_console
     from common.errors import UserError
     from common.runs import resolve_run

@@ -101,14 +101,14 @@ def classify_upload(uploaded: Any, predictor: Predictor, flip: bool) -> tuple[An
     return np.asarray(preview), prediction
 
 
-def show_uploads(uploads: list[Any], predictor: Predictor, flip: bool) -> None:
-    """Each upload's result, kept in session state per (file, flip) so reruns reuse it."""
+def show_uploads(uploads: list[Any], run_dir: Path, predictor: Predictor, flip: bool) -> None:
+    """Each upload's result, kept in session state per (run, file, flip) for later reruns."""
     done: dict[str, tuple[Any, Prediction]] = st.session_state.get("upload_results", {})
     kept = {}
     for uploaded in uploads:
         if upload_too_large(uploaded):
             continue
-        key = f"{uploaded.file_id}:{flip}"
+        key = f"{run_dir}:{uploaded.file_id}:{flip}"
         kept[key] = done.get(key) or classify_upload(uploaded, predictor, flip)
         show_result(kept[key][1], kept[key][0])
     st.session_state["upload_results"] = kept
@@ -180,7 +180,7 @@ uploads = st.file_uploader(
     help="Any size: images are resized to the model's input. Transparent parts count as "
     "white; 16-bit images are scaled to 8 bits.",
 )
-show_uploads(list(uploads or []), predictor, flip)
+show_uploads(list(uploads or []), run_dir, predictor, flip)
 
 st.subheader("Test images")
 st.caption("Images the model never trained on, with the true class to compare.")

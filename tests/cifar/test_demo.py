@@ -81,6 +81,9 @@ def test_page_predicts_uploads_of_any_mode_with_clean_names(trained_page: AppTes
     assert len(verdicts(at)) == 3
     assert all(("airplane" in v or "automobile" in v) and "_" not in v for v in verdicts(at))
     assert all("%" in v for v in verdicts(at))
+    assert len(at.session_state["upload_results"]) == 3
+    at.button(key="sample").click().run()  # an unrelated interaction keeps the results
+    assert len(verdicts(at)) == 3 + NUM_SAMPLES
 
 
 def test_page_shows_a_clear_error_for_a_wrong_type_or_broken_file(trained_page: AppTest) -> None:
