@@ -37,6 +37,9 @@ NUM_SAMPLES = 6
 PREVIEW_PIXELS = 160
 MODEL_TEXT = {"cnn": "small CNN (four conv blocks)", "tutorial": "the tutorial's CNN"}
 DATASET_TEXT = {"cifar2": "CIFAR-2", "cifar10": "CIFAR-10"}
+# Streamlit's own icon font: emoji need a font that not every browser has
+RIGHT = ":green[:material/check_circle: **Right**]"
+WRONG = ":red[:material/cancel: **Wrong**]"
 
 
 @st.cache_resource(show_spinner="Loading the model...")
@@ -149,8 +152,8 @@ def show_samples(run_dir: Path, predictor: Predictor, flip: bool) -> None:
     st.write(f"**{num_right} of {len(indices)} right.**")
     for image, prediction, truth in zip(images, predictions, truths, strict=True):
         right = prediction.label == truth
-        mark = f"✅ **Right**: it is {truth}." if right else f"❌ **Wrong**: it is {truth}."
-        show_result(prediction, image.permute(1, 2, 0).numpy(), mark)
+        mark = RIGHT if right else WRONG
+        show_result(prediction, image.permute(1, 2, 0).numpy(), f"{mark}: it is {truth}.")
 
 
 def sample_image(test_set: ImageSet, index: int, size: int) -> torch.Tensor:
