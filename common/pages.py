@@ -94,4 +94,5 @@ def show_label(probabilities: dict[str, float], uncertain_within: float = 0.1) -
     )
     bars = base.mark_bar()
     labels = base.mark_text(align="left", dx=4).encode(text=alt.Text("probability:Q", format=".1%"))
-    st.altair_chart((bars + labels).properties(height=36 * len(frame) + 20), width="stretch")
+    chart = (bars + labels).properties(height=alt.Step(30))  # 30 px a class (a total squashed)
+    st.altair_chart(chart, width="stretch")

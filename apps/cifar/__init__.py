@@ -1,1 +1,1 @@
-"""CIFAR-2 / CIFAR-10 / any image folder: image classification with a small CNN."""
+"""CIFAR: image classification with a small CNN (CIFAR-2, CIFAR-10 or your own folders)."""

@@ -19,7 +19,8 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from .config import DataConfig
-from .data import ImageSet, decode_image, load_splits, sample
+from .data import ImageSet, load_splits, sample
+from .images import decode_image
 
 PADDING = 2  # random crops shift the image by up to this many pixels (short runs: keep small)
 STATS_SAMPLES = 2048  # images used for the channel mean/std when the set is on disk

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -37,6 +37,7 @@ RunDirOpt = Annotated[
     Path | None, typer.Option(help="Run folder to use (default: the newest run of this app).")
 ]
 FlipOpt = Annotated[bool, typer.Option("--flip/--no-flip", help="Average with the mirror image.")]
+MAX_TABLE_ROWS = 50  # longer results: --out writes them all
 
 
 @app.command()
@@ -120,37 +121,74 @@ def evaluate(
 def predict(
     inputs: Annotated[list[Path], typer.Argument(help="Image files and/or folders of images.")],
     run_dir: RunDirOpt = None,
-    out: Annotated[Path | None, typer.Option(help="Write predictions to this CSV.")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write every prediction to this CSV file.")
+    ] = None,
     flip: FlipOpt = False,
     runs_dir: RunsDirOpt = Path("runs"),
     as_json: JsonOpt = False,
 ) -> None:
-    """Class and probabilities for each image; unreadable files get an error and are skipped."""
-    import pandas as pd
-
-    from common.checkpoint import atomic_write
-    from common.console import console, dataframe_table
+    """Class and probabilities per image; unreadable files are skipped (exit 2 if all are)."""
+    from common.console import console, err_console
+    from common.errors import UserError
     from common.runs import resolve_run
 
     from .predict import image_paths, load_predictor
 
+    if out is not None and out.is_dir():
+        raise UserError(
+            f"--out {out} is a folder; give a file name, e.g. {out / 'predictions.csv'}"
+        )
     predictor = load_predictor(resolve_run(run_dir, runs_dir, APP))
-    paths = image_paths(inputs)
-    results = predictor.predict([(str(p), p) for p in paths], flip=flip)
-    table = pd.DataFrame([r.to_row() for r in results])
+    results = predictor.predict([(str(p), p) for p in image_paths(inputs)], flip=flip)
+    failed = [r.error for r in results if r.error]
+    for error in failed:
+        err_console.print(f"[red]Skipped[/] {error}", soft_wrap=True)
+    rows = [r.to_row() for r in results if not r.error]
+    if not rows:
+        raise UserError(f"None of the {len(results)} files is a readable image; nothing written.")
+    skipped = f"; {len(failed)} unreadable skipped (listed above)" if failed else ""
     if out is not None:
-        atomic_write(out, lambda tmp: table.to_csv(tmp, index=False))
-        console.print(f"Wrote {len(table)} predictions to {out}")
+        write_csv(out, rows)
+        console.print(f"Wrote {len(rows)} predictions to {out}{skipped}", soft_wrap=True)
     elif as_json:
-        typer.echo(table.to_json(orient="records"))
+        typer.echo(json.dumps(rows))
     else:
-        shown = table.drop(columns="error").fillna("-").head(50)
-        console.print(dataframe_table(shown.to_dict("records"), title="Predictions"))
-    failed = [r for r in results if r.error]
-    for result in failed:
-        console.print(f"[red]Skipped[/] {result.error}", soft_wrap=True)
-    if len(failed) == len(results):
-        raise typer.Exit(2)
+        console.print(predictions_table(rows))
+        if skipped:
+            console.print(f"{len(rows)} predicted{skipped}")
+
+
+def write_csv(out: Path, rows: list[dict[str, object]]) -> None:
+    """Rows -> a CSV written atomically; an unwritable path is the user's to fix."""
+    import pandas as pd
+
+    from common.checkpoint import atomic_write
+    from common.errors import UserError
+
+    try:
+        atomic_write(out, lambda tmp: pd.DataFrame(rows).to_csv(tmp, index=False))
+    except OSError as err:
+        raise UserError(f"Cannot write --out {out} ({err.strerror or err}).") from err
+
+
+def predictions_table(rows: list[dict[str, object]]) -> Any:
+    """A rich table of the first MAX_TABLE_ROWS rows; long file names wrap instead of being cut."""
+    from rich.table import Table
+
+    from common.console import format_value
+
+    shown = rows[:MAX_TABLE_ROWS]
+    title = "Predictions"
+    if len(shown) < len(rows):
+        title += f": the first {len(shown)} of {len(rows)} (--out FILE.csv writes all)"
+    table = Table(title=title, header_style="bold")
+    table.add_column("file", overflow="fold")
+    for column in list(rows[0])[1:]:
+        table.add_column(column, justify="right")
+    for row in shown:
+        table.add_row(*(format_value(v) for v in row.values()))
+    return table
 
 
 @app.command("lr-find")

@@ -2,35 +2,34 @@
 
     refapps cifar download     # CIFAR-10 through torchvision (md5-checked), for --dataset cifar10
 
-Images are decoded once into a (N, 3, S, S) uint8 tensor saved with safetensors in
-`cache_dir("cifar")` ($REFAPPS_CACHE, else the user cache folder), keyed by the sorted file
-list with sizes and mtimes, so a changed folder is decoded again. Training batches are
-augmented as tensors (`batches.py`), on the GPU when training there. Folders too large for
-memory are read by a DataLoader with workers.
+Images are decoded once (`images.py`) into a (N, 3, S, S) uint8 tensor saved with
+safetensors in `cache_dir("cifar")` ($REFAPPS_CACHE, else the user cache folder), keyed by
+the sorted file list with sizes and mtimes, so a changed folder is decoded again. Training
+batches are augmented as tensors (`batches.py`), on the GPU when training there. Folders too
+large for memory are read by a DataLoader with workers. Class folders keep their names
+(`0_airplane`); `display_names` gives the names people read (`airplane`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import torch
-from PIL import Image, UnidentifiedImageError
 
 from common.checkpoint import atomic_write
 from common.data import cache_dir, data_root
 from common.errors import DataNotFoundError, UserError
 
 from .config import DataConfig
+from .images import IMAGE_EXTENSIONS, decode_image
 
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 CIFAR2_CLASSES = (0, 1)  # airplane, automobile: the tutorial's CIFAR-2
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif")
-MAX_IMAGE_PIXELS = 40_000_000  # refuse larger images before decoding them (decompression bombs)
+CLASS_PREFIX = re.compile(r"^\d+[_\- .]+")  # "0_airplane" sorts first; people read "airplane"
 MAX_IN_MEMORY_BYTES = 4 << 30  # larger decoded sets stream from disk through a DataLoader
 DEFAULT_VAL_FRACTION = 0.1  # for folders without test/
 
@@ -53,32 +52,15 @@ class ImageSet:
         return ImageSet(self.y[index], self.classes, x, paths)
 
 
-def decode_image(source: Any, size: int, name: str | None = None) -> torch.Tensor:
-    """A path, bytes or file object -> (3, size, size) uint8; any mode, any size, any format."""
-    name = name or str(getattr(source, "name", source if isinstance(source, str | Path) else "?"))
-    if isinstance(source, bytes):
-        source = io.BytesIO(source)
-    try:
-        with Image.open(source) as img:
-            width, height = img.size
-            if width * height > MAX_IMAGE_PIXELS:
-                raise UserError(
-                    f"{name}: {width}x{height} pixels is too large "
-                    f"(at most {MAX_IMAGE_PIXELS:,}); resize it first."
-                )
-            img.draft("RGB", (size, size))  # JPEG: decode at a reduced scale when possible
-            if img.mode in ("RGBA", "LA", "P", "PA"):
-                rgba = img.convert("RGBA")
-                img = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba)
-            img = img.convert("RGB")
-            if img.size != (size, size):
-                img = img.resize((size, size), Image.Resampling.BILINEAR)
-            data = torch.frombuffer(bytearray(img.tobytes()), dtype=torch.uint8)
-    except (UnidentifiedImageError, Image.DecompressionBombError) as err:
-        raise UserError(f"{name}: not a readable image ({type(err).__name__}).") from err
-    except OSError as err:
-        raise UserError(f"{name}: cannot read this image ({err}).") from err
-    return data.view(size, size, 3).permute(2, 0, 1).contiguous()  # (H, W, C) -> (C, H, W)
+def display_names(classes: list[str]) -> list[str]:
+    """Class names as people read them: folder names without a sort prefix (`0_airplane`).
+
+    Names stay as they are when stripping would make two equal or one empty.
+    """
+    names = [CLASS_PREFIX.sub("", name) for name in classes]
+    if "" in names or len(set(names)) < len(names):
+        return list(classes)
+    return names
 
 
 def list_images(split_dir: Path) -> tuple[list[Path], list[int], list[str]]:

@@ -2,28 +2,44 @@
 
     streamlit run apps/cifar/demo.py     # or: refapps demo
 
-Upload one or more images (any size; PNG, JPEG, WebP; RGBA and grayscale are converted) or
-pick test images, and see the top classes with their probabilities. Uses the newest run
-(`$REFAPPS_RUNS_DIR`, default `runs`).
+Upload images (any size and mode; PNG, JPEG, WebP, BMP, GIF or TIFF) or show random test
+images with one click, and read a verdict with one bar per class on a fixed 0-100 % axis;
+test images are marked right or wrong. Results live in `st.session_state`, so they stay
+when flip averaging is toggled. Uses the newest run (`$REFAPPS_RUNS_DIR`, default `runs`).
 """
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
+from typing import Any
 
-import pandas as pd
+import numpy as np
 import streamlit as st
 import torch
 
 from apps.cifar.config import APP, DataConfig
-from apps.cifar.data import ImageSet, decode_image, load_splits
+from apps.cifar.data import ImageSet, load_splits
+from apps.cifar.images import IMAGE_TYPES, decode_image, open_rgb
 from apps.cifar.predict import Prediction, Predictor, load_predictor
 from common.errors import UserError
-from common.pages import find_run_or_stop, show_run_summary, upload_too_large
-from common.runs import read_config, restore_config
+from common.pages import (
+    MAX_UPLOAD_MB,
+    find_run_or_stop,
+    show_label,
+    show_run_summary,
+    upload_too_large,
+)
+from common.runs import read_config, read_metrics, restore_config
 
-TOP_K = 5
-NUM_SAMPLES = 8
+TOP_K = 5  # bars shown per image (all classes of CIFAR-2 and CIFAR-10's top five)
+NUM_SAMPLES = 6
+PREVIEW_PIXELS = 160
+MODEL_TEXT = {"cnn": "small CNN (four conv blocks)", "tutorial": "the tutorial's CNN"}
+DATASET_TEXT = {"cifar2": "CIFAR-2", "cifar10": "CIFAR-10"}
+# Streamlit's own icon font: emoji need a font that not every browser has
+RIGHT = ":green[:material/check_circle: **Right**]"
+WRONG = ":red[:material/cancel: **Wrong**]"
 
 
 @st.cache_resource(show_spinner="Loading the model...")
@@ -37,53 +53,147 @@ def cached_test_set(run_dir: str) -> ImageSet:
     return load_splits(restore_config(DataConfig, saved["data"]), saved["train"]["seed"])[2]
 
 
-def show(prediction: Prediction, image: object) -> None:
-    """The image, its top class, and the top-k probabilities as bars."""
+def describe_run(run_dir: Path, predictor: Predictor) -> str:
+    """What this run used, read from its config.json and metrics.json."""
+    try:
+        saved = read_config(run_dir)
+        data, model, train = saved["data"], saved["model"], saved["train"]
+        num_train = read_metrics(run_dir).get("train/num_samples")
+        epochs = 1 if train.get("dry_run") else int(train["epochs"])
+        source = f"`{data['data_dir']}`" if data.get("data_dir") else DATASET_TEXT[data["dataset"]]
+        model_text = MODEL_TEXT.get(model["name"], model["name"])
+    except (UserError, KeyError, TypeError, ValueError):
+        return f"A CNN for {predictor.image_size}x{predictor.image_size} images."
+    count = f"{num_train:,} " if isinstance(num_train, int) else ""
+    size = predictor.image_size
+    return (
+        f"A {model_text} trained for {epochs} epoch{'s' * (epochs != 1)} on {count}images "
+        f"from {source}, resized to {size}x{size} pixels. It knows {len(predictor.labels)} "
+        f"classes: {', '.join(predictor.labels)}."
+    )
+
+
+def top_k(probs: dict[str, float], k: int = TOP_K) -> dict[str, float]:
+    return dict(sorted(probs.items(), key=lambda item: -item[1])[:k])
+
+
+def show_result(prediction: Prediction, image: Any, mark: str | None = None) -> None:
+    """The image beside its verdict and bars (or the error), with an optional right/wrong mark."""
     if prediction.error:
         st.error(prediction.error)
         return
     left, right = st.columns([1, 3])
-    left.image(image, caption=prediction.name, width=96)
-    top = sorted(prediction.probs.items(), key=lambda kv: -kv[1])[:TOP_K]
-    right.write(f"**{prediction.label}** ({top[0][1]:.1%})")
-    right.bar_chart(pd.DataFrame({"probability": dict(top)}), horizontal=True, height=40 * len(top))
+    left.image(image, caption=prediction.name, width=128)
+    with right:
+        if mark:
+            st.markdown(mark)
+        show_label(top_k(prediction.probs))
 
 
-st.title("CIFAR: what is in the picture?")
-st.write(
-    "A small CNN trained on 32x32 photos. Upload images of the classes it knows, or pick "
-    "images from the test set."
-)
-run_dir = find_run_or_stop(APP)
-predictor = cached_predictor(str(run_dir))
-st.caption(f"Classes: {', '.join(predictor.classes)}")
-flip = st.checkbox("Average with the mirror image (flip test-time augmentation)", key="flip")
-
-uploads = st.file_uploader(
-    "Images", type=["png", "jpg", "jpeg", "webp"], accept_multiple_files=True, key="upload"
-)
-for uploaded in uploads or []:
-    if upload_too_large(uploaded):
-        continue
+def classify_upload(uploaded: Any, predictor: Predictor, flip: bool) -> tuple[Any, Prediction]:
+    """(preview, prediction) of one upload; the prediction takes the same path as the CLI."""
     data = uploaded.getvalue()
-    (result,) = predictor.predict([(uploaded.name, data)], flip=flip)
-    show(result, data)
+    (prediction,) = predictor.predict([(uploaded.name, data)], flip=flip)
+    if prediction.error:
+        return None, prediction
+    try:
+        preview = open_rgb(data, uploaded.name, draft_size=PREVIEW_PIXELS)
+    except UserError as err:  # readable for the model but not for a preview: say so
+        return None, Prediction(uploaded.name, error=str(err))
+    preview.thumbnail((PREVIEW_PIXELS, PREVIEW_PIXELS))
+    return np.asarray(preview), prediction
 
-st.subheader("Test images")
-if st.button("Pick random test images", key="sample"):
+
+def show_uploads(uploads: list[Any], run_dir: Path, predictor: Predictor, flip: bool) -> None:
+    """Each upload's result, kept in session state per (run, file, flip) for later reruns."""
+    done: dict[str, tuple[Any, Prediction]] = st.session_state.get("upload_results", {})
+    kept = {}
+    for uploaded in uploads:
+        if upload_too_large(uploaded):
+            continue
+        key = f"{run_dir}:{uploaded.file_id}:{flip}"
+        kept[key] = done.get(key) or classify_upload(uploaded, predictor, flip)
+        show_result(kept[key][1], kept[key][0])
+    st.session_state["upload_results"] = kept
+
+
+def pick_samples(run_dir: Path, predictor_classes: list[str]) -> None:
+    """Remember random test-image indices for this run (shown until the next click)."""
     try:
         test_set = cached_test_set(str(run_dir))
     except UserError as err:
-        st.error(f"The run's test data is not available here: {err}")
-    else:
-        for i in torch.randperm(len(test_set))[:NUM_SAMPLES].tolist():
-            image = test_set.x[i] if test_set.x is not None else None
-            if image is None:  # a set too large for memory: decode this one file
-                image = decode_image((test_set.paths or [])[i], predictor.image_size)
-            probs = predictor.predict_tensor(image[None], flip=flip)[0].tolist()
-            name = f"test #{i}, true: {test_set.classes[int(test_set.y[i])]}"
-            show(predictor.to_prediction(name, probs), image.permute(1, 2, 0).numpy())
+        st.session_state["samples"] = (str(run_dir), [], str(err))
+        return
+    if test_set.classes != predictor_classes:
+        message = f"its classes {test_set.classes} differ from the model's {predictor_classes}"
+        st.session_state["samples"] = (str(run_dir), [], message)
+        return
+    indices = random.sample(range(len(test_set)), min(NUM_SAMPLES, len(test_set)))
+    st.session_state["samples"] = (str(run_dir), indices, None)
+
+
+def show_samples(run_dir: Path, predictor: Predictor, flip: bool) -> None:
+    """The remembered test images, each with its verdict and a right/wrong mark."""
+    saved_run, indices, error = st.session_state.get("samples", ("", [], None))
+    if saved_run != str(run_dir):
+        return
+    if error:
+        st.error(f"The run's test images are not available here: {error}")
+        return
+    test_set = cached_test_set(str(run_dir))
+    images = [sample_image(test_set, i, predictor.image_size) for i in indices]
+    probs = predictor.predict_tensor(torch.stack(images), flip=flip) if images else []
+    truths = [predictor.labels[int(test_set.y[i])] for i in indices]
+    predictions = [
+        predictor.to_prediction(f"test image #{i}", p.tolist())
+        for i, p in zip(indices, probs, strict=True)
+    ]
+    num_right = sum(p.label == t for p, t in zip(predictions, truths, strict=True))
+    st.write(f"**{num_right} of {len(indices)} right.**")
+    for image, prediction, truth in zip(images, predictions, truths, strict=True):
+        right = prediction.label == truth
+        mark = RIGHT if right else WRONG
+        show_result(prediction, image.permute(1, 2, 0).numpy(), f"{mark}: it is {truth}.")
+
+
+def sample_image(test_set: ImageSet, index: int, size: int) -> torch.Tensor:
+    """One (3, S, S) uint8 test image, from memory or (large sets) decoded from its file."""
+    if test_set.x is not None:
+        return test_set.x[index]
+    return decode_image((test_set.paths or [])[index], size)
+
+
+st.title("CIFAR: what is in the picture?")
+run_dir = find_run_or_stop(APP)
+try:
+    predictor = cached_predictor(str(run_dir))
+except UserError as err:
+    st.error(
+        f"The newest run {run_dir} cannot be loaded: {err}\n\nTrain again: `refapps cifar train`"
+    )
+    st.stop()
+st.write(describe_run(run_dir, predictor))
+flip = st.checkbox("Average with the mirror image (flip test-time augmentation)", key="flip")
+
+uploads = st.file_uploader(
+    f"Images to classify: {IMAGE_TYPES}, at most {MAX_UPLOAD_MB} MB each",
+    accept_multiple_files=True,
+    key="upload",
+    max_upload_size=MAX_UPLOAD_MB,
+    help="Any size: images are resized to the model's input. Transparent parts count as "
+    "white; 16-bit images are scaled to 8 bits.",
+)
+show_uploads(list(uploads or []), run_dir, predictor, flip)
+
+st.subheader("Test images")
+st.caption("Images the model never trained on, with the true class to compare.")
+if st.button("Show random test images", key="sample"):
+    pick_samples(run_dir, predictor.classes)
+show_samples(run_dir, predictor, flip)
 
 st.subheader("The model")
-show_run_summary(run_dir, ("test/accuracy", "test/auroc", "test/f1", "test/f1_macro"))
+try:
+    show_run_summary(run_dir, ("test/accuracy", "test/auroc", "test/f1", "test/f1_macro"))
+except UserError as err:  # a damaged metrics.json: the predictions above still work
+    st.error(f"The metrics of {run_dir} cannot be read: {err}")
 st.caption(f"Run: {run_dir}")

@@ -3,9 +3,10 @@
     refapps cifar predict photos/ cat.png --out predictions.csv
 
 The CLI and the Streamlit page both call `load_predictor(run_dir)`, so the inference path
-exists once. Any size and mode (RGBA, grayscale, palette) is converted to the training size
-in RGB; an unreadable file gets its own error and the other files are still predicted.
-Loading a run executes no code: weights are safetensors and the rest is JSON.
+exists once. Any size and mode (16-bit, RGBA, CMYK, palette; see `images.py`) is converted
+to the training size in RGB; an unreadable file gets its own error and the other files are
+still predicted. Results name classes as people read them (`airplane`, not the folder name
+`0_airplane`). Loading a run executes no code: weights are safetensors and the rest is JSON.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from common.checkpoint import (
 from common.errors import UserError
 
 from .config import APP
-from .data import IMAGE_EXTENSIONS, decode_image
+from .data import display_names
+from .images import IMAGE_EXTENSIONS, IMAGE_TYPES, decode_image
 from .model import FlipAveraged, build_model
 
 BATCH_SIZE = 512
@@ -33,7 +35,10 @@ BATCH_SIZE = 512
 
 @dataclass
 class Prediction:
-    """One image's result: the top class and every class's probability, or an error."""
+    """One image's result: the top class and every class's probability, or an error.
+
+    `label` and the keys of `probs` are display names (`airplane`), in the model's class order.
+    """
 
     name: str
     label: str | None = None
@@ -41,7 +46,8 @@ class Prediction:
     error: str | None = None
 
     def to_row(self) -> dict[str, Any]:
-        return {"file": self.name, "class": self.label, **self.probs, "error": self.error}
+        """The CSV / JSON row of a readable image: file, label, one probability per class."""
+        return {"file": self.name, "label": self.label, **self.probs}
 
 
 class Predictor:
@@ -53,7 +59,8 @@ class Predictor:
         self.device = device or torch.device("cpu")
         self.model = model.eval().to(self.device)
         self.meta = meta
-        self.classes: list[str] = list(meta["classes"])
+        self.classes: list[str] = list(meta["classes"])  # folder names, as trained
+        self.labels = display_names(self.classes)  # the same classes as people read them
         self.image_size = int(meta.get("image_size", 32))
 
     @torch.no_grad()
@@ -67,7 +74,10 @@ class Predictor:
         return torch.cat(out) if out else torch.zeros(0, len(self.classes))
 
     def predict(self, sources: list[tuple[str, Any]], flip: bool = False) -> list[Prediction]:
-        """(name, path | bytes | file object) pairs -> one Prediction per image, errors kept."""
+        """(name, path | bytes | file object | PIL image) pairs -> one Prediction each.
+
+        An unreadable image gets a Prediction with `error` set; the others are still predicted.
+        """
         results = [Prediction(name) for name, _ in sources]
         images, readable = [], []
         for i, (name, source) in enumerate(sources):
@@ -84,9 +94,9 @@ class Predictor:
 
     def to_prediction(self, name: str, probs: list[float]) -> Prediction:
         """One image's probabilities -> a Prediction with the most likely class."""
-        label = self.classes[max(range(len(probs)), key=probs.__getitem__)]
+        label = self.labels[max(range(len(probs)), key=probs.__getitem__)]
         return Prediction(
-            name, label, {c: round(p, 4) for c, p in zip(self.classes, probs, strict=True)}
+            name, label, {c: round(p, 4) for c, p in zip(self.labels, probs, strict=True)}
         )
 
 
@@ -102,7 +112,7 @@ def image_paths(inputs: list[Path]) -> list[Path]:
         else:
             raise UserError(f"Not found: {item}. Give image files or folders of images.")
     if not paths:
-        raise UserError(f"No image files ({', '.join(IMAGE_EXTENSIONS)}) in the given folders.")
+        raise UserError(f"No image files ({IMAGE_TYPES}) in the given folders.")
     return paths
 
 

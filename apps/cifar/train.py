@@ -165,6 +165,7 @@ def train(
             | {
                 "train_seconds": train_seconds,
                 "train_images_per_second": num_images / train_seconds,
+                "train/num_samples": loaders.num_train,  # the page says what the run used
             },
         )
     return RunResult(run_dir, test_metrics, history.records, train_seconds)
@@ -188,9 +189,11 @@ def evaluate(run_dir: Path, data_dir: Path | None = None, flip: bool = True) -> 
 
         files = ImageFiles(test_set, data_cfg.image_size)
         test_set.x = torch.stack([files[i][0] for i in range(len(files))])
-    classes = predictor.classes
-    if test_set.classes != classes:
-        raise UserError(f"The test classes {test_set.classes} differ from the model's {classes}.")
+    if test_set.classes != predictor.classes:
+        raise UserError(
+            f"The test classes {test_set.classes} differ from the model's {predictor.classes}."
+        )
+    classes = predictor.labels  # reported as people read them: airplane, not 0_airplane
     probs = predictor.predict_tensor(test_set.x, flip=flip)  # (N, C)
     metrics = make_metrics(len(classes))
     metrics.update(probs.log(), test_set.y)

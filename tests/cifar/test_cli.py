@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -7,6 +8,7 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
+from apps.cifar import cli as cifar_cli
 from apps.cli import app
 
 runner = CliRunner()
@@ -46,33 +48,74 @@ def test_bad_model_name_exits_2(tmp_path: Path) -> None:
     assert "--model must be one of" in result.output
 
 
-def test_predict_writes_csv_and_reports_bad_files(
-    trained_run: Path, data_root: Path, tmp_path: Path
-) -> None:
+@pytest.fixture
+def photos(data_root: Path, tmp_path: Path) -> list[str]:
+    """Three readable images of different modes and one broken file."""
     folder = tmp_path / "photos"
     folder.mkdir()
     Image.new("RGBA", (100, 60), (200, 10, 10, 255)).save(folder / "red.png")
     Image.new("L", (20, 20), 128).save(folder / "gray.webp")
     (folder / "broken.jpg").write_bytes(b"not a jpeg")
-    one = data_root / "cifar2" / "test" / "0_airplane" / "0.jpg"
+    return [str(folder), str(data_root / "cifar2" / "test" / "0_airplane" / "0.jpg")]
+
+
+def test_predict_writes_only_readable_rows_with_clean_class_names(
+    trained_run: Path, photos: list[str], tmp_path: Path
+) -> None:
     out = tmp_path / "predictions.csv"
-    result = run("predict", str(folder), str(one), "--run-dir", str(trained_run), "--out", str(out))
+    result = run("predict", *photos, "--run-dir", str(trained_run), "--out", str(out))
     assert result.exit_code == 0, result.output
     assert "broken.jpg: not a readable image" in result.output
+    assert "Wrote 3 predictions" in result.output
+    assert "1 unreadable skipped" in result.output
     table = pd.read_csv(out)
-    assert len(table) == 4
-    assert {"file", "class", "0_airplane", "1_automobile", "error"} <= set(table.columns)
-    good = table[table["error"].isna()]
-    assert len(good) == 3
-    assert (good["0_airplane"] + good["1_automobile"]).round(3).eq(1.0).all()
+    assert list(table.columns) == ["file", "label", "airplane", "automobile"]
+    assert len(table) == 3
+    assert set(table["label"]) <= {"airplane", "automobile"}
+    assert (table["airplane"] + table["automobile"]).round(3).eq(1.0).all()
 
 
-def test_predict_only_bad_files_exits_2(trained_run: Path, tmp_path: Path) -> None:
-    bad = tmp_path / "notes.png"
+def test_predict_table_and_json_use_clean_class_names(
+    trained_run: Path, photos: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cifar_cli, "MAX_TABLE_ROWS", 2)
+    shown = run("predict", *photos, "--run-dir", str(trained_run))
+    assert shown.exit_code == 0, shown.output
+    assert "the first 2 of 3 (--out FILE.csv writes all)" in shown.output
+    assert "automobile" in shown.output
+    assert "1_automobile" not in shown.output  # (no input path holds that folder name)
+    as_json = run("predict", *photos, "--run-dir", str(trained_run), "--json")
+    rows = json.loads(as_json.stdout)
+    assert len(rows) == 3
+    assert {row["label"] for row in rows} <= {"airplane", "automobile"}
+
+
+def test_predict_only_bad_files_writes_nothing_and_exits_2(
+    trained_run: Path, tmp_path: Path
+) -> None:
+    bad, empty, out = tmp_path / "notes.png", tmp_path / "empty.jpg", tmp_path / "out.csv"
     bad.write_text("hello")
-    result = run("predict", str(bad), "--run-dir", str(trained_run))
+    empty.write_bytes(b"")
+    result = run("predict", str(bad), str(empty), "--run-dir", str(trained_run), "--out", str(out))
     assert result.exit_code == 2
     assert "notes.png" in result.output
+    assert "None of the 2 files is a readable image" in result.output
+    assert "Wrote" not in result.output
+    assert not out.exists()
+
+
+def test_predict_out_folder_or_unwritable_path_exits_2(
+    trained_run: Path, photos: list[str], tmp_path: Path
+) -> None:
+    folder = run("predict", *photos, "--run-dir", str(trained_run), "--out", str(tmp_path))
+    assert folder.exit_code == 2
+    assert "is a folder; give a file name" in folder.output
+    (tmp_path / "file.txt").write_text("x")
+    under_file = tmp_path / "file.txt" / "out.csv"
+    blocked = run("predict", *photos, "--run-dir", str(trained_run), "--out", str(under_file))
+    assert blocked.exit_code == 2
+    assert "Cannot write --out" in blocked.output
+    assert "Traceback" not in folder.output + blocked.output
 
 
 def test_predict_missing_path_exits_2(trained_run: Path, tmp_path: Path) -> None:

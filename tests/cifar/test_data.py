@@ -23,37 +23,6 @@ def png_bytes(image: Image.Image, fmt: str = "PNG") -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize(
-    "image",
-    [
-        Image.new("RGBA", (50, 20), (255, 0, 0, 128)),
-        Image.new("L", (7, 90), 200),
-        Image.new("P", (64, 64)),
-        Image.new("RGB", (300, 200), (0, 0, 255)),
-    ],
-)
-def test_decode_image_any_mode_and_size_gives_rgb_square(image: Image.Image) -> None:
-    x = data.decode_image(png_bytes(image), 32, "upload.png")
-    assert x.shape == (3, 32, 32)
-    assert x.dtype == torch.uint8
-
-
-def test_decode_image_reads_webp() -> None:
-    x = data.decode_image(png_bytes(Image.new("RGB", (40, 40), (10, 200, 30)), "WEBP"), 32)
-    assert abs(int(x[1].float().mean()) - 200) < 10
-
-
-def test_decode_image_refuses_huge_images_before_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(data, "MAX_IMAGE_PIXELS", 100)
-    with pytest.raises(UserError, match=r"big\.png.*too large"):
-        data.decode_image(png_bytes(Image.new("RGB", (20, 20))), 32, "big.png")
-
-
-def test_decode_image_names_an_unreadable_file() -> None:
-    with pytest.raises(UserError, match=r"notes\.jpg: not a readable image"):
-        data.decode_image(b"hello, not an image", 32, "notes.jpg")
-
-
 def test_folder_cache_is_reused_and_invalidated(tmp_path: Path, monkeypatch) -> None:
     root = write_folder(tmp_path / "set", splits=("train",))
     first = data.load_folder(root / "train", 32)
