@@ -74,17 +74,22 @@ def test_user_errors_are_one_line_exit_2(error, monkeypatch):
     assert lines == [f"Error: {error}"]
 
 
-def test_bugs_keep_their_traceback(monkeypatch):
+def test_bugs_become_one_line_and_a_log(monkeypatch, tmp_path):
     monkeypatch.delenv("REFAPPS_DEBUG", raising=False)
+    monkeypatch.setenv("REFAPPS_CACHE", str(tmp_path))
     result = CliRunner().invoke(_app_raising(RuntimeError("a bug")), [])
     assert result.exit_code == 1
-    assert isinstance(result.exception, RuntimeError)
+    assert "Traceback" not in result.output
+    assert "Unexpected RuntimeError" in result.output
+    (log,) = (tmp_path / "logs").glob("error-*.log")
+    assert "RuntimeError: a bug" in log.read_text()
 
 
-def test_debug_flag_shows_the_traceback(monkeypatch):
+@pytest.mark.parametrize("error", [UserError("bad value"), RuntimeError("a bug")])
+def test_debug_flag_shows_the_traceback(monkeypatch, error):
     monkeypatch.setenv("REFAPPS_DEBUG", "1")
-    result = CliRunner().invoke(_app_raising(UserError("bad value")), [])
-    assert isinstance(result.exception, UserError)
+    result = CliRunner().invoke(_app_raising(error), [])
+    assert result.exception is error
 
 
 def test_ctrl_c_outside_training_exits_130(monkeypatch):
