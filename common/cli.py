@@ -20,7 +20,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.markup import escape
 
@@ -52,7 +51,8 @@ def _fail(message: str, code: int) -> typer.Exit:
 
 def _passes_through(err: BaseException) -> bool:
     """Click's own control flow (exit, abort, usage errors) is not ours to report."""
-    return isinstance(err, click.exceptions.Exit | click.exceptions.Abort | click.ClickException)
+    # by module: Typer carries its own copy of Click (typer._click), and apps may use either
+    return any(cls.__module__.split(".")[0] in ("click", "typer") for cls in type(err).__mro__)
 
 
 def error_exit(err: BaseException, command_path: str | None = None) -> typer.Exit:

@@ -1,7 +1,10 @@
 """Terminal output: one rich console, a throttled training progress bar, metric tables.
 
 Library code stays quiet unless told `progress=True`; the CLI renders results. Rich drops
-colours and live redraws by itself when output is not a terminal.
+colours and live redraws by itself when output is not a terminal (and honours NO_COLOR).
+`print_rows` shows at most 50 rows of a table and says how many exist and how to get all.
+
+    refapps titanic predict --csv passengers.csv | cat   # a plain table, no ANSI codes
 """
 
 from __future__ import annotations
@@ -50,15 +53,50 @@ def print_metrics(metrics: Mapping[str, Any], title: str | None = None) -> None:
     console.print(metrics_table(metrics, title))
 
 
-def dataframe_table(rows: list[dict[str, Any]], title: str | None = None) -> Table:
-    table = Table(title=title, show_header=True, header_style="bold")
+MAX_TABLE_ROWS = 50
+
+
+def dataframe_table(
+    rows: list[dict[str, Any]],
+    title: str | None = None,
+    max_rows: int | None = MAX_TABLE_ROWS,
+    total: int | None = None,
+    all_hint: str = "use --out FILE.csv for all",
+) -> Table:
+    """A table of `rows` (dicts with the same keys) that says when it shows only some.
+
+    Long cells (file names, paths) wrap inside their column instead of being cut off.
+
+    Args:
+        rows: the rows; only the first `max_rows` are shown (None: all).
+        title: shown above the table.
+        max_rows: the most rows to show.
+        total: how many rows exist when `rows` is already a cut (default `len(rows)`).
+        all_hint: how to get every row, said in the caption when some are left out.
+    """
+    total = len(rows) if total is None else total
+    shown = rows if max_rows is None else rows[:max_rows]
+    caption = None
+    if len(shown) < total:
+        caption = f"First {len(shown):,} of {total:,} rows; {all_hint}."
+    table = Table(title=title, caption=caption, show_header=True, header_style="bold")
     if not rows:
         return table
     for column in rows[0]:
-        table.add_column(str(column), justify="right")
-    for row in rows:
-        table.add_row(*(format_value(v) for v in row.values()))
+        numeric = all(_is_number(row.get(column)) for row in shown)
+        table.add_column(str(column), justify="right" if numeric else "left", overflow="fold")
+    for row in shown:
+        table.add_row(*(format_value(row.get(column)) for column in rows[0]))
     return table
+
+
+def print_rows(rows: list[dict[str, Any]], title: str | None = None, **options: Any) -> None:
+    """Print `dataframe_table(rows, title, **options)` on the shared console."""
+    console.print(dataframe_table(rows, title, **options))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 class TrainingProgress:
