@@ -12,7 +12,6 @@ previous file intact. What is read back is checked (`common.schema`) before it i
 from __future__ import annotations
 
 import random
-import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -206,7 +205,7 @@ def load_resume_checkpoint(path: Path) -> dict[str, Any]:
         raise CheckpointError(f"No resume checkpoint at {path}.")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:
+    except Exception as err:  # any failure to parse an untrusted file means "unusable"
         # the weights_only loader refuses any non-tensor object with pickle's UnpicklingError;
         # matched by name so project code never imports a pickle module
         if type(err).__name__ == "UnpicklingError":
@@ -214,11 +213,9 @@ def load_resume_checkpoint(path: Path) -> dict[str, Any]:
                 f"{path} was refused: it holds Python objects that would run code when loaded. "
                 "Only checkpoints written by refapps can be resumed."
             ) from err
-        if isinstance(err, RuntimeError | EOFError | zipfile.BadZipFile | OSError | ValueError):
-            raise CheckpointError(
-                f"{path} is corrupt or truncated; resume from another run."
-            ) from err
-        raise
+        raise CheckpointError(
+            f"{path} is corrupt or truncated ({type(err).__name__}); resume from another run."
+        ) from err
     if not isinstance(state, dict) or state.get("format_version") != FORMAT_VERSION:
         raise CheckpointError(f"{path} is not a refapps resume checkpoint.")
     state = check_resume_state(state, path)
