@@ -217,3 +217,61 @@ def test_bad_train_values_exit_2_naming_the_option(train_app, monkeypatch, args,
     assert option in result.output
     assert "Traceback" not in result.output
     assert not received
+
+
+# --- tables ------------------------------------------------------------------------------------
+
+
+def _table_app(rows: list[dict], **options) -> typer.Typer:
+    from common.console import print_rows
+
+    app = typer.Typer()
+
+    @app.command()
+    @handle_user_errors
+    def show() -> None:
+        print_rows(rows, title="Predictions", **options)
+
+    @app.command()
+    def other() -> None:
+        pass
+
+    return app
+
+
+def test_a_cut_table_says_how_many_rows_and_how_to_get_all():
+    rows = [{"file": f"img_{i}.png", "prob": i / 1000} for i in range(1000)]
+    result = CliRunner().invoke(_table_app(rows), ["show"], env={"COLUMNS": "100"})
+    assert result.exit_code == 0, result.output
+    assert "img_49.png" in result.output
+    assert "img_50.png" not in result.output
+    assert "First 50 of 1,000 rows; use --out FILE.csv for all." in result.output
+
+
+def test_a_table_cut_by_the_caller_reports_the_real_total():
+    rows = [{"day": i} for i in range(14)]
+    result = CliRunner().invoke(_table_app(rows, total=120, all_hint="see forecast.csv"), ["show"])
+    assert "First 14 of 120 rows; see forecast.csv." in result.output
+
+
+def test_a_whole_table_has_no_caption():
+    result = CliRunner().invoke(_table_app([{"a": 1}, {"a": 2}]), ["show"])
+    assert "First" not in result.output
+
+
+def test_long_file_names_wrap_instead_of_being_cut():
+    name = "a_very_long_folder_name/" * 6 + "the_image_that_matters.png"
+    result = CliRunner().invoke(
+        _table_app([{"file": name, "label": "cat"}]), ["show"], env={"COLUMNS": "60"}
+    )
+    assert result.exit_code == 0
+    assert "…" not in result.output
+    joined = "".join(line.strip(" │┃|") for line in result.output.splitlines())
+    assert "the_image_that_matters.png" in joined.replace(" ", "")
+    assert max(len(line) for line in result.output.splitlines()) <= 60
+
+
+def test_no_ansi_codes_when_output_is_not_a_terminal():
+    rows = [{"file": "x.png", "prob": 0.5}] * 60
+    result = CliRunner().invoke(_table_app(rows), ["show"])
+    assert "\x1b[" not in result.output
