@@ -45,7 +45,12 @@ JsonOpt = Annotated[
 def _fail(message: str, code: int) -> typer.Exit:
     from common.console import err_console
 
-    err_console.print(f"[bold red]Error:[/] {message}", soft_wrap=True, markup=True)
+    # bytes that were not UTF-8 arrive as lone surrogates, which no terminal can print
+    try:
+        message = message.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a surrogate that is not an escaped byte
+        message = message.encode("utf-8", "replace").decode("utf-8")
+    err_console.print(f"[bold red]Error:[/] {message}", soft_wrap=True)
     return typer.Exit(code)
 
 

@@ -101,8 +101,8 @@ def explain(err: BaseException, command_path: str | None = None) -> tuple[int, s
 
     A `UserError` keeps its message (exit 2); a training stop says how to resume; Ctrl-C
     exits 130; anything else is unexpected: its traceback goes to a log file, and the line
-    names what failed and that file (exit 2 for file-system problems the user can fix,
-    else 1).
+    names what failed and that file (exit 2 for file-system and text-encoding problems the
+    user can fix, else 1).
     """
     if isinstance(err, UserError):
         return err.exit_code, str(err)
@@ -116,8 +116,10 @@ def explain(err: BaseException, command_path: str | None = None) -> tuple[int, s
     if isinstance(err, KeyboardInterrupt):
         return 130, "Interrupted."
     log_path = write_error_log(err)
-    code = 2 if isinstance(err, OSError) and err.filename is not None else 1
-    return code, describe_unexpected(err, log_path)
+    fixable = isinstance(err, UnicodeError) or (
+        isinstance(err, OSError) and err.filename is not None
+    )
+    return (2 if fixable else 1), describe_unexpected(err, log_path)
 
 
 def describe_unexpected(err: BaseException, log_path: Path | None) -> str:
@@ -125,6 +127,11 @@ def describe_unexpected(err: BaseException, log_path: Path | None) -> str:
     where = f" (traceback in {log_path})" if log_path else ""
     if isinstance(err, OSError) and err.filename is not None and err.errno in _OS_FIXES:
         return f"Cannot use {err.filename}: {_OS_FIXES[err.errno]}.{where}"
+    if isinstance(err, UnicodeError):
+        return (
+            f"Some text is not valid UTF-8 ({type(err).__name__}); pass UTF-8 text and files "
+            f"(a UTF-8 terminal, e.g. LANG=C.UTF-8, or iconv -t UTF-8).{where}"
+        )
     if isinstance(err, MemoryError) or type(err).__name__ == "OutOfMemoryError":
         return (
             f"Out of memory ({type(err).__name__}); try a smaller --batch-size or "

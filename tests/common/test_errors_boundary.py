@@ -202,3 +202,26 @@ def test_subprocess_bug_is_one_line_with_a_log_and_debug_shows_it(subprocess_env
     assert debug.returncode == 1
     assert "Traceback" in debug.stderr
     assert "ZeroDivisionError" in debug.stderr
+
+
+def test_text_that_is_not_utf8_is_one_line_with_the_fix():
+    def body():
+        "Dupr\udce9, Mr. Jean".encode()  # what a latin-1 terminal hands Python
+
+    result = CliRunner().invoke(_app(body), ["run"], env={"COLUMNS": "400"})
+    assert result.exit_code == 2
+    (line,) = _lines(result.output)
+    assert "not valid UTF-8" in line
+
+
+@pytest.mark.parametrize("text", ["Dupr\udce9", "lone \ud800 surrogate"])
+def test_a_message_quoting_undecodable_input_still_prints(text):
+    def body():
+        raise UserError(f"--name {text!s} is not a passenger name")
+
+    result = CliRunner().invoke(_app(body), ["run"])
+    assert result.exit_code == 2
+    (line,) = _lines(result.output)
+    assert line.startswith("Error: --name ")
+    assert line.endswith("is not a passenger name")
+    assert "\\ud" not in line  # a replacement character, not a Python escape
