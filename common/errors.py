@@ -55,9 +55,13 @@ class TrainingStopped(Exception):  # noqa: N818 (a stop, not an error)
 
     exit_code = 1
 
-    def __init__(self, message: str, run_dir: str | None = None) -> None:
+    def __init__(
+        self, message: str, run_dir: str | None = None, exit_code: int | None = None
+    ) -> None:
         super().__init__(message)
         self.run_dir = run_dir
+        if exit_code is not None:  # e.g. 143 for SIGTERM, where the class says 130 (SIGINT)
+            self.exit_code = exit_code
 
 
 class TrainingInterrupted(TrainingStopped):

@@ -275,3 +275,14 @@ def test_no_ansi_codes_when_output_is_not_a_terminal():
     rows = [{"file": "x.png", "prob": 0.5}] * 60
     result = CliRunner().invoke(_table_app(rows), ["show"])
     assert "\x1b[" not in result.output
+
+
+def test_a_training_stop_keeps_its_own_exit_code_and_resume_hint(monkeypatch):
+    from common.errors import TrainingInterrupted
+
+    monkeypatch.delenv("REFAPPS_DEBUG", raising=False)
+    stop = TrainingInterrupted("Stopped by SIGTERM.", run_dir="runs/a/1", exit_code=143)
+    result = CliRunner().invoke(_app_raising(stop), [])
+    assert result.exit_code == 143
+    assert "--resume runs/a/1" in result.output
+    assert TrainingInterrupted("Ctrl-C").exit_code == 130
