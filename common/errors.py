@@ -121,7 +121,7 @@ def explain(err: BaseException, command_path: str | None = None) -> tuple[int, s
         return 130, "Interrupted."
     log_path = write_error_log(err)
     fixable = isinstance(err, UnicodeError) or (
-        isinstance(err, OSError) and err.filename is not None
+        isinstance(err, OSError) and err.filename is not None and err.errno in _OS_FIXES
     )
     return (2 if fixable else 1), describe_unexpected(err, log_path)
 

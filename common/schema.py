@@ -54,7 +54,9 @@ def _type_name(types: tuple[type, ...]) -> str:
     return " or ".join(names.get(t, t.__name__) for t in types)
 
 
-def _require(data: Mapping[str, Any], fields: Mapping[str, Any], where: Path, optional: bool):
+def _require(
+    data: Mapping[str, Any], fields: Mapping[str, Any], where: Path, optional: bool
+) -> None:
     for key, types in fields.items():
         types = types if isinstance(types, tuple) else (types,)
         if key not in data:
