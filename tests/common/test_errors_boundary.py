@@ -225,3 +225,23 @@ def test_a_message_quoting_undecodable_input_still_prints(text):
     assert line.startswith("Error: --name ")
     assert line.endswith("is not a passenger name")
     assert "\\ud" not in line  # a replacement character, not a Python escape
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["titanic", "evaluate", "--runs-dir", "{file}"], "--runs-dir {file} is a file"),
+        (["titanic", "train", "--resume", "runs/titanic/typo"], "--resume runs/titanic/typo:"),
+    ],
+)
+def test_the_real_cli_names_what_the_user_typed(tmp_path, monkeypatch, args, named):
+    from apps.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs.txt").write_text("")
+    args = [a.format(file=tmp_path / "runs.txt") for a in args]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "400"})
+    assert result.exit_code == 2, result.output
+    (line,) = _lines(result.output)
+    assert named.format(file=tmp_path / "runs.txt") in line
+    assert "config.json" not in line
