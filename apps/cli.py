@@ -91,7 +91,10 @@ def new(
 
 
 def main() -> None:
-    app()
+    """The `refapps` entry point: the app behind the error boundary of `common.cli.run_app`."""
+    from common.cli import run_app
+
+    run_app(app)
 
 
 if __name__ == "__main__":

@@ -5,18 +5,14 @@ constructor arguments, class names, preprocessing state, metrics, library versio
 never runs code. A resume checkpoint (`last.pt`) is a dict of tensors and plain Python values
 that loads with `torch.load(weights_only=True)`.
 
-Every write goes to a temp file in the same folder, is fsynced, then `os.replace`d: a crash
-at any moment leaves the previous file intact.
+Every write is atomic (`common.files.atomic_write`): a crash at any moment leaves the
+previous file intact. What is read back is checked (`common.schema`) before it is used.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import random
-import tempfile
-import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,58 +22,13 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from common.errors import CheckpointError
+from common.files import atomic_write, read_json, remove_stale_temps, write_json
+from common.schema import check_model_meta, check_resume_state
 
 MODEL_WEIGHTS = "model.safetensors"
 MODEL_META = "model.json"
 RESUME_CHECKPOINT = "last.pt"
 FORMAT_VERSION = 1
-
-
-# --- atomic writes -------------------------------------------------------------------------
-
-
-def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
-    """Call `write(tmp_path)`, fsync, then rename onto `path`; the old file survives a crash."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp_path = Path(tmp_name)
-    try:
-        write(tmp_path)
-        with open(tmp_path, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp_path, path)
-    except BaseException:
-        tmp_path.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-    return path
-
-
-def _fsync_dir(dir_path: Path) -> None:
-    try:
-        fd = os.open(dir_path, os.O_RDONLY)
-    except OSError:  # not supported on every platform (Windows)
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_json(path: Path, data: Any) -> Path:
-    text = json.dumps(data, indent=2, default=str) + "\n"
-    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-
-
-def read_json(path: Path, what: str = "file") -> Any:
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise CheckpointError(f"{what} not found: {path}") from err
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise CheckpointError(f"{what} is corrupt (not valid JSON): {path}") from err
 
 
 # --- model = safetensors weights + JSON meta -------------------------------------------------
@@ -164,16 +115,25 @@ def write_model_meta(run_dir: Path, meta: dict[str, Any]) -> None:
     write_json(Path(run_dir) / MODEL_META, full)
 
 
-def read_model_meta(run_dir: Path, expected_app: str | None = None) -> dict[str, Any]:
-    """Read `model.json`; refuse a run written by another app."""
-    meta = read_json(Path(run_dir) / MODEL_META, "Model description (model.json)")
-    if not isinstance(meta, dict) or "model" not in meta:
-        raise CheckpointError(f"{Path(run_dir) / MODEL_META} does not describe a refapps model.")
-    if not isinstance(meta.get("model_args"), dict):
-        raise CheckpointError(
-            f"{Path(run_dir) / MODEL_META} has no 'model_args' object, so the model cannot be "
-            "rebuilt; the file was edited or is damaged: train again or restore it."
-        )
+def read_model_meta(
+    run_dir: Path, expected_app: str | None = None, required: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Read and validate `model.json` before anything is built from it.
+
+    Args:
+        run_dir: the run folder.
+        expected_app: refuse a run written by another app.
+        required: app-specific entries and their types, e.g. `{"preprocessor": dict}`.
+
+    Returns:
+        The description; an entry it lacks raises `MissingKeyError` (a `CheckpointError`).
+
+    Raises:
+        CheckpointError: missing, corrupt, of another app, or failing `check_model_meta`.
+    """
+    where = Path(run_dir) / MODEL_META
+    meta = read_json(where, "Model description (model.json)")
+    meta = check_model_meta(meta, where, FORMAT_VERSION, required)
     if expected_app is not None and meta.get("app") != expected_app:
         raise CheckpointError(
             f"{run_dir} holds a {meta.get('app')!r} model, not a {expected_app!r} one; "
@@ -245,7 +205,7 @@ def load_resume_checkpoint(path: Path) -> dict[str, Any]:
         raise CheckpointError(f"No resume checkpoint at {path}.")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:
+    except Exception as err:  # any failure to parse an untrusted file means "unusable"
         # the weights_only loader refuses any non-tensor object with pickle's UnpicklingError;
         # matched by name so project code never imports a pickle module
         if type(err).__name__ == "UnpicklingError":
@@ -253,11 +213,26 @@ def load_resume_checkpoint(path: Path) -> dict[str, Any]:
                 f"{path} was refused: it holds Python objects that would run code when loaded. "
                 "Only checkpoints written by refapps can be resumed."
             ) from err
-        if isinstance(err, RuntimeError | EOFError | zipfile.BadZipFile | OSError | ValueError):
-            raise CheckpointError(
-                f"{path} is corrupt or truncated; resume from another run."
-            ) from err
-        raise
+        raise CheckpointError(
+            f"{path} is corrupt or truncated ({type(err).__name__}); resume from another run."
+        ) from err
     if not isinstance(state, dict) or state.get("format_version") != FORMAT_VERSION:
         raise CheckpointError(f"{path} is not a refapps resume checkpoint.")
+    state = check_resume_state(state, path)
+    _check_rng_state(state["rng"], path)
+    remove_stale_temps(path.parent)  # a save killed mid-write leaves its temp file behind
     return state
+
+
+def _check_rng_state(rng: dict[str, Any], path: Path) -> None:
+    """Restore the saved RNG state once (then put the current one back) to prove it loads."""
+    current = capture_rng_state()
+    try:
+        restore_rng_state(rng)
+    except (TypeError, ValueError, KeyError, IndexError, RuntimeError, AttributeError) as err:
+        raise CheckpointError(
+            f"{path}: the saved random-number state is damaged ({type(err).__name__}); "
+            "resume from another run or start a new one."
+        ) from None
+    finally:
+        restore_rng_state(current)

@@ -1,11 +1,11 @@
-"""Typer building blocks every app's `cli.py` uses: shared options and error handling.
+"""Typer building blocks every app's `cli.py` uses: shared options and the error boundary.
 
-- `@handle_user_errors`: a `UserError` becomes one red line and exit code 2; a training stop
-  (non-finite loss, Ctrl-C) prints what happened and how to resume. Tracebacks are for bugs
-  (set `REFAPPS_DEBUG=1` to see one anyway).
-- `@with_train_options(defaults)`: adds `--epochs --batch-size --lr --device --seed --loop
-  --amp/--no-amp --runs-dir --resume --dry-run --max-samples ...` to a `train` command and
-  hands it one `TrainConfig`, so the options are the same in every app.
+- `@handle_user_errors` (each command) and `run_app` (the `refapps` root): a `UserError`
+  becomes one red line and exit code 2; a training stop says how to resume; anything
+  unexpected becomes one line plus a log file holding the traceback (`REFAPPS_DEBUG=1`
+  shows it instead).
+- `@with_train_options(defaults)`: adds the shared `train` options (`--epochs --lr --loop
+  --runs-dir --resume --dry-run ...`) and hands the command one validated `TrainConfig`.
 
 Torch-free: `refapps --help` must stay fast.
 """
@@ -15,16 +15,16 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
-import os
 import typing
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from common.config import TrainConfig
-from common.errors import TrainingStopped, UserError
+from common.errors import debug_enabled, explain, set_active_run
 
 RunDirArg = Annotated[
     Path | None,
@@ -45,34 +45,47 @@ JsonOpt = Annotated[
 def _fail(message: str, code: int) -> typer.Exit:
     from common.console import err_console
 
+    # bytes that were not UTF-8 arrive as lone surrogates, which no terminal can print
+    try:
+        message = message.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a surrogate that is not an escaped byte
+        message = message.encode("utf-8", "replace").decode("utf-8")
     err_console.print(f"[bold red]Error:[/] {message}", soft_wrap=True)
     return typer.Exit(code)
 
 
-def handle_user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Show user mistakes as one line with exit code 2 instead of a traceback.
+def _passes_through(err: BaseException) -> bool:
+    """Click's own control flow (exit, abort, usage errors) is not ours to report."""
+    # by module: Typer carries its own copy of Click (typer._click), and apps may use either
+    return any(cls.__module__.split(".")[0] in ("click", "typer") for cls in type(err).__mro__)
 
-    Typer also hands the wrapper the command's context, so a stopped training run can
-    print the exact command that resumes it.
+
+def error_exit(err: BaseException, command_path: str | None = None) -> typer.Exit:
+    """Print `err` as one line (see `common.errors.explain`); the `typer.Exit` to raise."""
+    code, message = explain(err, command_path)
+    return _fail(escape(message), code)
+
+
+def handle_user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The error boundary of one command: every error becomes one line (see `error_exit`).
+
+    `REFAPPS_DEBUG=1` lets errors through with their traceback. Typer also hands the wrapper
+    the command's context, so a stopped training run can print the command that resumes it.
     """
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         ctx = kwargs.pop(CONTEXT_PARAM, None)
-        if os.environ.get("REFAPPS_DEBUG"):
+        set_active_run(None)
+        if debug_enabled():
             return command(*args, **kwargs)
         try:
             return command(*args, **kwargs)
-        except UserError as err:
-            raise _fail(str(err), err.exit_code) from None
-        except TrainingStopped as err:
-            message = str(err)
-            if err.run_dir:
-                path = ctx.command_path if ctx is not None else "refapps <app> train"
-                message += f"\nResume with: {path} --resume {err.run_dir}"
-            raise _fail(message, err.exit_code) from None
-        except KeyboardInterrupt:
-            raise _fail("Interrupted.", 130) from None
+        except (Exception, KeyboardInterrupt) as err:
+            if _passes_through(err):
+                raise
+            path = ctx.command_path if ctx is not None else None
+            raise error_exit(err, path) from None
 
     hints = typing.get_type_hints(command, include_extras=True)
     params = [
@@ -86,6 +99,20 @@ def handle_user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     wrapper.__annotations__ = {p.name: p.annotation for p in [*params, context]}
     del wrapper.__wrapped__  # Typer must read the new signature
     return wrapper
+
+
+def run_app(app: typer.Typer) -> None:
+    """Run a Typer app behind the same boundary: the CLI root (`refapps`) calls this.
+
+    Catches what escapes every command wrapper (an app callback, a command without one).
+    """
+    set_active_run(None)
+    try:
+        app()
+    except (Exception, KeyboardInterrupt) as err:
+        if debug_enabled() or _passes_through(err):
+            raise
+        raise SystemExit(error_exit(err).exit_code) from None
 
 
 def _train_parameters(defaults: TrainConfig) -> list[inspect.Parameter]:

@@ -1,7 +1,10 @@
 """Terminal output: one rich console, a throttled training progress bar, metric tables.
 
 Library code stays quiet unless told `progress=True`; the CLI renders results. Rich drops
-colours and live redraws by itself when output is not a terminal.
+colours and live redraws by itself when output is not a terminal (and honours NO_COLOR).
+`print_rows` shows at most 50 rows of a table and says how many exist and how to get all.
+
+    refapps titanic predict --csv passengers.csv | cat   # a plain table, no ANSI codes
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -22,6 +25,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 # under torchrun only rank 0 talks; RANK is set before any of our code runs
 _IS_MAIN = int(os.environ.get("RANK", "0")) == 0
@@ -50,15 +54,59 @@ def print_metrics(metrics: Mapping[str, Any], title: str | None = None) -> None:
     console.print(metrics_table(metrics, title))
 
 
-def dataframe_table(rows: list[dict[str, Any]], title: str | None = None) -> Table:
+MAX_TABLE_ROWS = 50
+
+
+def dataframe_table(
+    rows: list[dict[str, Any]],
+    title: str | None = None,
+    max_rows: int | None = None,
+    total: int | None = None,
+    all_hint: str = "use --out FILE.csv for all",
+) -> RenderableType:
+    """A table of `rows` (dicts with the same keys) that says when it shows only some.
+
+    Long cells (file names, paths) wrap inside their column instead of being cut off.
+
+    Args:
+        rows: the rows; only the first `max_rows` are shown (None: all).
+        title: shown above the table.
+        max_rows: the most rows to show.
+        total: how many rows exist when `rows` is already a cut (default `len(rows)`).
+        all_hint: how to get every row, said under the table when some are left out.
+    """
+    total = len(rows) if total is None else total
+    shown = rows if max_rows is None else rows[:max_rows]
     table = Table(title=title, show_header=True, header_style="bold")
-    if not rows:
+    if rows:
+        for column in rows[0]:
+            numeric = all(_is_number(row.get(column)) for row in shown)
+            justify = "right" if numeric else "left"
+            table.add_column(str(column), justify=justify, overflow="fold")
+        for row in shown:
+            table.add_row(*(format_value(row.get(column)) for column in rows[0]))
+    if len(shown) >= total:
         return table
-    for column in rows[0]:
-        table.add_column(str(column), justify="right")
-    for row in rows:
-        table.add_row(*(format_value(v) for v in row.values()))
-    return table
+    # a line of its own: a caption would be squeezed to the width of a narrow table
+    return Group(table, Text(f"First {len(shown):,} of {total:,} rows; {all_hint}."))
+
+
+def print_rows(
+    rows: list[dict[str, Any]],
+    title: str | None = None,
+    max_rows: int | None = MAX_TABLE_ROWS,
+    **options: Any,
+) -> None:
+    """Print at most `max_rows` of `rows` and say how to get the rest (see `dataframe_table`).
+
+    Apps pass `total=` when they already cut the rows, and `all_hint=` when `--out` is not
+    how this command gives every row.
+    """
+    console.print(dataframe_table(rows, title, max_rows=max_rows, **options))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 class TrainingProgress:

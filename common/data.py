@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tarfile
 import zlib
 from pathlib import Path
@@ -69,6 +70,8 @@ def fetch_verified(url: str, sha256: str, dest_path: Path, progress: bool = True
         DataNotFoundError: offline, or the download does not match `sha256`. The message
             names the URL and the path where the file can be placed by hand.
     """
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+        raise ValueError(f"fetch_verified needs a pinned sha256 hex digest, got {sha256!r}")
     dest_path = Path(dest_path)
     if dest_path.is_file() and sha256_of(dest_path) == sha256:
         return dest_path

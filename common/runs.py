@@ -11,31 +11,26 @@ from __future__ import annotations
 import re
 import subprocess
 import time
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from common.checkpoint import (
-    MODEL_META,
-    MODEL_WEIGHTS,
-    atomic_write,
-    library_versions,
-    read_json,
-    write_json,
-)
-from common.errors import CheckpointError, UserError
+from common.checkpoint import MODEL_META, MODEL_WEIGHTS, library_versions
+from common.errors import CheckpointError, UserError, set_active_run
+from common.files import atomic_write, ensure_folder, read_json, remove_stale_temps, write_json
 
 LATEST = "LATEST"
 CONFIG = "config.json"
 METRICS = "metrics.json"
 HISTORY = "history.csv"
 CURVES = "curves.png"
+PROJECT_DIR = Path(__file__).resolve().parents[1]
 
 
 def new_run_dir(runs_dir: Path, app: str) -> Path:
     """A fresh, empty `runs_dir/app/<timestamp>` (suffixed when two runs start in one second)."""
-    base = Path(runs_dir) / app
-    base.mkdir(parents=True, exist_ok=True)
+    ensure_folder(Path(runs_dir), "--runs-dir")
+    base = ensure_folder(Path(runs_dir) / app)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     for suffix in ["", *(f"-{i}" for i in range(1, 1000))]:
         run_dir = base / f"{stamp}{suffix}"
@@ -57,7 +52,10 @@ def latest_run(runs_dir: Path, app: str) -> Path:
     Raises:
         UserError: there is no trained run; the message says how to train one.
     """
-    base = Path(runs_dir) / app
+    runs_dir = Path(runs_dir).expanduser()
+    if runs_dir.exists() and not runs_dir.is_dir():
+        raise UserError(f"--runs-dir {runs_dir} is a file, not a folder; give the runs folder.")
+    base = runs_dir / app
     marker = base / LATEST
     if marker.is_file():
         candidate = base / marker.read_text(encoding="utf-8").strip()
@@ -92,10 +90,11 @@ def mark_latest(run_dir: Path) -> None:
     atomic_write(run_dir.parent / LATEST, lambda tmp: tmp.write_text(run_dir.name + "\n"))
 
 
-def git_sha() -> str | None:
+def git_sha(project_dir: Path = PROJECT_DIR) -> str | None:
+    """The commit of the project's own checkout (not of the current folder), or None."""
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
+            ["git", "-C", str(project_dir), "rev-parse", "--show-toplevel", "--short", "HEAD"],
             capture_output=True,
             text=True,
             timeout=5,
@@ -103,7 +102,11 @@ def git_sha() -> str | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip() or None
+    lines = out.stdout.split()
+    if out.returncode != 0 or len(lines) != 2:
+        return None
+    # an installed copy may sit inside some other repository: that commit is not ours
+    return lines[1] if Path(lines[0]).resolve() == Path(project_dir).resolve() else None
 
 
 def write_config(run_dir: Path, app: str, **configs: Any) -> None:
@@ -168,6 +171,7 @@ def start_run(
     if resume is None:
         run_dir = new_run_dir(runs_dir, app)
         write_config(run_dir, app, **configs)
+        set_active_run(run_dir)
         return run_dir, None
     checkpoint = _resume_checkpoint(Path(resume))
     run_dir = checkpoint.parent
@@ -175,12 +179,32 @@ def start_run(
     saved_app = saved.get("app") if isinstance(saved, dict) else None
     if saved_app != app:
         raise CheckpointError(f"{run_dir} is a {saved_app!r} run, not a {app!r} one.")
+    remove_stale_temps(run_dir)  # temp files of the save the kill interrupted
+    set_active_run(run_dir)
     return run_dir, checkpoint
 
 
+def resume_folder(resume: Path) -> Path:
+    """The run folder `--resume` names (the folder itself, or the folder of its `last.pt`).
+
+    Raises:
+        UserError: the path does not exist or is not a run folder; names what the user typed.
+    """
+    typed = Path(resume)
+    resume = typed.expanduser()
+    if not resume.exists():
+        raise UserError(
+            f"--resume {typed}: no such folder; pass a run folder such as runs/<app>/<timestamp>."
+        )
+    if resume.is_dir():
+        return resume
+    if resume.name != "last.pt":
+        raise UserError(f"--resume {typed} is a file; pass its run folder instead.")
+    return resume.parent
+
+
 def _resume_checkpoint(resume: Path) -> Path:
-    resume = resume.expanduser()
-    run_dir = resume if resume.is_dir() else resume.parent
+    run_dir = resume_folder(resume)
     checkpoint = run_dir / "last.pt"
     if not checkpoint.is_file():
         raise UserError(f"Nothing to resume in {run_dir}: it has no last.pt.")
@@ -189,8 +213,6 @@ def _resume_checkpoint(resume: Path) -> Path:
 
 def restore_config(cls: type, data: dict[str, Any], **overrides: Any) -> Any:
     """Rebuild a config dataclass from its `config.json` form (lists -> tuples, str -> Path)."""
-    from dataclasses import fields
-
     values: dict[str, Any] = {}
     for f in fields(cls):
         if f.name not in data:
@@ -211,17 +233,15 @@ def resume_configs(train_cfg: Any, data_cls: type, model_cls: type) -> tuple[Any
     Training the same run on with different settings would not be a resume, so everything
     comes from `config.json`; only `--epochs` may be raised, to train longer.
     """
-    import dataclasses
-
     from common.config import TrainConfig
 
-    run_dir = Path(train_cfg.resume).expanduser()
-    saved = read_config(run_dir if run_dir.is_dir() else run_dir.parent)
+    run_dir = resume_folder(Path(train_cfg.resume))
+    saved = read_config(run_dir)
     if not isinstance(saved, dict) or not {"data", "model", "train"} <= saved.keys():
         raise CheckpointError(f"{run_dir} has no usable config.json to resume from.")
     saved_train = restore_config(TrainConfig, saved["train"], resume=train_cfg.resume)
     return (
         restore_config(data_cls, saved["data"]),
         restore_config(model_cls, saved["model"]),
-        dataclasses.replace(saved_train, epochs=max(saved_train.epochs, train_cfg.epochs)),
+        replace(saved_train, epochs=max(saved_train.epochs, train_cfg.epochs)),
     )

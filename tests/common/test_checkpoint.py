@@ -14,6 +14,7 @@ from common.checkpoint import (
     MODEL_META,
     MODEL_WEIGHTS,
     atomic_write,
+    capture_rng_state,
     load_resume_checkpoint,
     load_weights,
     read_json,
@@ -94,6 +95,21 @@ def test_errors_are_user_errors():
 
 
 # --- resume checkpoints ------------------------------------------------------------------------
+
+
+def resume_state(epoch: int = 1) -> dict:
+    """The smallest payload that passes the resume schema."""
+    return {
+        "format_version": 1,
+        "model": {"w": torch.ones(2)},
+        "optimizer": {"state": {}, "param_groups": []},
+        "scaler": {},
+        "epoch": epoch,
+        "step": 0,
+        "bad_epochs": 0,
+        "history": [],
+        "rng": capture_rng_state(),
+    }
 
 
 class _Payload:
@@ -213,7 +229,7 @@ def test_crash_before_rename_keeps_the_old_file(tiny, tmp_path, monkeypatch, kin
     }
     write_json(tmp_path / "x.json", {"v": 1})
     save_model(model, tmp_path, {"model": "m"})
-    save_resume_checkpoint(tmp_path / "last.pt", {"format_version": 1, "epoch": 3})
+    save_resume_checkpoint(tmp_path / "last.pt", resume_state(epoch=3))
     before = _only_file(tmp_path)
 
     def crash(src, dst):

@@ -74,17 +74,22 @@ def test_user_errors_are_one_line_exit_2(error, monkeypatch):
     assert lines == [f"Error: {error}"]
 
 
-def test_bugs_keep_their_traceback(monkeypatch):
+def test_bugs_become_one_line_and_a_log(monkeypatch, tmp_path):
     monkeypatch.delenv("REFAPPS_DEBUG", raising=False)
+    monkeypatch.setenv("REFAPPS_CACHE", str(tmp_path))
     result = CliRunner().invoke(_app_raising(RuntimeError("a bug")), [])
     assert result.exit_code == 1
-    assert isinstance(result.exception, RuntimeError)
+    assert "Traceback" not in result.output
+    assert "Unexpected RuntimeError" in result.output
+    (log,) = (tmp_path / "logs").glob("error-*.log")
+    assert "RuntimeError: a bug" in log.read_text()
 
 
-def test_debug_flag_shows_the_traceback(monkeypatch):
+@pytest.mark.parametrize("error", [UserError("bad value"), RuntimeError("a bug")])
+def test_debug_flag_shows_the_traceback(monkeypatch, error):
     monkeypatch.setenv("REFAPPS_DEBUG", "1")
-    result = CliRunner().invoke(_app_raising(UserError("bad value")), [])
-    assert isinstance(result.exception, UserError)
+    result = CliRunner().invoke(_app_raising(error), [])
+    assert result.exception is error
 
 
 def test_ctrl_c_outside_training_exits_130(monkeypatch):
@@ -212,3 +217,72 @@ def test_bad_train_values_exit_2_naming_the_option(train_app, monkeypatch, args,
     assert option in result.output
     assert "Traceback" not in result.output
     assert not received
+
+
+# --- tables ------------------------------------------------------------------------------------
+
+
+def _table_app(rows: list[dict], **options) -> typer.Typer:
+    from common.console import print_rows
+
+    app = typer.Typer()
+
+    @app.command()
+    @handle_user_errors
+    def show() -> None:
+        print_rows(rows, title="Predictions", **options)
+
+    @app.command()
+    def other() -> None:
+        pass
+
+    return app
+
+
+def test_a_cut_table_says_how_many_rows_and_how_to_get_all():
+    rows = [{"file": f"img_{i}.png", "prob": i / 1000} for i in range(1000)]
+    result = CliRunner().invoke(_table_app(rows), ["show"], env={"COLUMNS": "100"})
+    assert result.exit_code == 0, result.output
+    assert "img_49.png" in result.output
+    assert "img_50.png" not in result.output
+    assert "First 50 of 1,000 rows; use --out FILE.csv for all." in result.output
+
+
+def test_a_table_cut_by_the_caller_reports_the_real_total():
+    rows = [{"day": i} for i in range(14)]
+    result = CliRunner().invoke(_table_app(rows, total=120, all_hint="see forecast.csv"), ["show"])
+    assert "First 14 of 120 rows; see forecast.csv." in result.output
+
+
+def test_a_whole_table_has_no_caption():
+    result = CliRunner().invoke(_table_app([{"a": 1}, {"a": 2}]), ["show"])
+    assert "First" not in result.output
+
+
+def test_long_file_names_wrap_instead_of_being_cut():
+    name = "a_very_long_folder_name/" * 6 + "the_image_that_matters.png"
+    result = CliRunner().invoke(
+        _table_app([{"file": name, "label": "cat"}]), ["show"], env={"COLUMNS": "60"}
+    )
+    assert result.exit_code == 0
+    assert "…" not in result.output
+    joined = "".join(line.strip(" │┃|") for line in result.output.splitlines())
+    assert "the_image_that_matters.png" in joined.replace(" ", "")
+    assert max(len(line) for line in result.output.splitlines()) <= 60
+
+
+def test_no_ansi_codes_when_output_is_not_a_terminal():
+    rows = [{"file": "x.png", "prob": 0.5}] * 60
+    result = CliRunner().invoke(_table_app(rows), ["show"])
+    assert "\x1b[" not in result.output
+
+
+def test_a_training_stop_keeps_its_own_exit_code_and_resume_hint(monkeypatch):
+    from common.errors import TrainingInterrupted
+
+    monkeypatch.delenv("REFAPPS_DEBUG", raising=False)
+    stop = TrainingInterrupted("Stopped by SIGTERM.", run_dir="runs/a/1", exit_code=143)
+    result = CliRunner().invoke(_app_raising(stop), [])
+    assert result.exit_code == 143
+    assert "--resume runs/a/1" in result.output
+    assert TrainingInterrupted("Ctrl-C").exit_code == 130

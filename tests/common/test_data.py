@@ -105,3 +105,25 @@ def test_corrupt_archive_is_a_clear_error(tmp_path):
     archive.write_bytes(b"not a tar at all")
     with pytest.raises(DataNotFoundError, match=r"broken\.tar\.gz"):
         extract_tar(archive, tmp_path / "out")
+
+
+@pytest.mark.parametrize("digest", ["", "abc", "X" * 64, "sha256:" + "0" * 64])
+def test_a_download_needs_a_pinned_hash(tmp_path, digest):
+    with pytest.raises(ValueError, match="pinned sha256"):
+        fetch_verified(URL, digest, tmp_path / "f.csv", progress=False)
+
+
+NETWORK_OR_EXTRACTION = ("import pooch", "urllib.request", "import requests", "import httpx")
+NETWORK_OR_EXTRACTION += (".extractall(", "download=True", "zipfile.ZipFile(")
+
+
+def test_downloads_and_extraction_happen_only_in_common_data():
+    """So every download is hash-checked and every archive goes through the "data" filter."""
+    root = Path(__file__).resolve().parents[2]
+    offenders = []
+    for path in [*root.glob("apps/**/*.py"), *root.glob("common/**/*.py")]:
+        if path == root / "common" / "data.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        offenders += [f"{path.relative_to(root)}: {s}" for s in NETWORK_OR_EXTRACTION if s in text]
+    assert not offenders
