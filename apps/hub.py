@@ -171,7 +171,7 @@ def app_card(name: str, apps_dir: Path = APPS_DIR, runs: Path | None = None) -> 
 
 def show_card(card: AppCard) -> None:
     with st.container(border=True, key=f"card_{card.name}"):
-        st.page_link(f"{card.name}/demo.py", label=f"**{card.title}**", icon=":material/apps:")
+        st.page_link(f"{card.name}/demo.py", label=f"**{card.title}**")
         st.caption(f"`{card.name}` · {card.task}" if card.task else f"`{card.name}`")
         if card.about:
             st.write(card.about)

@@ -27,10 +27,10 @@ app_pages = []
 for name, title in zip(names, titles, strict=True):
     label = title if titles.count(title) == 1 else f"{title} ({name})"  # a copy keeps the title
     app_pages.append(st.Page(APPS_DIR / name / "demo.py", title=label, url_path=name))
-home_page = st.Page(home, title="Home", icon=":material/home:", url_path="hub", default=True)
+home_page = st.Page(home, title="Home", url_path="hub", default=True)
 # The home page lives at "/"; "/home" is a hidden second address for it, so a deep link to
 # /home opens it instead of Streamlit's "Page not found".
-home_alias = st.Page(home, title="Home", icon=":material/home:", url_path="home")
+home_alias = st.Page(home, title="Home", url_path="home")
 page = st.navigation([home_page, home_alias, *app_pages], position="hidden")
 with st.sidebar:
     for link in (home_page, *app_pages):

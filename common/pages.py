@@ -164,19 +164,19 @@ def show_page_error(page: str, err: Exception, run: tuple[str, Path] | None = No
     """One error box: what failed, on which run, what to do, and where the traceback is."""
     app, run_dir = run if run is not None else (None, None)
     log_path = log_exception(page, err, run_dir)
-    where = f" with the run `{run_dir}`" if run_dir is not None else ""
+    where = f" (run `{run_dir}`)" if run_dir is not None else ""
+    todo = "If you just uploaded a file or changed an input, check it and try again."
     if run_dir is not None:
-        todo = (
-            f"If that run is broken (a half-copied or edited file), delete the folder "
-            f"`{run_dir}` or train a new run (`{train_command(str(app))}`); the page then "
-            "uses the newest good run."
+        todo += (
+            " If the page fails every time, its run may be broken (a half-copied or edited "
+            f"file): delete the folder `{run_dir}` or train a new run "
+            f"(`{train_command(str(app))}`); the page then uses the newest good run."
         )
-    else:
-        todo = "Reload the page; if it happens again, report it with the log file."
     what = str(err) if isinstance(err, UserError) else f"{type(err).__name__}: {err}"
     log = f"The traceback is in `{log_path}`." if log_path else "The log could not be written."
     st.error(
-        f"**{page}** failed{where}.\n\n{what}\n\n{todo}\n\n{log} Set {DEBUG_ENV}=1 to show it here."
+        f"**{page}** stopped with an unexpected error{where}.\n\n{what}\n\n{todo}\n\n"
+        f"{log} Set {DEBUG_ENV}=1 to show it here."
     )
     if os.environ.get(DEBUG_ENV) == "1":
         st.exception(err)
