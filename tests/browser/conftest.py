@@ -2,7 +2,7 @@
 
     pytest tests/browser -m browser          # part of `make test`; about a minute on 2 cores
 
-Session fixtures: `hub_url` trains one tiny run per app with the public CLI (`python -m
+Session fixtures: `hub` trains one tiny run per app with the public CLI (`python -m
 apps.cli <app> train` on tiny generated files, in parallel), then starts `streamlit run
 apps/streamlit_app.py` on a free localhost port with `REFAPPS_RUNS_DIR` pointing at them.
 `browser` launches Debian's Chromium through Playwright (no browser download). Everything
@@ -19,6 +19,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -144,15 +145,21 @@ def wait_until_healthy(url: str, server: subprocess.Popen, timeout_seconds: floa
     raise RuntimeError(f"streamlit did not answer at {url} within {timeout_seconds} s")
 
 
+@dataclass(frozen=True)
+class Hub:
+    url: str
+    runs_dir: Path | None  # None: a hub started by hand (`REFAPPS_HUB_URL`)
+
+
 @pytest.fixture(scope="session")
-def hub_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The URL of a running hub whose four apps each have a tiny trained run.
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    """A running hub whose four apps each have a tiny trained run.
 
     `REFAPPS_HUB_URL=http://127.0.0.1:8501` uses a hub you started yourself instead.
     """
     _need_browser()
     if os.environ.get("REFAPPS_HUB_URL"):
-        yield os.environ["REFAPPS_HUB_URL"].rstrip("/")
+        yield Hub(os.environ["REFAPPS_HUB_URL"].rstrip("/"), None)
         return
     base = tmp_path_factory.mktemp("browser")
     (base / "data").mkdir()
@@ -170,7 +177,7 @@ def hub_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(url, server, START_SECONDS)
-        yield url
+        yield Hub(url, runs_dir)
     finally:
         server.terminate()
         try:
@@ -180,7 +187,7 @@ def hub_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser(hub_url: str) -> Iterator[Any]:
+def browser(hub: Hub) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
