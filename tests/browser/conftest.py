@@ -129,13 +129,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until_healthy(url: str, server: subprocess.Popen, timeout_seconds: float) -> None:
+def wait_until_healthy(
+    url: str, server: subprocess.Popen, log_path: Path, timeout_seconds: float
+) -> None:
     deadline = time.monotonic() + timeout_seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(
-                f"streamlit exited early:\n{server.stdout.read() if server.stdout else ''}"
-            )
+            raise RuntimeError(f"streamlit exited early:\n{log_path.read_text()[-3000:]}")
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
                 if response.status == 200:
@@ -163,20 +163,19 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         return
     base = tmp_path_factory.mktemp("browser")
     (base / "data").mkdir()
-    runs_dir, cache_dir = base / "runs", base / "cache"
-    train_tiny_runs(base / "data", runs_dir, cache_dir)
+    runs_dir, cache_dir, log_path = base / "runs", base / "cache", base / "streamlit.log"
     port = free_port()
     command = [sys.executable, "-m", "streamlit", "run", "apps/streamlit_app.py"]
     command += ["--server.port", str(port), "--server.address", "127.0.0.1"]
     command += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
     env = _env(REFAPPS_RUNS_DIR=str(runs_dir), REFAPPS_CACHE=str(cache_dir),
                REFAPPS_DATA=str(base / "data"))  # fmt: skip
-    server = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
     url = f"http://127.0.0.1:{port}"
+    with log_path.open("w") as log:  # a file, not a pipe nobody reads (it would fill and block)
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_until_healthy(url, server, START_SECONDS)
+        train_tiny_runs(base / "data", runs_dir, cache_dir)  # while the server starts
+        wait_until_healthy(url, server, log_path, START_SECONDS)
         yield Hub(url, runs_dir)
     finally:
         server.terminate()

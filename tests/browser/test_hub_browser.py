@@ -66,7 +66,7 @@ def shot(page: Any, name: str) -> None:
         "() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight ?? 0"
     )
     page.set_viewport_size({"width": size["width"], "height": max(size["height"], height)})
-    page.wait_for_timeout(1000)  # code blocks render a moment later
+    page.wait_for_timeout(700)  # code blocks are drawn a moment later
     page.screenshot(path=str(SHOTS_DIR / f"{page.viewport_name}-{name}.png"))
     page.set_viewport_size(size)
 
@@ -205,9 +205,10 @@ def test_a_page_without_a_run_reloads_when_one_appears(browser: Any, hub: Any) -
         page = context.new_page()
         page.viewport_name = "desktop"
         open_page(page, f"{hub.url}/titanic")
-        note = page.locator('[data-testid="stAlertContentInfo"]').first.inner_text()
-        assert "refapps titanic train" in note
-        assert "reloads by itself" in note
+        note = page.locator('[data-testid="stAlertContentInfo"]').first
+        # the command sits in a code block, which is drawn a moment after the text
+        eventually(page, lambda: "refapps titanic train" in note.inner_text(), "the command")
+        assert "reloads by itself" in note.inner_text()
         shot(page, "titanic-no-run")
         shutil.move(away, titanic)
         page.wait_for_selector('[data-testid="stFormSubmitButton"]', timeout=30_000)
