@@ -7,6 +7,8 @@ without an edit. Each app has one name everywhere: the title its page shows is a
 sidebar entry, its browser tab and its card. Every page runs inside `page_errors`, so a
 broken run or a bug shows one error box that names the fix, never a traceback. Each page
 caches its model with `st.cache_resource`: a model loads once per server process.
+Settings come from apps/.streamlit/config.toml (next to this script, so they hold whatever
+folder the hub is started from), a copy of the project's .streamlit/config.toml.
 """
 
 from __future__ import annotations
@@ -15,11 +17,6 @@ import streamlit as st
 
 from apps.hub import APPS_DIR, discover_pages, home, page_title
 from common.pages import page_errors
-
-# Also set here, so `refapps demo` keeps them when started outside the project folder
-# (Streamlit reads .streamlit/config.toml from the current folder only).
-st.set_option("client.toolbarMode", "minimal")
-st.set_option("client.showErrorDetails", "none")
 
 names = discover_pages()
 titles = [page_title(APPS_DIR / name) for name in names]

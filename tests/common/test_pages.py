@@ -167,6 +167,13 @@ def test_streamlit_config_keeps_the_promises():
     assert config["server"]["fileWatcherType"] == "none"
     assert config["browser"]["gatherUsageStats"] is False
     assert config["server"]["maxUploadSize"] == MAX_UPLOAD_MB
+    assert config["client"]["toolbarMode"] == "minimal"  # no Deploy button
+
+
+def test_the_hub_reads_the_same_config_from_any_folder():
+    # Streamlit reads $CWD/.streamlit and, last, the main script's own .streamlit folder.
+    project = (ROOT / ".streamlit" / "config.toml").read_text()
+    assert (ROOT / "apps" / ".streamlit" / "config.toml").read_text() == project
 
 
 def test_torch_floor_for_the_weights_only_loader():
