@@ -45,10 +45,8 @@ def _need_browser() -> None:
         pytest.skip("Python package playwright is not installed: pip install -e '.[dev]'")
 
 
-def write_tiny_data(root: Path) -> dict[str, list[str]]:
-    """Tiny files for every app; returns each app's data options for `train`."""
-    rng = np.random.default_rng(0)
-    n = 48
+def write_passengers(root: Path, rng: np.random.Generator, n: int = 48) -> None:
+    """titanic-{train,test}.csv: women in 1st and 2nd class survive."""
     sex = np.array(["male", "female"])[np.arange(n) % 2]
     pclass = 1 + (np.arange(n) // 2) % 3
     titanic = pd.DataFrame(
@@ -69,6 +67,10 @@ def write_tiny_data(root: Path) -> dict[str, list[str]]:
     )
     titanic.iloc[:32].to_csv(root / "titanic-train.csv", index=False)
     titanic.iloc[32:].to_csv(root / "titanic-test.csv", index=False)
+
+
+def write_images(root: Path, rng: np.random.Generator) -> None:
+    """images/{train,test}/{airplane,automobile}/*.jpg: bright top half or bright bottom half."""
     for split in ("train", "test"):
         for label, name in enumerate(("airplane", "automobile")):
             folder = root / "images" / split / name
@@ -77,6 +79,10 @@ def write_tiny_data(root: Path) -> dict[str, list[str]]:
                 pixels = rng.integers(0, 80, (32, 32, 3), dtype=np.uint8)
                 pixels[16 * label : 16 * label + 16] += 150
                 Image.fromarray(pixels).save(folder / f"{i}.jpg")
+
+
+def write_texts(root: Path) -> None:
+    """reviews.csv of (label, text) and covid.csv, tab-separated cumulative counts."""
     words = {1: "great wonderful superb loved", 0: "awful boring dull hated"}
     reviews = [
         (label, f"the film was {words[label]} and {i}") for i in range(24) for label in (0, 1)
@@ -89,6 +95,14 @@ def write_tiny_data(root: Path) -> dict[str, list[str]]:
     )
     covid.insert(0, "date", pd.date_range("2020-01-24", periods=30).strftime("%Y-%m-%d"))
     covid.to_csv(root / "covid.csv", sep="\t", index=False)
+
+
+def write_tiny_data(root: Path) -> dict[str, list[str]]:
+    """Tiny files for every app; returns each app's data and size options for `train`."""
+    rng = np.random.default_rng(0)
+    write_passengers(root, rng)
+    write_images(root, rng)
+    write_texts(root)
     reviews_csv = str(root / "reviews.csv")
     return {
         "titanic": ["--train-csv", str(root / "titanic-train.csv"),
