@@ -98,12 +98,21 @@ def show_run_summary(run_dir: Path, metric_keys: tuple[str, ...] = ()) -> None:
     history = _read_history(run_dir / HISTORY)
     if history is not None and len(history) == 1:
         st.caption(f"{run_dir.name} trained for one epoch, so there is no curve; its figures:")
-        figures = history.drop(columns=["epoch"], errors="ignore").T.rename(columns={0: "value"})
-        st.dataframe(figures.round(4), width="content")
+        st.dataframe(_one_epoch_table(history).round(4), width="content")
         return
     curves = run_dir / CURVES
     if curves.is_file():
         st.image(str(curves), caption=f"Training curves of {run_dir.name}")
+
+
+def _one_epoch_table(history: pd.DataFrame) -> pd.DataFrame:
+    """One row per metric, one column per split ("train/loss" -> row loss, column train)."""
+    table: dict[str, dict[str, float]] = {}
+    for key, value in history.iloc[0].items():
+        split, _, name = str(key).partition("/")
+        if name:
+            table.setdefault(name, {})[split] = value
+    return pd.DataFrame.from_dict(table, orient="index")
 
 
 def _read_history(path: Path) -> pd.DataFrame | None:

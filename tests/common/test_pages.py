@@ -76,7 +76,9 @@ def test_one_epoch_shows_its_figures_not_a_curve(page, runs_dir):
     assert not at.exception
     assert "one epoch" in at.caption[0].value
     assert not at.get("image")
-    assert list(at.dataframe[0].value.index) == ["train/loss", "val/loss"]
+    table = at.dataframe[0].value
+    assert list(table.index) == ["loss"]
+    assert table.loc["loss"].to_dict() == {"train": 0.7, "val": 0.6}
 
 
 def test_a_corrupt_metrics_file_is_a_warning(page, runs_dir):
