@@ -1,22 +1,36 @@
-"""The Streamlit hub: a home page with a card per app, then each app's own page.
+"""The Streamlit hub: a gallery home page, then each app's own page.
 
     refapps demo                          # or: streamlit run apps/streamlit_app.py
 
 Pages are found from the folders (`apps/<app>/demo.py`), so a copied app appears here
-without an edit. Each page caches its model with `st.cache_resource`, so a model loads once
-per server process, not on every page switch.
+without an edit. Each app has one name everywhere: the title its page shows is also its
+sidebar entry, its browser tab and its card. Every page runs inside `page_errors`, so a
+broken run or a bug shows one error box that names the fix, never a traceback. Each page
+caches its model with `st.cache_resource`: a model loads once per server process.
+Settings come from apps/.streamlit/config.toml (next to this script, so they hold whatever
+folder the hub is started from), a copy of the project's .streamlit/config.toml.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from apps.hub import APPS_DIR, describe, discover_pages, home
+from apps.hub import APPS_DIR, discover_pages, home, page_title
+from common.pages import page_errors
 
 names = discover_pages()
-titles = [describe(APPS_DIR / name)[0] for name in names]
-pages = [st.Page(home, title="Home", icon=":material/home:", url_path="home", default=True)]
+titles = [page_title(APPS_DIR / name) for name in names]
+app_pages = []
 for name, title in zip(names, titles, strict=True):
     label = title if titles.count(title) == 1 else f"{title} ({name})"  # a copy keeps the title
-    pages.append(st.Page(APPS_DIR / name / "demo.py", title=label, url_path=name))
-st.navigation(pages).run()
+    app_pages.append(st.Page(APPS_DIR / name / "demo.py", title=label, url_path=name))
+home_page = st.Page(home, title="Home", url_path="hub", default=True)
+# The home page lives at "/"; "/home" is a hidden second address for it, so a deep link to
+# /home opens it instead of Streamlit's "Page not found".
+home_alias = st.Page(home, title="Home", url_path="home")
+page = st.navigation([home_page, home_alias, *app_pages], position="hidden")
+with st.sidebar:
+    for link in (home_page, *app_pages):
+        st.page_link(link)
+with page_errors(page.title):
+    page.run()

@@ -11,12 +11,17 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from common.checkpoint import atomic_write
 
 
 def plot_history(records: Sequence[dict[str, Any]]) -> Figure:
-    """One panel per metric (loss first): train vs validation per epoch."""
+    """One panel per metric (loss first): train vs validation per epoch.
+
+    Points and lines, so a run of two or three epochs still reads as a curve; epochs are
+    whole-number ticks; with a single epoch each point is labelled with its value.
+    """
     names: list[str] = []
     for key in records[0] if records else []:
         split, _, name = key.partition("/")
@@ -27,22 +32,33 @@ def plot_history(records: Sequence[dict[str, Any]]) -> Figure:
     columns = min(3, num_panels)
     rows = (num_panels + columns - 1) // columns
     fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.2 * rows), squeeze=False)
-    epochs = [r["epoch"] for r in records]
     for ax, name in zip(axes.flat, names, strict=False):
-        for split, style in (("train", "-o"), ("val", "-s")):
-            key = f"{split}/{name}"
-            if any(key in r for r in records):
-                ax.plot(
-                    epochs, [r.get(key, float("nan")) for r in records], style, ms=3, label=split
-                )
-        ax.set_title(name)
-        ax.set_xlabel("epoch")
-        ax.grid(alpha=0.3)
-        ax.legend()
+        _plot_metric(ax, records, name)
     for ax in list(axes.flat)[len(names) :]:
         ax.axis("off")
     fig.tight_layout()
     return fig
+
+
+def _plot_metric(ax: Any, records: Sequence[dict[str, Any]], name: str) -> None:
+    """Train and validation values of one metric, as points joined by lines."""
+    epochs = [r["epoch"] for r in records]
+    for split, marker in (("train", "o"), ("val", "s")):
+        key = f"{split}/{name}"
+        if not any(key in r for r in records):
+            continue
+        values = [r.get(key, float("nan")) for r in records]
+        ax.plot(epochs, values, marker=marker, linestyle="-", ms=5, lw=1.5, label=split)
+        if len(records) == 1:  # one point: print its value, a lone dot says little
+            ax.annotate(
+                f"{values[0]:.3g}", (epochs[0], values[0]), xytext=(6, 0),
+                textcoords="offset points", va="center",
+            )  # fmt: skip
+    ax.set_title(name)
+    ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(alpha=0.3)
+    ax.legend()
 
 
 def save_figure(fig: Figure, path: Path, dpi: int = 110) -> Path:
