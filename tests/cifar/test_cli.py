@@ -114,7 +114,8 @@ def test_predict_out_folder_or_unwritable_path_exits_2(
     under_file = tmp_path / "file.txt" / "out.csv"
     blocked = run("predict", *photos, "--run-dir", str(trained_run), "--out", str(under_file))
     assert blocked.exit_code == 2
-    assert "Cannot write --out" in blocked.output
+    assert "file.txt" in blocked.output
+    assert "not a folder" in blocked.output
     assert "Traceback" not in folder.output + blocked.output
 
 
