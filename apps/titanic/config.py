@@ -56,3 +56,28 @@ TRAIN_DEFAULTS = dataclasses.replace(
     monitor="val/loss",
     num_threads=1,
 )
+
+
+def parse_hidden(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError as err:
+        raise UserError(f"--hidden takes comma-separated widths like 32,16 (got {text!r})") from err
+
+
+def check_text(option: str, value: str | None) -> None:
+    """Refuse text that is not valid UTF-8 (a latin-1 terminal) with the fix, not a traceback."""
+    if value is None:
+        return
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise UserError(
+            f"{option} is not valid UTF-8 text (byte {err.object[err.start : err.end]!r}); set "
+            "your terminal to UTF-8 (e.g. LANG=C.UTF-8) or type the name without accents."
+        ) from None
+
+
+def check_output_file(option: str, path: Path | None) -> None:
+    if path is not None and path.is_dir():
+        raise UserError(f"{option} {path} is a folder; give a file name such as {path}/out.csv.")
