@@ -10,7 +10,6 @@ Kaggle user would try on the same features, and scores them on the held-out rows
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -29,7 +28,7 @@ from common.runs import new_run_dir, write_config
 from common.training import LoopOptions
 
 from .config import APP, DataConfig, ModelConfig
-from .data import read_splits
+from .data import csv_paths, read_passengers
 from .features import TARGET, fit_preprocessor
 from .model import build_model, model_args
 from .train import fit_members
@@ -162,7 +161,8 @@ def cross_validate(
     on_fold: Callable[[], None] | None = None,
 ) -> CvResult:
     """Repeated stratified k-fold on the TRAINING split only; the test split is never read."""
-    train_df = read_splits(dataclasses.replace(data_cfg, train_on_all=False)).train
+    train_path = data_cfg.train_csv or csv_paths(data_cfg)[0]
+    train_df = read_passengers(train_path, require_target=True).reset_index(drop=True)
     labels = train_df[TARGET].to_numpy()
     folds = []
     with fixed_threads(train_cfg.num_threads):
