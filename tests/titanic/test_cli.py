@@ -235,9 +235,7 @@ def test_output_that_is_a_folder_is_a_user_error(
     assert "Traceback" not in result.output
 
 
-def test_cv_command_prints_every_model_and_writes_cv_json(
-    train_csv: Path, tmp_path: Path
-) -> None:
+def test_cv_command_prints_every_model_and_writes_cv_json(train_csv: Path, tmp_path: Path) -> None:
     options = ("--folds", 2, "--repeats", 1, "--epochs", 1, "--hidden", 4, "--num-models", 1)
     result = run("cv", "--train-csv", train_csv, "--runs-dir", tmp_path, *options, "--json")
     assert result.exit_code == 0, result.output

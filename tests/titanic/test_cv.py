@@ -76,6 +76,6 @@ def test_cross_validate_scores_every_model_and_writes_cv_json(
         assert row["cv/accuracy_std"] >= 0.0
         assert row["cv/accuracy_se"] == row["cv/accuracy_std"] / 2.0  # sqrt(4 splits)
     saved = json.loads((result.run_dir / "cv.json").read_text())
-    assert saved["num_folds"] == 2 and saved["num_repeats"] == 2
+    assert (saved["num_folds"], saved["num_repeats"]) == (2, 2)
     assert len(saved["folds"]) == 4 * len(models)
     assert result.run_dir.parent == tmp_path / "titanic_cv"
