@@ -48,7 +48,7 @@ class ModelConfig:
 
 TRAIN_DEFAULTS = dataclasses.replace(
     TrainConfig(),
-    epochs=30,
+    epochs=60,
     batch_size=64,
     lr=5e-3,
     weight_decay=1e-3,

@@ -21,7 +21,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 from torchmetrics import MetricCollection
 
-from common.checkpoint import save_model, write_json
+from common.checkpoint import MODEL_WEIGHTS, atomic_write, save_model, write_json
 from common.config import TrainConfig
 from common.device import fixed_threads, pick_device, seed_everything
 from common.metrics import binary_metrics
@@ -118,6 +118,20 @@ def fit_members(
     return history
 
 
+def first_member_weights(run_dir: Path) -> None:
+    """Before a resume: the loop reloads `model.safetensors` as member 0, not the ensemble."""
+    from safetensors.torch import load_file, save_file
+
+    path = run_dir / MODEL_WEIGHTS
+    if not path.is_file():
+        return
+    prefix = "members.0."
+    tensors = load_file(path)
+    if any(k.startswith(prefix) for k in tensors):
+        first = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
+        atomic_write(path, lambda tmp: save_file(first, tmp))
+
+
 def train(
     data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, progress: bool = True
 ) -> RunResult:
@@ -149,6 +163,8 @@ def train(
             "num_train": len(loaders.train.dataset),
             "train_on_all": data_cfg.train_on_all,
         }
+        if resume is not None:
+            first_member_weights(run_dir)
         options = LoopOptions.from_config(train_cfg, device, run_dir, resume, progress, "step")
         if data_cfg.val_fraction == 0:
             # the "validation" curve is then the test split: keep the last epoch instead of
