@@ -43,7 +43,14 @@ def title_of(name: Any) -> str:
 
 
 def _text(values: pd.Series) -> list[str | None]:
-    return [v.strip() if isinstance(v, str) and v.strip() else None for v in values]
+    """Cells as stripped text; a ticket read as the number 113787.0 is the text '113787'."""
+    out: list[str | None] = []
+    for v in values:
+        if isinstance(v, float | np.floating) and np.isfinite(v) and float(v).is_integer():
+            v = str(int(v))
+        text = str(v).strip() if v is not None and not pd.isna(v) else ""
+        out.append(text or None)
+    return out
 
 
 def group_keys(df: pd.DataFrame) -> list[list[str]]:

@@ -96,3 +96,11 @@ def test_feature_sets_nest(features: str) -> None:
     x = pre.transform(families(seed=1), is_training=True)
     assert x.shape == (18, len(pre.feature_names))
     assert Preprocessor.from_json(pre.to_json()).feature_names == pre.feature_names
+
+
+def test_numeric_tickets_read_as_numbers_still_form_groups() -> None:
+    train = families(num_groups=2, size=2)
+    pre = fit_preprocessor(train.assign(Ticket=["111", "111", "222", "222"]))
+    newcomer = train.iloc[[0]].assign(Ticket=111.0)  # a CSV with only numeric tickets
+    size = names(pre, pre.transform(newcomer), "TicketGroupSize")[0] * pre.stds["TicketGroupSize"]
+    assert size + pre.means["TicketGroupSize"] == pytest.approx(3.0)
