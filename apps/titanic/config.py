@@ -72,8 +72,9 @@ def check_text(option: str, value: str | None) -> None:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as err:
+        bad = err.object[err.start : err.end].encode("utf-8", "surrogateescape")
         raise UserError(
-            f"{option} is not valid UTF-8 text (byte {err.object[err.start : err.end]!r}); set "
+            f"{option} is not valid UTF-8 text ({bad!r}); set "
             "your terminal to UTF-8 (e.g. LANG=C.UTF-8) or type the name without accents."
         ) from None
 
