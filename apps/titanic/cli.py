@@ -20,15 +20,13 @@ import typer
 
 from common.cli import JsonOpt, RunDirArg, RunsDirOpt, handle_user_errors, with_train_options
 from common.config import TrainConfig
-from common.errors import UserError
 
 from .config import (
     APP,
     TRAIN_DEFAULTS,
     DataConfig,
     ModelConfig,
-    check_output_file,
-    check_text,
+    check_predict_options,
     parse_hidden,
 )
 
@@ -197,24 +195,18 @@ def predict(
     from common.runs import resolve_run
 
     from .data import read_passengers
-    from .predict import Passenger, load_predictor
+    from .predict import Passenger, load_predictor, write_submission
 
-    if csv is None and (pclass is None or sex is None):
-        raise UserError(
-            "Give --csv FILE, or describe a passenger with at least --pclass and --sex."
-        )
-    texts = {"--sex": sex, "--embarked": embarked, "--name": name, "--cabin": cabin}
-    for option, value in texts.items():
-        check_text(option, value)
-    for option, path in (("--out", out), ("--kaggle", kaggle)):
-        check_output_file(option, path)
+    check_predict_options(
+        csv is not None,
+        pclass is not None and sex is not None,
+        texts={"--sex": sex, "--embarked": embarked, "--name": name, "--cabin": cabin},
+        outputs={"--out": out, "--kaggle": kaggle},
+    )
     predictor = load_predictor(resolve_run(run_dir, runs_dir, APP))
-    if kaggle is not None:
-        if csv is None:
-            raise UserError("--kaggle needs --csv (Kaggle's test.csv, with PassengerId).")
-        submission = predictor.kaggle_submission(read_passengers(csv), source=str(csv))
-        atomic_write(kaggle, lambda tmp: submission.to_csv(tmp, index=False))
-        console.print(f"Wrote a Kaggle submission of {len(submission)} passengers to {kaggle}")
+    if kaggle is not None and csv is not None:
+        count = write_submission(predictor, csv, kaggle)
+        console.print(f"Wrote a Kaggle submission of {count} passengers to {kaggle}")
         return
     if csv is not None:
         table = predictor.predict_frame(read_passengers(csv), source=str(csv))

@@ -82,3 +82,22 @@ def check_text(option: str, value: str | None) -> None:
 def check_output_file(option: str, path: Path | None) -> None:
     if path is not None and path.is_dir():
         raise UserError(f"{option} {path} is a folder; give a file name such as {path}/out.csv.")
+
+
+def check_predict_options(
+    has_csv: bool,
+    has_passenger: bool,
+    texts: dict[str, str | None],
+    outputs: dict[str, Path | None],
+) -> None:
+    """`predict`'s options, checked before any model is loaded."""
+    if not has_csv and not has_passenger:
+        raise UserError(
+            "Give --csv FILE, or describe a passenger with at least --pclass and --sex."
+        )
+    for option, value in texts.items():
+        check_text(option, value)
+    for option, path in outputs.items():
+        check_output_file(option, path)
+    if outputs.get("--kaggle") is not None and not has_csv:
+        raise UserError("--kaggle needs --csv (Kaggle's test.csv, with PassengerId).")

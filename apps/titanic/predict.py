@@ -124,3 +124,14 @@ def load_predictor(run_dir: Path) -> Predictor:
     model = build_model_checked(build_model, meta, run_dir)
     load_weights(model, Path(run_dir) / MODEL_WEIGHTS)
     return Predictor(model, Preprocessor.from_json(meta["preprocessor"]), meta)
+
+
+def write_submission(predictor: Predictor, csv_path: Path, out_path: Path) -> int:
+    """Predict a Kaggle test.csv and write `PassengerId,Survived` atomically; returns the rows."""
+    from common.checkpoint import atomic_write
+
+    from .data import read_passengers
+
+    submission = predictor.kaggle_submission(read_passengers(csv_path), source=str(csv_path))
+    atomic_write(out_path, lambda tmp: submission.to_csv(tmp, index=False))
+    return len(submission)

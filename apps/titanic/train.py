@@ -30,7 +30,7 @@ from common.training import evaluate_model, fit
 from common.training.state import LoopOptions
 
 from .config import APP, DataConfig, ModelConfig
-from .data import CLASSES, make_loaders
+from .data import CLASSES, Loaders, make_loaders
 from .model import (
     MODEL_NAME,
     TitanicEnsemble,
@@ -132,6 +132,19 @@ def first_member_weights(run_dir: Path) -> None:
         atomic_write(path, lambda tmp: save_file(first, tmp))
 
 
+def run_meta(args: dict[str, Any], loaders: Loaders, data_cfg: DataConfig) -> dict[str, Any]:
+    """model.json: what rebuilds the model, its fitted preprocessing, and what it was fed."""
+    return {
+        "app": APP,
+        "model": MODEL_NAME,
+        "model_args": args,
+        "classes": list(CLASSES),
+        "preprocessor": loaders.preprocessor.to_json(),
+        "num_train": len(loaders.train.dataset),
+        "train_on_all": data_cfg.train_on_all,
+    }
+
+
 def train(
     data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, progress: bool = True
 ) -> RunResult:
@@ -154,15 +167,6 @@ def train(
             model=model_cfg,
             train=train_cfg,
         )
-        meta = {
-            "app": APP,
-            "model": MODEL_NAME,
-            "model_args": args,
-            "classes": list(CLASSES),
-            "preprocessor": loaders.preprocessor.to_json(),
-            "num_train": len(loaders.train.dataset),
-            "train_on_all": data_cfg.train_on_all,
-        }
         if resume is not None:
             first_member_weights(run_dir)
         options = LoopOptions.from_config(train_cfg, device, run_dir, resume, progress, "step")
@@ -173,7 +177,7 @@ def train(
         started = time.perf_counter()
         history = fit_members(model, args, loaders.train, loaders.val, train_cfg, options)
         train_seconds = time.perf_counter() - started
-        save_model(model.cpu(), run_dir, meta)
+        save_model(model.cpu(), run_dir, run_meta(args, loaders, data_cfg))
         test_metrics = evaluate_model(model, loaders.test, make_loss(), make_metrics(), options)
         if data_cfg.train_on_all:  # the test split was trained on: say so in every key
             test_metrics = {k.replace("test/", "in_sample/"): v for k, v in test_metrics.items()}
