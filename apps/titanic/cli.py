@@ -1,5 +1,6 @@
-"""Step 6, the command line: `refapps titanic download | train | evaluate | predict | lr-find`.
+"""Step 6, the command line: `refapps titanic download | cv | train | evaluate | predict`.
 
+    refapps titanic cv                          # choose settings on the training split
     refapps titanic train --epochs 40 --loop function
     refapps titanic evaluate
     refapps titanic predict --csv passengers.csv
@@ -19,9 +20,15 @@ import typer
 
 from common.cli import JsonOpt, RunDirArg, RunsDirOpt, handle_user_errors, with_train_options
 from common.config import TrainConfig
-from common.errors import UserError
 
-from .config import APP, TRAIN_DEFAULTS, DataConfig, ModelConfig
+from .config import (
+    APP,
+    TRAIN_DEFAULTS,
+    DataConfig,
+    ModelConfig,
+    check_predict_options,
+    parse_hidden,
+)
 
 SHOWN_COLUMNS = ("PassengerId", "Name", "Pclass", "Sex", "Age", "survival_probability", "predicted")
 app = typer.Typer(help="Titanic survival: tabular binary classification.", no_args_is_help=True)
@@ -33,13 +40,10 @@ TrainCsvOpt = Annotated[
 TestCsvOpt = Annotated[
     Path | None, typer.Option(help="Test CSV (default: REFAPPS_DATA/titanic/test.csv).")
 ]
-
-
-def parse_hidden(text: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(part) for part in text.split(",") if part.strip())
-    except ValueError as err:
-        raise UserError(f"--hidden takes comma-separated widths like 32,16 (got {text!r})") from err
+HiddenOpt = Annotated[str, typer.Option(help="Hidden layer widths, e.g. 32,16.")]
+DropoutOpt = Annotated[float, typer.Option(help="Dropout after each hidden layer.")]
+NumModelsOpt = Annotated[int, typer.Option(help="Ensemble size: networks of different seeds.")]
+FeaturesOpt = Annotated[str, typer.Option(help="Feature set: basic, extra or groups.")]
 
 
 @app.command()
@@ -62,25 +66,74 @@ def train(
     val_fraction: Annotated[
         float, typer.Option(help="Hold out this share of train for validation.")
     ] = (DATA_DEFAULTS.val_fraction),
-    hidden: Annotated[str, typer.Option(help="Hidden layer widths.")] = ",".join(
-        map(str, MODEL_DEFAULTS.hidden)
-    ),
-    dropout: Annotated[
-        float, typer.Option(help="Dropout after each hidden layer.")
-    ] = MODEL_DEFAULTS.dropout,
+    hidden: HiddenOpt = ",".join(map(str, MODEL_DEFAULTS.hidden)),
+    dropout: DropoutOpt = MODEL_DEFAULTS.dropout,
+    num_models: NumModelsOpt = MODEL_DEFAULTS.num_models,
+    features: FeaturesOpt = DATA_DEFAULTS.features,
+    train_on_all: Annotated[
+        bool,
+        typer.Option(
+            "--train-on-all",
+            help="Train on train + test (all 891) once `cv` chose the settings; test "
+            "metrics are then in-sample.",
+        ),
+    ] = False,
 ) -> None:
-    """Train the MLP; prints the test metrics and the run folder."""
+    """Train the network (an ensemble of seeds); prints the test metrics and the run folder."""
     from common.console import console, print_metrics
 
     from .train import train as run_training
 
-    data_cfg = DataConfig(train_csv=train_csv, test_csv=test_csv, val_fraction=val_fraction)
-    model_cfg = ModelConfig(hidden=parse_hidden(hidden), dropout=dropout)
+    data_cfg = DataConfig(
+        train_csv=train_csv,
+        test_csv=test_csv,
+        val_fraction=val_fraction,
+        features=features,
+        train_on_all=train_on_all,
+    )
+    model_cfg = ModelConfig(hidden=parse_hidden(hidden), dropout=dropout, num_models=num_models)
     result = run_training(data_cfg, model_cfg, train_cfg)
+    what = "in-sample (trained on all)" if train_on_all else "test"
     print_metrics(
-        result.test_metrics, title=f"Titanic test metrics ({result.train_seconds:.1f} s training)"
+        result.test_metrics,
+        title=f"Titanic {what} metrics ({result.train_seconds:.1f} s training)",
     )
     console.print(f"Run folder: {result.run_dir}")
+
+
+@app.command()
+@handle_user_errors
+def cv(
+    train_csv: TrainCsvOpt = None,
+    hidden: HiddenOpt = ",".join(map(str, MODEL_DEFAULTS.hidden)),
+    dropout: DropoutOpt = MODEL_DEFAULTS.dropout,
+    num_models: NumModelsOpt = MODEL_DEFAULTS.num_models,
+    features: FeaturesOpt = DATA_DEFAULTS.features,
+    epochs: Annotated[int, typer.Option(help="Epochs.")] = TRAIN_DEFAULTS.epochs,
+    lr: Annotated[float, typer.Option(help="Peak learning rate.")] = TRAIN_DEFAULTS.lr,
+    weight_decay: Annotated[float, typer.Option(help="AdamW weight decay.")] = (
+        TRAIN_DEFAULTS.weight_decay
+    ),
+    folds: Annotated[int, typer.Option(help="Folds per repeat.", min=2, max=20)] = 5,
+    repeats: Annotated[int, typer.Option(help="Repeats (new shuffles).", min=1, max=20)] = 3,
+    seed: Annotated[int, typer.Option(help="Seed of the splits and the models.")] = 0,
+    runs_dir: RunsDirOpt = Path("runs"),
+    as_json: JsonOpt = False,
+) -> None:
+    """Repeated stratified k-fold on the TRAINING split: the network beside 4 classical models."""
+    from .cv_report import run_cv_command
+
+    train_cfg = dataclasses.replace(
+        TRAIN_DEFAULTS,
+        epochs=epochs,
+        lr=lr,
+        weight_decay=weight_decay,
+        seed=seed,
+        runs_dir=runs_dir,
+    )
+    data_cfg = DataConfig(train_csv=train_csv, test_csv=train_csv, features=features)
+    model_cfg = ModelConfig(hidden=parse_hidden(hidden), dropout=dropout, num_models=num_models)
+    run_cv_command(data_cfg, model_cfg, train_cfg, folds, repeats, as_json)
 
 
 @app.command()
@@ -116,6 +169,10 @@ def predict(
     run_dir: RunDirArg = None,
     csv: Annotated[Path | None, typer.Option(help="Passenger CSV (Survived optional).")] = None,
     out: Annotated[Path | None, typer.Option(help="Write predictions to this CSV.")] = None,
+    kaggle: Annotated[
+        Path | None,
+        typer.Option(help="Write a Kaggle submission (PassengerId,Survived) to this CSV."),
+    ] = None,
     pclass: Annotated[int | None, typer.Option(help="Ticket class: 1, 2 or 3.")] = None,
     sex: Annotated[str | None, typer.Option(help="male or female.")] = None,
     age: Annotated[float | None, typer.Option(help="Age in years.")] = None,
@@ -138,13 +195,19 @@ def predict(
     from common.runs import resolve_run
 
     from .data import read_passengers
-    from .predict import Passenger, load_predictor
+    from .predict import Passenger, load_predictor, write_submission
 
-    if csv is None and (pclass is None or sex is None):
-        raise UserError(
-            "Give --csv FILE, or describe a passenger with at least --pclass and --sex."
-        )
+    check_predict_options(
+        csv is not None,
+        pclass is not None and sex is not None,
+        texts={"--sex": sex, "--embarked": embarked, "--name": name, "--cabin": cabin},
+        outputs={"--out": out, "--kaggle": kaggle},
+    )
     predictor = load_predictor(resolve_run(run_dir, runs_dir, APP))
+    if kaggle is not None and csv is not None:
+        count = write_submission(predictor, csv, kaggle)
+        console.print(f"Wrote a Kaggle submission of {count} passengers to {kaggle}")
+        return
     if csv is not None:
         table = predictor.predict_frame(read_passengers(csv), source=str(csv))
     else:

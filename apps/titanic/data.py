@@ -8,8 +8,7 @@ evaluate, predict and the page transform new passengers exactly as in training.
 
 from __future__ import annotations
 
-import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from common.data import data_root, fetch_verified
 from common.errors import UserError
 
 from .config import DataConfig
+from .features import TARGET, Preprocessor, fit_preprocessor
 
 BASE_URL = (
     "https://raw.githubusercontent.com/lyhue1991/eat_pytorch_in_20_days/"
@@ -31,16 +31,12 @@ SHA256 = {
     "train.csv": "c8aea21ec4a1d52b8ee54c1863f53a933cae08146b4ee6052572c32e7fe873a5",
     "test.csv": "339f347ab9264be6d1964c2f4c979356a675022be871f667a1ae987fea2fe803",
 }
-TARGET = "Survived"
 REQUIRED_COLUMNS = ("Pclass", "Sex", "Age", "SibSp", "Parch", "Fare", "Embarked")
-OPTIONAL_COLUMNS = ("Name", "Cabin")
+OPTIONAL_COLUMNS = ("Name", "Cabin", "Ticket", "PassengerId")
 CLASSES = ("died", "survived")
 SEXES = ("male", "female")
 PCLASSES = (1, 2, 3)
-TITLES = ("Mr", "Mrs", "Miss", "Master", "Rare")
-TITLE_ALIASES = {"Mlle": "Miss", "Ms": "Miss", "Mme": "Mrs", "Lady": "Mrs", "Countess": "Mrs"}
 RANGES = {"Age": (0.0, 120.0), "SibSp": (0, 20), "Parch": (0, 20), "Fare": (0.0, 10_000.0)}
-NUMERIC = ("Age", "SibSp", "Parch", "LogFare", "FamilySize")
 MAX_ROWS = 100_000
 
 
@@ -67,8 +63,13 @@ def read_passengers(path_or_buffer: Any, require_target: bool = False) -> pd.Dat
         df = pd.read_csv(path_or_buffer, nrows=MAX_ROWS + 1)
     except pd.errors.EmptyDataError as err:
         raise UserError(f"{name} is empty.") from err
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as err:
+    except Exception as err:  # any parser failure on any bytes is the file's fault
         raise UserError(f"{name} is not a readable CSV file ({type(err).__name__}).") from err
+    if len(df.columns) == 1 and ";" in str(df.columns[0]):
+        raise UserError(
+            f"{name}: the separator looks like ';'. Save the file with commas (',') between "
+            "columns, as Kaggle's CSVs are."
+        )
     if df.empty:
         raise UserError(f"{name} has a header but no passengers.")
     if len(df) > MAX_ROWS:
@@ -81,6 +82,7 @@ def validate_passengers(
 ) -> pd.DataFrame:
     """Check columns and values; return a frame with normalised types (a copy)."""
     needed = (*REQUIRED_COLUMNS, TARGET) if require_target else REQUIRED_COLUMNS
+    df = df.loc[:, ~pd.Index(df.columns).duplicated()]
     missing = [c for c in needed if c not in df.columns]
     if missing:
         raise UserError(f"{source} is missing the column(s) {', '.join(missing)}.")
@@ -129,96 +131,10 @@ def _check_allowed(
         raise UserError(f"{source}: {column} must be one of {choices} (row {row + 1}: {value!r}).")
 
 
-def title_of(name: Any) -> str:
-    """'Braund, Mr. Owen Harris' -> 'Mr'; rare or unknown titles -> 'Rare'."""
-    match = re.search(r",\s*([^.]+)\.", name) if isinstance(name, str) else None
-    if match is None:
-        return "Rare"
-    title = TITLE_ALIASES.get(match.group(1).strip(), match.group(1).strip())
-    return title if title in TITLES else "Rare"
-
-
-def _raw_features(df: pd.DataFrame) -> pd.DataFrame:
-    """Engineered columns before imputation and scaling."""
-    return pd.DataFrame(
-        {
-            "Pclass": df["Pclass"].astype(int).to_numpy(),
-            "Sex": df["Sex"].to_numpy(dtype=object),
-            "Embarked": df["Embarked"].fillna("missing").to_numpy(dtype=object),
-            "Title": [title_of(n) for n in df["Name"]],
-            "Age": df["Age"].to_numpy(dtype=float),
-            "SibSp": df["SibSp"].to_numpy(dtype=float),
-            "Parch": df["Parch"].to_numpy(dtype=float),
-            "LogFare": np.log1p(df["Fare"].to_numpy(dtype=float)),
-            "FamilySize": (df["SibSp"] + df["Parch"] + 1).to_numpy(dtype=float),
-            "CabinMissing": df["Cabin"].isna().to_numpy(dtype=float),
-        }
-    )
-
-
 @dataclass
-class Preprocessor:
-    """Fitted state, all plain data: categories seen in training, medians, means and stds."""
-
-    categories: dict[str, list[Any]] = field(default_factory=dict)
-    age_by_title: dict[str, float] = field(default_factory=dict)
-    medians: dict[str, float] = field(default_factory=dict)
-    means: dict[str, float] = field(default_factory=dict)
-    stds: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def feature_names(self) -> list[str]:
-        one_hot = [f"{col}={value}" for col, values in self.categories.items() for value in values]
-        return [*one_hot, *NUMERIC, "AgeMissing", "CabinMissing", "IsAlone", "LargeFamily"]
-
-    def transform(self, df: pd.DataFrame) -> np.ndarray:
-        """Validated passengers -> (N, num_features) float32; unseen categories -> all zeros."""
-        raw = _raw_features(df)
-        columns = []
-        for col, values in self.categories.items():
-            columns += [(raw[col] == value).to_numpy(dtype=np.float32) for value in values]
-        # a missing age is filled with the median age of the passenger's title ("Master" is a boy)
-        age_missing = raw["Age"].isna().to_numpy(dtype=np.float32)
-        title_age = raw["Title"].map(self.age_by_title).fillna(self.medians["Age"])
-        raw["Age"] = raw["Age"].fillna(title_age)
-        for col in NUMERIC:
-            filled = raw[col].fillna(self.medians[col]).to_numpy(dtype=np.float64)
-            columns.append(((filled - self.means[col]) / self.stds[col]).astype(np.float32))
-        columns.append(age_missing)
-        columns.append(raw["CabinMissing"].to_numpy(dtype=np.float32))
-        columns.append((raw["FamilySize"] == 1).to_numpy(dtype=np.float32))
-        columns.append((raw["FamilySize"] >= 5).to_numpy(dtype=np.float32))
-        return np.stack(columns, axis=1)
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Preprocessor:
-        try:
-            return cls(
-                **{k: data[k] for k in ("categories", "age_by_title", "medians", "means", "stds")}
-            )
-        except (KeyError, TypeError) as err:
-            raise UserError("The run's preprocessing state is incomplete or corrupt.") from err
-
-
-def fit_preprocessor(train_df: pd.DataFrame) -> Preprocessor:
-    """Learn categories, medians and scaling from the training split only (no leakage)."""
-    raw = _raw_features(train_df)
-    categories = {
-        col: sorted(raw[col].dropna().unique().tolist(), key=str)
-        for col in ("Pclass", "Sex", "Embarked", "Title")
-    }
-    age_by_title = {t: float(a) for t, a in raw.groupby("Title")["Age"].median().dropna().items()}
-    raw["Age"] = raw["Age"].fillna(raw["Title"].map(age_by_title))
-    medians, means, stds = {}, {}, {}
-    for col in NUMERIC:
-        median = float(raw[col].median()) if raw[col].notna().any() else 0.0
-        filled = raw[col].fillna(median)
-        medians[col], means[col] = median, float(filled.mean())
-        stds[col] = float(filled.std(ddof=0)) or 1.0
-    return Preprocessor(categories, age_by_title, medians, means, stds)
+class Splits:
+    train: pd.DataFrame
+    test: pd.DataFrame
 
 
 @dataclass
@@ -230,6 +146,18 @@ class Loaders:
     num_features: int
 
 
+def read_splits(cfg: DataConfig, max_samples: int | None = None) -> Splits:
+    """The training and test passengers; with `train_on_all`, both go into training."""
+    train_path, test_path = csv_paths(cfg)
+    train_df = read_passengers(train_path, require_target=True)
+    test_df = read_passengers(test_path, require_target=True)
+    if max_samples is not None:
+        train_df, test_df = train_df.head(max_samples), test_df.head(max_samples)
+    if cfg.train_on_all:
+        train_df = pd.concat([train_df, test_df], ignore_index=True)
+    return Splits(train_df.reset_index(drop=True), test_df.reset_index(drop=True))
+
+
 def make_loaders(
     cfg: DataConfig,
     batch_size: int,
@@ -238,11 +166,8 @@ def make_loaders(
     max_samples: int | None = None,
 ) -> Loaders:
     """Read, split (when `val_fraction` > 0), fit on train only, and wrap in DataLoaders."""
-    train_path, test_path = csv_paths(cfg)
-    train_df = read_passengers(train_path, require_target=True)
-    test_df = read_passengers(test_path, require_target=True)
-    if max_samples is not None:
-        train_df, test_df = train_df.head(max_samples), test_df.head(max_samples)
+    splits = read_splits(cfg, max_samples)
+    train_df, test_df = splits.train, splits.test
     val_df = test_df
     if cfg.val_fraction > 0:
         from sklearn.model_selection import train_test_split
@@ -250,16 +175,19 @@ def make_loaders(
         train_df, val_df = train_test_split(
             train_df, test_size=cfg.val_fraction, random_state=seed, stratify=train_df[TARGET]
         )
-    preprocessor = fit_preprocessor(train_df)
+    preprocessor = fit_preprocessor(train_df, cfg.features)
 
-    def dataset(df: pd.DataFrame) -> TensorDataset:
-        x = torch.from_numpy(preprocessor.transform(df))
+    def dataset(df: pd.DataFrame, is_training: bool = False) -> TensorDataset:
+        x = torch.from_numpy(preprocessor.transform(df, is_training, seed))
         y = torch.tensor(df[TARGET].to_numpy(), dtype=torch.float32)
         return TensorDataset(x, y)
 
     return Loaders(
         train=DataLoader(
-            dataset(train_df), batch_size=batch_size, shuffle=True, generator=generator
+            dataset(train_df, is_training=True),
+            batch_size=batch_size,
+            shuffle=True,
+            generator=generator,
         ),
         val=DataLoader(dataset(val_df), batch_size=256),
         test=DataLoader(dataset(test_df), batch_size=256),

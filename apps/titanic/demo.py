@@ -2,13 +2,15 @@
 
     streamlit run apps/titanic/demo.py     # or: refapps demo
 
-Describe a passenger to get a survival probability, or upload a CSV for a table of
-predictions to download. Uses the newest run (`$REFAPPS_RUNS_DIR`, default `runs`).
+Describe a passenger (or pick an example) for a verdict and a bar, or upload a CSV for a
+table of predictions to download. Uses the newest run (`$REFAPPS_RUNS_DIR`, default `runs`).
+The last answer is kept in the session, so an upload does not wipe it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -16,7 +18,18 @@ from apps.titanic.config import APP
 from apps.titanic.data import read_passengers
 from apps.titanic.predict import Passenger, Predictor, load_predictor
 from common.errors import UserError
-from common.pages import find_run_or_stop, show_run_summary, upload_too_large
+from common.pages import find_run_or_stop, show_label, show_run_summary, upload_too_large
+
+RESULT_KEY = "titanic_result"
+COLUMNS = ("pclass", "sex", "age", "fare", "sibsp", "parch", "embarked", "name")
+EXAMPLES: dict[str, dict[str, Any]] = {
+    label: dict(zip(COLUMNS, values, strict=True))
+    for label, values in {
+        "1st-class lady": (1, "female", 38.0, 71.28, 1, 0, "C", "Cumings, Mrs. John Bradley"),
+        "3rd-class young man": (3, "male", 22.0, 7.25, 1, 0, "S", "Braund, Mr. Owen Harris"),
+        "2nd-class boy": (2, "male", 4.0, 29.0, 1, 1, "S", "Becker, Master. Richard F"),
+    }.items()
+}
 
 
 @st.cache_resource(show_spinner="Loading the model...")
@@ -24,36 +37,61 @@ def cached_predictor(run_dir: str) -> Predictor:
     return load_predictor(Path(run_dir))
 
 
+def use_example(label: str) -> None:
+    """Fill the form with an example passenger and answer at once (a button callback)."""
+    for key, value in EXAMPLES[label].items():
+        st.session_state[key] = value
+    st.session_state["pending"] = True
+
+
+def predict_from_form(predictor: Predictor) -> None:
+    state = st.session_state
+    passenger = Passenger(
+        int(state.pclass), state.sex, float(state.age), int(state.sibsp), int(state.parch),
+        float(state.fare), state.embarked, state.name or None,
+    )  # fmt: skip
+    try:
+        probability = predictor.predict([passenger])[0]
+        state[RESULT_KEY] = {"who": state.name or "this passenger", "p": probability}
+    except UserError as err:
+        state[RESULT_KEY] = {"error": str(err)}
+
+
 st.title("Titanic: who survives?")
-st.write(
-    "A small MLP trained on 712 passengers of the Titanic. Describe a passenger, or upload a CSV."
-)
 run_dir = find_run_or_stop(APP)
 predictor = cached_predictor(str(run_dir))
+st.write(f"This run is {predictor.describe()}. Describe a passenger, or upload a CSV.")
+
+st.caption("Examples, one click each:")
+for column, label in zip(st.columns(len(EXAMPLES)), EXAMPLES, strict=True):
+    column.button(label, key=f"example_{label}", on_click=use_example, args=(label,))
 
 with st.form("passenger"):
     left, right = st.columns(2)
-    pclass = left.selectbox("Ticket class", [1, 2, 3], index=2, key="pclass")
-    sex = right.selectbox("Sex", ["male", "female"], key="sex")
-    age = left.number_input("Age", min_value=0.0, max_value=120.0, value=30.0, key="age")
-    fare = right.number_input("Fare", min_value=0.0, max_value=1000.0, value=14.5, key="fare")
-    sibsp = left.number_input("Siblings / spouses aboard", 0, 20, 0, key="sibsp")
-    parch = right.number_input("Parents / children aboard", 0, 20, 0, key="parch")
-    embarked = left.selectbox("Port", ["S", "C", "Q"], key="embarked")
-    name = right.text_input("Name (optional, gives the title)", "", key="name")
+    left.selectbox("Ticket class", [1, 2, 3], index=2, key="pclass")
+    right.selectbox("Sex", ["male", "female"], key="sex")
+    left.number_input("Age", min_value=0.0, max_value=120.0, value=30.0, key="age")
+    right.number_input("Fare", min_value=0.0, max_value=1000.0, value=14.5, key="fare")
+    left.number_input("Siblings / spouses aboard", 0, 20, 0, key="sibsp")
+    right.number_input("Parents / children aboard", 0, 20, 0, key="parch")
+    left.selectbox("Port", ["S", "C", "Q"], key="embarked")
+    right.text_input("Name (optional, gives the title)", "", key="name")
     submitted = st.form_submit_button("Predict")
-if submitted:
-    passenger = Passenger(
-        int(pclass), sex, float(age), int(sibsp), int(parch), float(fare), embarked, name or None
-    )
-    try:
-        probability = predictor.predict([passenger])[0]
-        st.metric("Survival probability", f"{probability:.1%}")
-    except UserError as err:
-        st.error(str(err))
+if submitted or st.session_state.pop("pending", False):
+    predict_from_form(predictor)
+result = st.session_state.get(RESULT_KEY)
+if result is not None and "error" in result:
+    st.error(result["error"])
+elif result is not None:
+    st.write(f"**{result['who']}**")
+    show_label({"survived": result["p"], "died": 1.0 - result["p"]})
 
 st.subheader("Predict a whole CSV")
-uploaded = st.file_uploader("Passenger CSV (Survived optional)", type=["csv"], key="upload")
+uploaded = st.file_uploader(
+    "Passenger CSV with Kaggle's columns (Survived optional), at most 20 MB",
+    type=["csv"],
+    key="upload",
+)
 if uploaded is not None and not upload_too_large(uploaded):
     try:
         table = predictor.predict_frame(read_passengers(uploaded), source=uploaded.name)

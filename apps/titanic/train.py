@@ -2,6 +2,7 @@
 
     refapps titanic train                 # script-style loop, as in the tutorial
     refapps titanic train --loop class    # the same result with KerasModel
+    refapps titanic train --train-on-all  # all 891 passengers, before a Kaggle submission
 
 A run folder gets config.json, model.safetensors + model.json (with the fitted
 preprocessing), last.pt, history.csv, curves.png and metrics.json.
@@ -9,6 +10,7 @@ preprocessing), last.pt, history.csv, curves.png and metrics.json.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,9 +18,10 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.utils.data import DataLoader
 from torchmetrics import MetricCollection
 
-from common.checkpoint import write_json, write_model_meta
+from common.checkpoint import MODEL_WEIGHTS, atomic_write, save_model, write_json
 from common.config import TrainConfig
 from common.device import fixed_threads, pick_device, seed_everything
 from common.metrics import binary_metrics
@@ -27,8 +30,14 @@ from common.training import evaluate_model, fit
 from common.training.state import LoopOptions
 
 from .config import APP, DataConfig, ModelConfig
-from .data import CLASSES, make_loaders
-from .model import MODEL_NAME, build_model, model_args
+from .data import CLASSES, Loaders, make_loaders
+from .model import (
+    MODEL_NAME,
+    TitanicEnsemble,
+    build_member,
+    build_model,
+    model_args,
+)
 
 
 @dataclass
@@ -67,10 +76,79 @@ def make_scheduler(
     )
 
 
+def fit_members(
+    model: TitanicEnsemble,
+    args: dict[str, Any],
+    train_loader: DataLoader,
+    val_loader: Any,
+    train_cfg: TrainConfig,
+    options: LoopOptions,
+    use_metrics: bool = True,
+) -> list[dict[str, Any]]:
+    """Train each member with its own seed (member 0 keeps the run's history and resume state).
+
+    Only member 0 computes metrics and validates every epoch: the others would only add time.
+    """
+    history: list[dict[str, Any]] = []
+    for index, member in enumerate(model.members):
+        seed_everything(train_cfg.seed + 1000 * index)
+        if index:  # a fresh init and shuffle order per member; only member 0 writes the run
+            member.load_state_dict(build_member(args).state_dict())
+            options = dataclasses.replace(options, run_dir=None, resume=None, progress=False)
+            use_metrics, val_loader = False, [next(iter(val_loader))]
+        train_loader.generator.manual_seed(train_cfg.seed + 1000 * index)
+        optimizer = torch.optim.AdamW(
+            member.parameters(), lr=train_cfg.lr, weight_decay=train_cfg.weight_decay
+        )
+        steps = 1 if train_cfg.dry_run else len(train_loader)
+        records = fit(
+            train_cfg.loop,
+            member,
+            make_loss(),
+            optimizer,
+            train_loader,
+            val_loader,
+            train_cfg.effective_epochs,
+            make_metrics() if use_metrics else None,
+            make_scheduler(optimizer, train_cfg, steps),
+            options,
+            amp=train_cfg.amp,
+        ).records
+        history = history or records
+    return history
+
+
+def first_member_weights(run_dir: Path) -> None:
+    """Before a resume: the loop reloads `model.safetensors` as member 0, not the ensemble."""
+    from safetensors.torch import load_file, save_file
+
+    path = run_dir / MODEL_WEIGHTS
+    if not path.is_file():
+        return
+    prefix = "members.0."
+    tensors = load_file(path)
+    if any(k.startswith(prefix) for k in tensors):
+        first = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
+        atomic_write(path, lambda tmp: save_file(first, tmp))
+
+
+def run_meta(args: dict[str, Any], loaders: Loaders, data_cfg: DataConfig) -> dict[str, Any]:
+    """model.json: what rebuilds the model, its fitted preprocessing, and what it was fed."""
+    return {
+        "app": APP,
+        "model": MODEL_NAME,
+        "model_args": args,
+        "classes": list(CLASSES),
+        "preprocessor": loaders.preprocessor.to_json(),
+        "num_train": len(loaders.train.dataset),
+        "train_on_all": data_cfg.train_on_all,
+    }
+
+
 def train(
     data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, progress: bool = True
 ) -> RunResult:
-    """Train one model and evaluate it on the test split; everything lands in a run folder."""
+    """Train the ensemble and evaluate it on the test split; everything lands in a run folder."""
     if train_cfg.resume is not None:
         data_cfg, model_cfg, train_cfg = resume_configs(train_cfg, DataConfig, ModelConfig)
     device = pick_device(train_cfg.device)
@@ -89,44 +167,22 @@ def train(
             model=model_cfg,
             train=train_cfg,
         )
-        write_model_meta(
-            run_dir,
-            {
-                "app": APP,
-                "model": MODEL_NAME,
-                "model_args": args,
-                "classes": list(CLASSES),
-                "preprocessor": loaders.preprocessor.to_json(),
-            },
-        )
-        optimizer = torch.optim.AdamW(
-            model.parameters(), lr=train_cfg.lr, weight_decay=train_cfg.weight_decay
-        )
-        steps = 1 if train_cfg.dry_run else len(loaders.train)
-        scheduler = make_scheduler(optimizer, train_cfg, steps)
+        if resume is not None:
+            first_member_weights(run_dir)
         options = LoopOptions.from_config(train_cfg, device, run_dir, resume, progress, "step")
         if data_cfg.val_fraction == 0:
             # the "validation" curve is then the test split: keep the last epoch instead of
             # choosing the best one on test data
             options.monitor = None
         started = time.perf_counter()
-        history = fit(
-            train_cfg.loop,
-            model,
-            make_loss(),
-            optimizer,
-            loaders.train,
-            loaders.val,
-            train_cfg.effective_epochs,
-            make_metrics(),
-            scheduler,
-            options,
-            amp=train_cfg.amp,
-        )
+        history = fit_members(model, args, loaders.train, loaders.val, train_cfg, options)
         train_seconds = time.perf_counter() - started
+        save_model(model.cpu(), run_dir, run_meta(args, loaders, data_cfg))
         test_metrics = evaluate_model(model, loaders.test, make_loss(), make_metrics(), options)
-        finish_run(run_dir, history.records, test_metrics | {"train_seconds": train_seconds})
-    return RunResult(run_dir, test_metrics, history.records, train_seconds)
+        if data_cfg.train_on_all:  # the test split was trained on: say so in every key
+            test_metrics = {k.replace("test/", "in_sample/"): v for k, v in test_metrics.items()}
+        finish_run(run_dir, history, test_metrics | {"train_seconds": train_seconds})
+    return RunResult(run_dir, test_metrics, history, train_seconds)
 
 
 def evaluate(run_dir: Path, test_csv: Path | None = None) -> dict[str, Any]:
@@ -165,7 +221,7 @@ def find_lr(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig
     loaders = make_loaders(
         data_cfg, train_cfg.batch_size, train_cfg.seed, generator, train_cfg.max_samples
     )
-    model = build_model(model_args(model_cfg, loaders.num_features))
+    model = build_member(model_args(model_cfg, loaders.num_features))
     optimizer = torch.optim.AdamW(
         model.parameters(), lr=train_cfg.lr, weight_decay=train_cfg.weight_decay
     )

@@ -16,7 +16,7 @@ def run(*args: object):
     return runner.invoke(app, ["titanic", *map(str, args)])
 
 
-@pytest.mark.parametrize("command", ["download", "train", "evaluate", "predict", "lr-find"])
+@pytest.mark.parametrize("command", ["download", "cv", "train", "evaluate", "predict", "lr-find"])
 def test_every_command_has_help(command: str) -> None:
     result = run(command, "--help")
     assert result.exit_code == 0, result.output
@@ -26,7 +26,7 @@ def test_every_command_has_help(command: str) -> None:
 def test_app_help_lists_the_commands() -> None:
     result = run("--help")
     assert result.exit_code == 0
-    for command in ("download", "train", "evaluate", "predict", "lr-find"):
+    for command in ("download", "cv", "train", "evaluate", "predict", "lr-find"):
         assert command in result.output
 
 
@@ -70,7 +70,7 @@ def test_predict_csv_writes_probabilities(
     assert result.exit_code == 0, result.output
     assert "Wrote 20 predictions" in result.output
     table = pd.read_csv(out)
-    assert list(table.columns) == [*source.columns, "survival_probability", "predicted"]
+    assert list(table.columns) == ["predicted", "survival_probability", *source.columns]
     assert table["survival_probability"].between(0, 1).all()
     assert (
         table["predicted"].tolist() == (table["survival_probability"] >= 0.5).astype(int).tolist()
@@ -163,3 +163,84 @@ def test_train_bad_options_exit_2(
     )
     assert result.exit_code == 2
     assert message in result.output
+
+
+def kaggle_test_csv(test_csv: Path, tmp_path: Path) -> Path:
+    """Kaggle's test.csv shape: no Survived, blank ages, one blank fare, the title 'Dona'."""
+    df = pd.read_csv(test_csv).drop(columns=["Survived"])
+    df.loc[[0, 4], "Age"] = None
+    df.loc[2, "Fare"] = None
+    df.loc[3, "Name"] = "Oliva y Ocana, Dona. Fermina"
+    df.loc[5, "Ticket"] = "NEVER-SEEN 123"
+    path = tmp_path / "kaggle_test.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+def test_predict_kaggle_writes_exactly_passengerid_survived(
+    trained_run: Path, test_csv: Path, tmp_path: Path
+) -> None:
+    source = kaggle_test_csv(test_csv, tmp_path)
+    out = tmp_path / "submission.csv"
+    result = run("predict", trained_run, "--csv", source, "--kaggle", out)
+    assert result.exit_code == 0, result.output
+    lines = out.read_text().splitlines()
+    assert lines[0] == "PassengerId,Survived"
+    assert len(lines) == 21
+    ids = [int(line.split(",")[0]) for line in lines[1:]]
+    assert ids == pd.read_csv(source)["PassengerId"].tolist()
+    assert {line.split(",")[1] for line in lines[1:]} <= {"0", "1"}
+
+
+def test_predict_kaggle_without_passenger_id_is_a_user_error(
+    trained_run: Path, test_csv: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "no_id.csv"
+    pd.read_csv(test_csv).drop(columns=["PassengerId"]).to_csv(path, index=False)
+    result = run("predict", trained_run, "--csv", path, "--kaggle", tmp_path / "s.csv")
+    assert result.exit_code == 2
+    assert "PassengerId" in result.output
+
+
+def test_train_on_all_uses_both_splits(train_csv: Path, test_csv: Path, tmp_path: Path) -> None:
+    data = ("--train-csv", train_csv, "--test-csv", test_csv, "--runs-dir", tmp_path)
+    small = ("--epochs", 1, "--hidden", 4, "--num-models", 1)
+    result = run("train", *data, *small, "--train-on-all")
+    assert result.exit_code == 0, result.output
+    assert "in-sample" in result.output
+    (run_dir,) = (tmp_path / "titanic").glob("2*")
+    meta = json.loads((run_dir / "model.json").read_text())
+    assert meta["num_train"] == 60  # 40 train + 20 test
+    assert meta["train_on_all"] is True
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert "in_sample/accuracy" in metrics
+    assert not any(key.startswith("test/") for key in metrics)
+
+
+def test_non_utf8_name_is_a_clear_error(trained_run: Path) -> None:
+    name = b"Dupr\xe9, Mr. Jean".decode("utf-8", "surrogateescape")
+    result = run("predict", trained_run, "--pclass", 3, "--sex", "male", "--name", name)
+    assert result.exit_code == 2
+    assert "--name is not valid UTF-8" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("option", ["--out", "--kaggle"])
+def test_output_that_is_a_folder_is_a_user_error(
+    trained_run: Path, test_csv: Path, tmp_path: Path, option: str
+) -> None:
+    result = run("predict", trained_run, "--csv", test_csv, option, tmp_path)
+    assert result.exit_code == 2
+    assert "is a folder" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_cv_command_prints_every_model_and_writes_cv_json(train_csv: Path, tmp_path: Path) -> None:
+    options = ("--folds", 2, "--repeats", 1, "--epochs", 1, "--hidden", 4, "--num-models", 1)
+    result = run("cv", "--train-csv", train_csv, "--runs-dir", tmp_path, *options, "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)["models"]
+    names = [r["model"] for r in rows]
+    assert names[0] == "TitanicEnsemble"
+    assert {"logistic_regression", "hist_gradient_boosting", "random_forest", "svm"} <= set(names)
+    assert len(list((tmp_path / "titanic_cv").glob("*/cv.json"))) == 1

@@ -16,9 +16,9 @@ from apps.titanic.data import (
     fit_preprocessor,
     make_loaders,
     read_passengers,
-    title_of,
     validate_passengers,
 )
+from apps.titanic.features import title_of
 from common.errors import DataNotFoundError, UserError
 
 
@@ -86,7 +86,7 @@ def test_preprocessor_ignores_unseen_port_and_title() -> None:
 def test_reordered_and_extra_columns_give_identical_features() -> None:
     pre = fitted()
     df = frame()
-    shuffled = df[list(reversed(df.columns))].assign(Ticket="T1", Notes="anything")
+    shuffled = df[list(reversed(df.columns))].assign(Notes="anything")
     a = pre.transform(validate_passengers(df))
     b = pre.transform(validate_passengers(shuffled))
     assert np.array_equal(a, b)
@@ -146,6 +146,7 @@ def test_preprocessor_from_incomplete_json_is_a_user_error() -> None:
         ("Sagesser, Mlle. Emma", "Miss"),
         ("Aubart, Mme. Leontine Pauline", "Mrs"),
         ("Minahan, Dr. William Edward", "Rare"),
+        ("Oliva y Ocana, Dona. Fermina", "Mrs"),  # only in Kaggle's test.csv
         ("no comma or dot", "Rare"),
         (None, "Rare"),
     ],
@@ -186,6 +187,13 @@ def test_optional_columns_may_be_absent() -> None:
     df = validate_passengers(frame().drop(columns=["Name", "Cabin", "Survived"]))
     assert df["Name"].isna().all()
     assert df["Cabin"].isna().all()
+
+
+def test_semicolon_separated_file_names_the_separator(tmp_path: Path) -> None:
+    path = tmp_path / "semi.csv"
+    frame().to_csv(path, index=False, sep=";")
+    with pytest.raises(UserError, match="separator looks like ';'"):
+        read_passengers(path)
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,12 @@ def test_page_shows_the_run_summary(at: AppTest, trained_run: Path) -> None:
     assert trained_run.name in at.caption[-1].value
 
 
-def test_form_submit_shows_a_survival_probability(at: AppTest) -> None:
+def verdict(at: AppTest) -> str:
+    (box,) = [*at.success, *at.warning]
+    return box.value
+
+
+def test_form_submit_shows_a_verdict_and_a_bar(at: AppTest) -> None:
     at.selectbox(key="pclass").set_value(1)
     at.selectbox(key="sex").set_value("female")
     at.number_input(key="age").set_value(29.0)
@@ -41,12 +46,26 @@ def test_form_submit_shows_a_survival_probability(at: AppTest) -> None:
     at.number_input(key="sibsp").set_value(1)
     at.selectbox(key="embarked").set_value("C")
     at.text_input(key="name").set_value("Doe, Mrs. Jane")
-    at.button[0].click().run()
+    at.button[-1].click().run()
     assert not at.exception
     assert not at.error
-    (result,) = [m for m in at.metric if m.label == "Survival probability"]
-    assert result.value.endswith("%")
-    assert 0.0 <= float(result.value.rstrip("%")) <= 100.0
+    assert "survived" in verdict(at) or "died" in verdict(at)
+    assert "%" in verdict(at)
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+
+
+def test_example_passenger_is_one_click_away(at: AppTest) -> None:
+    at.button(key="example_2nd-class boy").click().run()
+    assert not at.exception
+    assert at.text_input(key="name").value == "Becker, Master. Richard F"
+    assert at.number_input(key="age").value == 4.0
+    assert "%" in verdict(at)
+
+
+def test_intro_states_what_the_run_used(at: AppTest) -> None:
+    intro = " ".join(m.value for m in at.markdown)
+    assert "40 passengers" in intro  # the fixture run's training rows, read from model.json
+    assert "ensemble of 2" in intro
 
 
 def test_good_csv_upload_gives_a_table_and_a_download(at: AppTest, test_csv: Path) -> None:
@@ -56,8 +75,18 @@ def test_good_csv_upload_gives_a_table_and_a_download(at: AppTest, test_csv: Pat
     assert not at.error
     table = at.dataframe[0].value
     assert len(table) == 20
-    assert {"survival_probability", "predicted"} <= set(table.columns)
+    assert list(table.columns[:2]) == ["predicted", "survival_probability"]
     assert at.get("download_button")
+
+
+def test_result_survives_a_csv_upload(at: AppTest, test_csv: Path) -> None:
+    at.button(key="example_1st-class lady").click().run()
+    before = verdict(at)
+    upload = pd.read_csv(test_csv).to_csv(index=False).encode()
+    at.file_uploader(key="upload").upload("people.csv", upload, "text/csv").run()
+    assert not at.exception
+    assert verdict(at) == before
+    assert at.dataframe
 
 
 @pytest.mark.parametrize(

@@ -45,8 +45,10 @@ def test_model_args_round_trip_rebuilds_the_same_model() -> None:
     again.load_state_dict(first.state_dict())
     x = torch.randn(3, 7)
     assert torch.equal(first.eval()(x), again.eval()(x))
-    assert [m.out_features for m in first.layers if isinstance(m, torch.nn.Linear)] == [8, 4, 1]
-    assert first.layers[2].p == 0.1
+    member = first.members[0]
+    assert [m.out_features for m in member.layers if isinstance(m, torch.nn.Linear)] == [8, 4, 1]
+    assert member.layers[2].p == 0.1
+    assert len(first.members) == ModelConfig().num_models
 
 
 @pytest.mark.parametrize(
@@ -56,6 +58,8 @@ def test_model_args_round_trip_rebuilds_the_same_model() -> None:
         (lambda: ModelConfig(hidden=(8, 0)), "--hidden"),
         (lambda: ModelConfig(dropout=1.0), "--dropout"),
         (lambda: DataConfig(val_fraction=0.95), "--val-fraction"),
+        (lambda: DataConfig(features="all"), "--features"),
+        (lambda: ModelConfig(num_models=0), "--num-models"),
     ],
 )
 def test_bad_configs_name_the_option(make, message: str) -> None:

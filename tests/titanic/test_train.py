@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import torch
 
 from apps.titanic import data
 from apps.titanic.config import DataConfig, ModelConfig
@@ -32,7 +33,11 @@ def test_train_writes_every_run_file(trained_run: Path) -> None:
     meta = json.loads((trained_run / "model.json").read_text())
     assert meta["app"] == "titanic"
     assert meta["model_args"]["hidden"] == [8]
-    assert set(meta["preprocessor"]) == {"categories", "age_by_title", "medians", "means", "stds"}
+    assert meta["model_args"]["num_models"] == 2
+    assert meta["num_train"] == 40
+    assert {"categories", "medians", "means", "stds", "tickets", "mates"} <= set(
+        meta["preprocessor"]
+    )
     history = pd.read_csv(trained_run / "history.csv")
     assert history["epoch"].tolist() == [1, 2]
     assert {"train/loss", "val/loss", "val/accuracy", "lr"} <= set(history.columns)
@@ -90,7 +95,18 @@ def test_find_lr_writes_the_plot(
     assert 1e-6 <= result.suggested_lr <= 1.0
 
 
-def test_quick_bench_returns_the_model_and_baseline_rows(
+def test_ensemble_members_differ_and_the_output_averages_them(trained_run: Path) -> None:
+    from apps.titanic.predict import load_predictor
+
+    model = load_predictor(trained_run).model
+    first, second = (m.linear.weight for m in model.members)
+    assert not torch.equal(first, second)  # each member has its own seed
+    x = torch.randn(5, first.shape[1])
+    expected = torch.stack([m(x).sigmoid() for m in model.members]).mean(0)
+    assert torch.allclose(model(x).sigmoid(), expected, atol=1e-5)
+
+
+def test_quick_bench_returns_cv_and_test_rows_for_every_model(
     train_csv: Path, test_csv: Path, monkeypatch
 ) -> None:
     from apps.titanic.bench import run_bench
@@ -98,16 +114,17 @@ def test_quick_bench_returns_the_model_and_baseline_rows(
     # the fake CSVs are not the sha256-verified defaults, so stand in for the download
     monkeypatch.setattr(data, "download", lambda data_dir=None: [train_csv, test_csv])
     rows = run_bench(quick=True)
-    assert [(r["model"], r["kind"]) for r in rows] == [
-        ("TitanicMLP", "model"),
-        ("logistic_regression", "baseline"),
-    ]
-    keys = {"app", "model", "metric", "value", "train_seconds", "samples_per_second", "device"}
+    models = ["TitanicEnsemble", "logistic_regression", "hist_gradient_boosting"]
+    models += ["random_forest", "svm"]
+    cv_rows = [r for r in rows if r["metric"] == "cv/accuracy"]
+    test_rows = [r for r in rows if r["metric"] == "test/accuracy"]
+    assert [r["model"] for r in cv_rows] == [r["model"] for r in test_rows] == models
+    assert [r["kind"] for r in cv_rows] == ["model"] + ["baseline"] * 4
+    keys = {"app", "model", "metric", "value", "train_seconds", "device", "torch", "kind"}
     for row in rows:
-        assert keys | {"torch", "kind", "tutorial", "auroc"} <= set(row)
+        assert keys <= set(row)
         assert row["app"] == "titanic"
-        assert row["metric"] == "test/accuracy"
+        assert row["device"] == "cpu"
         assert 0.0 <= row["value"] <= 1.0
-        assert row["train_seconds"] > 0
-    assert rows[0]["tutorial"] == 0.810
-    assert len(rows[0]["seeds"]) == 1
+    assert all(r["std"] >= 0 for r in cv_rows)
+    assert test_rows[0]["tutorial"] == 0.810

@@ -1,0 +1,191 @@
+"""Model selection that never looks at the test split: repeated stratified k-fold on train.
+
+    refapps titanic cv                        # 5 folds x 3 repeats, every model, cv.json
+    refapps titanic cv --num-models 5 --hidden 32
+
+Each fold fits its own preprocessing (medians, scaling, ticket and mate counts) on the
+fold's training rows only, then trains the app's network and the classical models a
+Kaggle user would try on the same features, and scores them on the held-out rows.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+from common.config import TrainConfig
+from common.device import fixed_threads, seed_everything
+from common.runs import new_run_dir, write_config
+from common.training import LoopOptions
+
+from .config import APP, DataConfig, ModelConfig
+from .data import csv_paths, read_passengers
+from .features import TARGET, fit_preprocessor
+from .model import build_model, model_args
+from .train import fit_members
+
+NETWORK = "TitanicEnsemble"
+CLASSICAL = ("logistic_regression", "hist_gradient_boosting", "random_forest", "svm")
+
+
+@dataclass
+class CvResult:
+    run_dir: Path | None
+    rows: list[dict[str, Any]]  # one per model: mean, std and standard error of each metric
+    folds: list[dict[str, Any]]  # one per (fold, model)
+
+
+def cv_splits(
+    labels: np.ndarray, num_folds: int = 5, num_repeats: int = 3, seed: int = 0
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(train indices, held-out indices) of repeated stratified k-fold, seeded."""
+    from sklearn.model_selection import RepeatedStratifiedKFold
+
+    splitter = RepeatedStratifiedKFold(n_splits=num_folds, n_repeats=num_repeats, random_state=seed)
+    yield from splitter.split(np.zeros(len(labels)), labels)
+
+
+def classical_model(name: str, seed: int) -> Any:
+    """The scikit-learn models a Kaggle user would try, with their usual settings."""
+    from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import SVC
+
+    return {
+        "logistic_regression": lambda: LogisticRegression(C=1.0, max_iter=2000),
+        "hist_gradient_boosting": lambda: HistGradientBoostingClassifier(random_state=seed),
+        "random_forest": lambda: RandomForestClassifier(
+            n_estimators=200, min_samples_leaf=2, random_state=seed, n_jobs=1
+        ),
+        "svm": lambda: SVC(C=1.0, random_state=seed),
+    }[name]()
+
+
+def classical_scores(model: Any, x: np.ndarray) -> np.ndarray:
+    """A score that ranks passengers (probability, or the SVM's margin); > threshold = survived."""
+    if hasattr(model, "predict_proba"):
+        return model.predict_proba(x)[:, 1]
+    return model.decision_function(x)
+
+
+def network_probs(
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_test: np.ndarray,
+    model_cfg: ModelConfig,
+    train_cfg: TrainConfig,
+) -> np.ndarray:
+    """Train the app's network exactly as `train` does (no metrics, no files); test probs."""
+    x, y = torch.from_numpy(x_train), torch.from_numpy(y_train.astype(np.float32))
+    generator = seed_everything(train_cfg.seed)
+    loader = DataLoader(
+        TensorDataset(x, y), batch_size=train_cfg.batch_size, shuffle=True, generator=generator
+    )
+    args = model_args(model_cfg, x.shape[1])
+    model = build_model(args)
+    options = LoopOptions(monitor=None, progress=False, scheduler_interval="step")
+    fit_members(model, args, loader, [(x[:1], y[:1])], train_cfg, options, use_metrics=False)
+    with torch.no_grad():
+        return torch.sigmoid(model.eval()(torch.from_numpy(x_test))).numpy()
+
+
+def fold_scores(
+    train_df: pd.DataFrame,
+    held_df: pd.DataFrame,
+    models: tuple[str, ...],
+    data_cfg: DataConfig,
+    model_cfg: ModelConfig,
+    train_cfg: TrainConfig,
+) -> list[dict[str, Any]]:
+    """Fit the preprocessing on this fold's training rows, then score every model."""
+    from sklearn.metrics import accuracy_score, roc_auc_score
+
+    preprocessor = fit_preprocessor(train_df, data_cfg.features)
+    x_train = preprocessor.transform(train_df, is_training=True, seed=train_cfg.seed)
+    x_held = preprocessor.transform(held_df)
+    y_train, y_held = train_df[TARGET].to_numpy(), held_df[TARGET].to_numpy()
+    rows = []
+    for name in models:
+        started = time.perf_counter()
+        if name == NETWORK:
+            scores, threshold = network_probs(x_train, y_train, x_held, model_cfg, train_cfg), 0.5
+        else:
+            fitted = classical_model(name, train_cfg.seed).fit(x_train, y_train)
+            scores = classical_scores(fitted, x_held)
+            threshold = 0.0 if name == "svm" else 0.5
+        rows.append(
+            {
+                "model": name,
+                "accuracy": float(accuracy_score(y_held, scores > threshold)),
+                "auroc": float(roc_auc_score(y_held, scores)),
+                "fit_seconds": time.perf_counter() - started,
+            }
+        )
+    return rows
+
+
+def summarize(folds: list[dict[str, Any]], models: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Mean, std (ddof=1) and standard error (std / sqrt(num splits)) per model."""
+    rows = []
+    for name in models:
+        mine = [f for f in folds if f["model"] == name]
+        row: dict[str, Any] = {"model": name, "kind": "model" if name == NETWORK else "baseline"}
+        for metric in ("accuracy", "auroc"):
+            values = np.array([f[metric] for f in mine])
+            std = float(values.std(ddof=1)) if len(values) > 1 else 0.0
+            row[f"cv/{metric}"] = float(values.mean())
+            row[f"cv/{metric}_std"] = std
+            row[f"cv/{metric}_se"] = std / math.sqrt(len(values))
+        row["fit_seconds"] = float(np.mean([f["fit_seconds"] for f in mine]))
+        rows.append(row)
+    return rows
+
+
+def cross_validate(
+    data_cfg: DataConfig,
+    model_cfg: ModelConfig,
+    train_cfg: TrainConfig,
+    num_folds: int = 5,
+    num_repeats: int = 3,
+    models: tuple[str, ...] = (NETWORK, *CLASSICAL),
+    write_run: bool = True,
+    on_fold: Callable[[], None] | None = None,
+) -> CvResult:
+    """Repeated stratified k-fold on the TRAINING split only; the test split is never read."""
+    train_path = data_cfg.train_csv or csv_paths(data_cfg)[0]
+    train_df = read_passengers(train_path, require_target=True).reset_index(drop=True)
+    labels = train_df[TARGET].to_numpy()
+    folds = []
+    with fixed_threads(train_cfg.num_threads):
+        splits = cv_splits(labels, num_folds, num_repeats, train_cfg.seed)
+        for index, (train_idx, held_idx) in enumerate(splits):
+            fold = fold_scores(
+                train_df.iloc[train_idx],
+                train_df.iloc[held_idx],
+                models,
+                data_cfg,
+                model_cfg,
+                train_cfg,
+            )
+            folds += [{"fold": index, **row} for row in fold]
+            if on_fold is not None:
+                on_fold()
+    rows = summarize(folds, models)
+    run_dir = None
+    if write_run:
+        from common.checkpoint import write_json
+
+        run_dir = new_run_dir(train_cfg.runs_dir, f"{APP}_cv")
+        write_config(run_dir, f"{APP}_cv", data=data_cfg, model=model_cfg, train=train_cfg)
+        cv_setup = {"num_folds": num_folds, "num_repeats": num_repeats, "seed": train_cfg.seed}
+        write_json(run_dir / "cv.json", {**cv_setup, "models": rows, "folds": folds})
+    return CvResult(run_dir, rows, folds)
