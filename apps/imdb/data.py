@@ -149,6 +149,7 @@ class Loaders:
     test: ReviewBatches
     tokenizer: Any  # tokenizers.Tokenizer, fitted on the training split
     val_reviews: Reviews | None  # the held-out training reviews (texts for calibration)
+    num_reviews: int  # whole reviews trained on; the rest of `train` are snippets of them
     vocab_size: int
     nb_ratios: tuple[np.ndarray, np.ndarray] | None  # ngram_nb only: ratios, keep
 
@@ -212,6 +213,7 @@ def make_loaders(
         test=batches(inputs(test), test),
         tokenizer=tokenizer,
         val_reviews=val,
+        num_reviews=num_reviews,
         vocab_size=vocab_size,
         nb_ratios=ratios,
     )

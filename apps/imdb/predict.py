@@ -26,6 +26,7 @@ from common.checkpoint import (
     load_weights,
     read_model_meta,
 )
+from common.errors import CheckpointError
 
 from .config import APP
 from .data import CLASSES
@@ -118,6 +119,12 @@ class Predictor:
 def load_predictor(run_dir: Path) -> Predictor:
     """Rebuild the model and tokenizer of a finished run (no pickle anywhere)."""
     meta = read_model_meta(run_dir, expected_app=APP)
+    threshold = meta.get("threshold", 0.5)
+    if not isinstance(threshold, int | float) or not 0.0 < threshold < 1.0:
+        raise CheckpointError(
+            f"{Path(run_dir) / 'model.json'}: 'threshold' must be a number between 0 and 1 "
+            f"(got {threshold!r}); the file was edited or is damaged: train again."
+        )
     model = build_model_checked(build_model, meta, run_dir)
     load_weights(model, Path(run_dir) / MODEL_WEIGHTS)
     return Predictor(model, load_tokenizer(run_dir), meta)

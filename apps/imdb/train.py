@@ -87,6 +87,8 @@ def prepare(
         "classes": list(CLASSES),
         "max_tokens": data_cfg.max_tokens,
         "threshold": 0.5,
+        "num_train_reviews": loaders.num_reviews,
+        "num_train_snippets": len(loaders.train.labels) - loaders.num_reviews,
     }
     return loaders, model, meta
 
