@@ -138,9 +138,13 @@ def predict(
     else:
         shown = table.head(SHOWN_ROWS).assign(text=table["text"].str.slice(0, 70))
         title = "Predictions (probability of positive)"
-        if len(table) > SHOWN_ROWS:
-            title += f": first {SHOWN_ROWS} of {len(table):,}; use --out FILE.csv for all"
         console.print(dataframe_table(shown.to_dict("records"), title=title))
+        if len(table) > SHOWN_ROWS:
+            console.print(
+                f"Showing the first {SHOWN_ROWS} of {len(table):,}; use --out results.csv "
+                "for all of them.",
+                soft_wrap=True,
+            )
 
 
 @app.command("lr-find")

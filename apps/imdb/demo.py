@@ -43,7 +43,8 @@ LEGEND = (
 
 
 @st.cache_resource(show_spinner="Loading the model...")
-def cached_predictor(run_dir: str) -> Predictor:
+def cached_predictor(run_dir: str, meta_mtime_ns: int) -> Predictor:
+    """Loaded once per run (and again if its model.json changes, e.g. a new threshold)."""
     return load_predictor(Path(run_dir))
 
 
@@ -168,7 +169,7 @@ def show_result(result: dict[str, Any]) -> None:
 
 st.title("IMDB: is this review positive?")
 run_dir = find_run_or_stop(APP)
-predictor = cached_predictor(str(run_dir))
+predictor = cached_predictor(str(run_dir), (run_dir / "model.json").stat().st_mtime_ns)
 st.write(intro(predictor.meta, read_run_config(run_dir)))
 
 st.caption("Examples (one click predicts):")
