@@ -26,7 +26,7 @@ from common.checkpoint import (
     load_weights,
     read_model_meta,
 )
-from common.errors import CheckpointError
+from common.errors import CheckpointError, UserError
 
 from .config import APP
 from .data import CLASSES
@@ -75,6 +75,12 @@ class Predictor:
 
     def predict_logits(self, texts: list[str]) -> torch.Tensor:
         """(N,) logits for raw review texts."""
+        for i, text in enumerate(texts, start=1):
+            if not text.isascii():  # tokenizers raises a TypeError on lone surrogates
+                try:
+                    text.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise UserError(f"Review {i} is not valid UTF-8 text.") from None
         return self._logits(encode(self.tokenizer, texts, self.meta["max_tokens"]))
 
     def label(self, probability: float) -> Prediction:

@@ -54,6 +54,8 @@ def test_train_evaluate_and_other_reviews(data_root: Path, tmp_path: Path) -> No
     scores = json.loads(result.output)
     assert {"yelp/accuracy", "yelp/positive_rate", "yelp/negative_accuracy"} <= scores.keys()
     assert scores["yelp/num_samples"] == 8
+    meta = json.loads(next((tmp_path / "runs").glob("imdb/*/model.json")).read_text())
+    assert meta["num_train_snippets"] > 0  # --snippets-per-review 1 reached the data
 
 
 @pytest.fixture
