@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -119,7 +119,7 @@ def predict(
     import sys
 
     from common.checkpoint import atomic_write
-    from common.console import console, dataframe_table
+    from common.console import console
     from common.runs import resolve_run
 
     from .predict import load_predictor
@@ -136,15 +136,22 @@ def predict(
     elif as_json:
         typer.echo(table.to_json(orient="records"))
     else:
-        shown = table.head(SHOWN_ROWS).assign(text=table["text"].str.slice(0, 70))
-        title = "Predictions (probability of positive)"
-        console.print(dataframe_table(shown.to_dict("records"), title=title))
-        if len(table) > SHOWN_ROWS:
-            console.print(
-                f"Showing the first {SHOWN_ROWS} of {len(table):,}; use --out results.csv "
-                "for all of them.",
-                soft_wrap=True,
-            )
+        print_predictions(table)
+
+
+def print_predictions(table: Any) -> None:
+    """The first rows as a table, and how many were left out."""
+    from common.console import console, dataframe_table
+
+    shown = table.head(SHOWN_ROWS).assign(text=table["text"].str.slice(0, 70))
+    title = "Predictions (probability of positive)"
+    console.print(dataframe_table(shown.to_dict("records"), title=title))
+    if len(table) > SHOWN_ROWS:
+        console.print(
+            f"Showing the first {SHOWN_ROWS} of {len(table):,}; use --out results.csv "
+            "for all of them.",
+            soft_wrap=True,
+        )
 
 
 @app.command("lr-find")

@@ -193,12 +193,10 @@ def make_loaders(
     train_inputs = inputs(train)
     ratios = None
     if kind == "bag":  # naive-Bayes ratios count whole reviews only, as without snippets
-        whole = Encoded(
-            train_inputs.ids[: train_inputs.offsets[num_reviews]],
-            train_inputs.offsets[: num_reviews + 1],
-        )
+        whole = train_inputs.head(num_reviews)
+        num_features = vocab_size + num_buckets
         ratios = nb_log_ratios(
-            whole, train.labels[:num_reviews], vocab_size + num_buckets, model_cfg.min_ngram_reviews
+            whole, train.labels[:num_reviews], num_features, model_cfg.min_ngram_reviews
         )
 
     def batches(
