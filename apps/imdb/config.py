@@ -24,14 +24,24 @@ class DataConfig:
     vocab_size: int = 60_000  # words kept by the tokenizer, special tokens included
     min_frequency: int = 2  # words seen fewer times in train become [UNK]
     max_tokens: int = 2048  # reviews are truncated to this many tokens
+    snippets_per_review: int = 0  # also train on N random 1-3 sentence snippets per review
+    threshold_fraction: float = 0.1  # held out (then refit on all) to choose the threshold
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.val_fraction < 0.9:
             raise UserError(f"--val-fraction must be in [0, 0.9) (got {self.val_fraction})")
+        if not 0.0 <= self.threshold_fraction < 0.9:
+            raise UserError(
+                f"--threshold-fraction must be in [0, 0.9) (got {self.threshold_fraction})"
+            )
         if self.vocab_size < 10:
             raise UserError(f"--vocab-size must be at least 10 (got {self.vocab_size})")
         if self.min_frequency < 1:
             raise UserError(f"--min-frequency must be at least 1 (got {self.min_frequency})")
+        if not 0 <= self.snippets_per_review <= 10:
+            raise UserError(
+                f"--snippets-per-review must be in 0..10 (got {self.snippets_per_review})"
+            )
         if self.max_tokens < 8:
             raise UserError(f"--max-tokens must be at least 8 (got {self.max_tokens})")
 

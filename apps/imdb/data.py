@@ -148,6 +148,8 @@ class Loaders:
     val: ReviewBatches | None
     test: ReviewBatches
     tokenizer: Any  # tokenizers.Tokenizer, fitted on the training split
+    val_reviews: Reviews | None  # the held-out training reviews (texts for calibration)
+    num_reviews: int  # whole reviews trained on; the rest of `train` are snippets of them
     vocab_size: int
     nb_ratios: tuple[np.ndarray, np.ndarray] | None  # ngram_nb only: ratios, keep
 
@@ -163,6 +165,7 @@ def make_loaders(
 ) -> Loaders:
     """Read, hold out validation, fit the tokenizer on train only, encode, and batch."""
     from .model import INPUT_KIND
+    from .snippets import with_snippets
     from .text import encode, nb_log_ratios, train_tokenizer
 
     kind, num_buckets = INPUT_KIND[model_cfg.name], model_cfg.num_buckets
@@ -178,6 +181,8 @@ def make_loaders(
         )
     train, val = split_train_val(train, cfg.val_fraction, seed)
     tokenizer = train_tokenizer(train.texts, cfg.vocab_size, cfg.min_frequency)
+    num_reviews = len(train.labels)
+    train = with_snippets(train, cfg.snippets_per_review, seed)  # snippets come after reviews
     vocab_size = tokenizer.get_vocab_size()
 
     def inputs(reviews: Reviews) -> Encoded:
@@ -186,13 +191,13 @@ def make_loaders(
         )
 
     train_inputs = inputs(train)
-    ratios = (
-        nb_log_ratios(
-            train_inputs, train.labels, vocab_size + num_buckets, model_cfg.min_ngram_reviews
+    ratios = None
+    if kind == "bag":  # naive-Bayes ratios count whole reviews only, as without snippets
+        whole = train_inputs.head(num_reviews)
+        num_features = vocab_size + num_buckets
+        ratios = nb_log_ratios(
+            whole, train.labels[:num_reviews], num_features, model_cfg.min_ngram_reviews
         )
-        if kind == "bag"
-        else None
-    )
 
     def batches(
         encoded: Encoded, reviews: Reviews, gen: torch.Generator | None = None
@@ -205,6 +210,8 @@ def make_loaders(
         val=batches(inputs(val), val) if val is not None else None,
         test=batches(inputs(test), test),
         tokenizer=tokenizer,
+        val_reviews=val,
+        num_reviews=num_reviews,
         vocab_size=vocab_size,
         nb_ratios=ratios,
     )

@@ -2,10 +2,12 @@
 
     refapps imdb predict "A moving, beautifully shot film." "Two hours I will never get back."
     refapps imdb predict --file reviews.txt          # one review per line
-    refapps imdb predict --csv reviews.csv --column review
+    refapps imdb predict --csv reviews.csv --column review --out results.csv
 
 The CLI and the Streamlit page both call `load_predictor(run_dir)`, so inference exists
-once. Loading a run executes no code: weights are safetensors, the tokenizer is JSON.
+once, and both apply the decision threshold saved in the run's model.json (chosen on
+held-out training data; 0.5 for runs that have none). Loading a run executes no code:
+weights are safetensors, the tokenizer is JSON.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 
 from common.checkpoint import (
@@ -23,6 +26,7 @@ from common.checkpoint import (
     load_weights,
     read_model_meta,
 )
+from common.errors import CheckpointError, UserError
 
 from .config import APP
 from .data import CLASSES
@@ -52,6 +56,7 @@ class Predictor:
 
     def __init__(self, model: torch.nn.Module, tokenizer: Any, meta: dict[str, Any]) -> None:
         self.model, self.tokenizer, self.meta = model.eval(), tokenizer, meta
+        self.threshold = float(meta.get("threshold", 0.5))  # P(positive) needed for "positive"
         self.kind = INPUT_KIND[meta["model_args"]["name"]]
         self.vocab_size = meta["model_args"]["vocab_size"]
 
@@ -70,11 +75,30 @@ class Predictor:
 
     def predict_logits(self, texts: list[str]) -> torch.Tensor:
         """(N,) logits for raw review texts."""
+        for i, text in enumerate(texts, start=1):
+            if not text.isascii():  # tokenizers raises a TypeError on lone surrogates
+                try:
+                    text.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise UserError(f"Review {i} is not valid UTF-8 text.") from None
         return self._logits(encode(self.tokenizer, texts, self.meta["max_tokens"]))
 
+    def label(self, probability: float) -> Prediction:
+        return Prediction(CLASSES[int(probability >= self.threshold)], round(probability, 4))
+
     def predict(self, texts: list[str]) -> list[Prediction]:
-        probs = self.predict_logits(texts).sigmoid().tolist()
-        return [Prediction(CLASSES[int(p >= 0.5)], round(p, 4)) for p in probs]
+        return [self.label(p) for p in self.predict_logits(texts).sigmoid().tolist()]
+
+    def predict_frame(self, texts: list[str]) -> pd.DataFrame:
+        """Columns text, label (positive/negative), probability (of positive)."""
+        predictions = self.predict(texts)
+        return pd.DataFrame(
+            {
+                "text": texts,
+                "label": [p.label for p in predictions],
+                "probability": [p.probability for p in predictions],
+            }
+        )
 
     def explain(self, text: str) -> Explanation:
         """Occlusion: drop each token in turn; how much did the logit move without it?"""
@@ -95,13 +119,18 @@ class Predictor:
             cursor = max(cursor, end)
         if cursor < len(text):
             spans.append((text[cursor:], 0.0))
-        p = float(logits[0].sigmoid())
-        return Explanation(Prediction(CLASSES[int(p >= 0.5)], round(p, 4)), spans, len(ids), n)
+        return Explanation(self.label(float(logits[0].sigmoid())), spans, len(ids), n)
 
 
 def load_predictor(run_dir: Path) -> Predictor:
     """Rebuild the model and tokenizer of a finished run (no pickle anywhere)."""
     meta = read_model_meta(run_dir, expected_app=APP)
+    threshold = meta.get("threshold", 0.5)
+    if not isinstance(threshold, int | float) or not 0.0 < threshold < 1.0:
+        raise CheckpointError(
+            f"{Path(run_dir) / 'model.json'}: 'threshold' must be a number between 0 and 1 "
+            f"(got {threshold!r}); the file was edited or is damaged: train again."
+        )
     model = build_model_checked(build_model, meta, run_dir)
     load_weights(model, Path(run_dir) / MODEL_WEIGHTS)
     return Predictor(model, load_tokenizer(run_dir), meta)

@@ -70,6 +70,10 @@ class Encoded:
     def lengths(self) -> np.ndarray:
         return np.diff(self.offsets)
 
+    def head(self, n: int) -> Encoded:
+        """The first `n` reviews."""
+        return Encoded(self.ids[: self.offsets[n]], self.offsets[: n + 1])
+
 
 def encode(tokenizer: Tokenizer, texts: list[str], max_tokens: int) -> Encoded:
     """Batch-encode (all cores, truncated to `max_tokens`); padding happens per batch later."""

@@ -10,11 +10,13 @@ history.csv, curves.png and metrics.json.
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 from torchmetrics import MetricCollection
@@ -28,9 +30,12 @@ from common.training import evaluate_model, fit
 from common.training.state import LoopOptions
 
 from .config import APP, DataConfig, ModelConfig
-from .data import CLASSES, make_loaders
+from .data import CLASSES, Loaders, make_loaders
 from .model import build_model, model_args
+from .scoring import choose_threshold
 from .text import save_tokenizer
+
+SENTENCES_PER_REVIEW = 2  # single sentences cut from each held-out review for the threshold
 
 
 @dataclass
@@ -57,6 +62,102 @@ def make_optimizer(
     return torch.optim.AdamW(model.parameters(), lr=train_cfg.lr, weight_decay=decay, fused=True)
 
 
+def prepare(
+    data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, device: torch.device
+) -> tuple[Loaders, nn.Module, dict[str, Any]]:
+    """Seeded loaders, the model (n-gram ratios set) and its model.json description."""
+    generator = seed_everything(train_cfg.seed)
+    loaders = make_loaders(
+        data_cfg,
+        model_cfg,
+        train_cfg.batch_size,
+        train_cfg.seed,
+        generator,
+        train_cfg.max_samples,
+        pin_memory=device.type == "cuda",
+    )
+    args = model_args(model_cfg, loaders.vocab_size)
+    model = build_model(args)
+    if loaders.nb_ratios is not None and train_cfg.resume is None:
+        model.set_ratios(*loaders.nb_ratios)
+    meta = {
+        "app": APP,
+        "model": model_cfg.name,
+        "model_args": args,
+        "classes": list(CLASSES),
+        "max_tokens": data_cfg.max_tokens,
+        "threshold": 0.5,
+        "num_train_reviews": loaders.num_reviews,
+        "num_train_snippets": len(loaders.train.labels) - loaders.num_reviews,
+    }
+    return loaders, model, meta
+
+
+def fit_loaders(
+    model: nn.Module,
+    loaders: Loaders,
+    model_cfg: ModelConfig,
+    train_cfg: TrainConfig,
+    options: LoopOptions,
+) -> Any:
+    """Train with the configured loop; without a validation split, keep the last epoch."""
+    val = loaders.val
+    if val is None:  # the "validation" curve is then the test split: never pick on it
+        options.monitor, val = None, loaders.test
+    return fit(
+        train_cfg.loop,
+        model,
+        make_loss(),
+        make_optimizer(model, model_cfg, train_cfg),
+        loaders.train,
+        val,
+        train_cfg.effective_epochs,
+        make_metrics(),
+        None,
+        options,
+        amp=train_cfg.amp,
+    )
+
+
+def held_out_threshold(
+    model: nn.Module, loaders: Loaders, meta: dict[str, Any], seed: int
+) -> float:
+    """The threshold with the best balanced accuracy on held-out train reviews and sentences."""
+    from .predict import Predictor
+    from .snippets import sample_sentences
+
+    held_out = loaders.val_reviews
+    if held_out is None or len(held_out.labels) == 0:
+        return 0.5
+    sentences = sample_sentences(held_out, SENTENCES_PER_REVIEW, np.random.default_rng(seed))
+    texts, device = held_out.texts + sentences.texts, next(model.parameters()).device
+    probs = Predictor(model.cpu(), loaders.tokenizer, meta).predict_logits(texts).sigmoid()
+    model.to(device)
+    return choose_threshold(probs.numpy(), np.concatenate([held_out.labels, sentences.labels]))
+
+
+class Thresholded(nn.Module):
+    """Logits shifted so that 0 is the decision threshold: metrics at 0.5 then use it."""
+
+    def __init__(self, model: nn.Module, threshold: float) -> None:
+        super().__init__()
+        self.model, self.offset = model, math.log(threshold / (1 - threshold))
+
+    def forward(self, x: Any) -> torch.Tensor:
+        return self.model(x) - self.offset
+
+
+def calibrate(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig) -> float:
+    """Train once in memory on part of train; choose the threshold on the part held out."""
+    cfg = dataclasses.replace(data_cfg, val_fraction=data_cfg.threshold_fraction)
+    device = pick_device(train_cfg.device)
+    loaders, model, meta = prepare(cfg, model_cfg, train_cfg, device)
+    options = LoopOptions.from_config(train_cfg, device, None, None, progress=False)
+    options.monitor = None  # same epochs as the real run: the last one
+    fit_loaders(model, loaders, model_cfg, train_cfg, options)
+    return held_out_threshold(model, loaders, meta, train_cfg.seed)
+
+
 def train(
     data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, progress: bool = True
 ) -> RunResult:
@@ -66,20 +167,10 @@ def train(
     device = pick_device(train_cfg.device)
     with fixed_threads(train_cfg.num_threads):
         started = time.perf_counter()
-        generator = seed_everything(train_cfg.seed)
-        loaders = make_loaders(
-            data_cfg,
-            model_cfg,
-            train_cfg.batch_size,
-            train_cfg.seed,
-            generator,
-            train_cfg.max_samples,
-            pin_memory=device.type == "cuda",
-        )
-        args = model_args(model_cfg, loaders.vocab_size)
-        model = build_model(args)
-        if loaders.nb_ratios is not None and train_cfg.resume is None:
-            model.set_ratios(*loaders.nb_ratios)
+        threshold = None
+        if data_cfg.val_fraction == 0 and data_cfg.threshold_fraction > 0:
+            threshold = calibrate(data_cfg, model_cfg, train_cfg)
+        loaders, model, meta = prepare(data_cfg, model_cfg, train_cfg, device)
         run_dir, resume = start_run(
             train_cfg.runs_dir,
             APP,
@@ -89,37 +180,17 @@ def train(
             train=train_cfg,
         )
         save_tokenizer(loaders.tokenizer, run_dir)
-        write_model_meta(
-            run_dir,
-            {
-                "app": APP,
-                "model": model_cfg.name,
-                "model_args": args,
-                "classes": list(CLASSES),
-                "max_tokens": data_cfg.max_tokens,
-            },
-        )
+        write_model_meta(run_dir, meta)
         options = LoopOptions.from_config(train_cfg, device, run_dir, resume, progress)
-        val = loaders.val
-        if val is None:
-            # the "validation" curve is then the test split: keep the last epoch instead of
-            # choosing the best one on test data
-            options.monitor, val = None, loaders.test
-        history = fit(
-            train_cfg.loop,
-            model,
-            make_loss(),
-            make_optimizer(model, model_cfg, train_cfg),
-            loaders.train,
-            val,
-            train_cfg.effective_epochs,
-            make_metrics(),
-            None,
-            options,
-            amp=train_cfg.amp,
-        )
+        history = fit_loaders(model, loaders, model_cfg, train_cfg, options)
+        if threshold is None:
+            threshold = held_out_threshold(model, loaders, meta, train_cfg.seed)
+        write_model_meta(run_dir, meta | {"threshold": threshold})
         train_seconds = time.perf_counter() - started
-        test_metrics = evaluate_model(model, loaders.test, make_loss(), make_metrics(), options)
+        test_metrics = evaluate_model(
+            Thresholded(model, threshold), loaders.test, make_loss(), make_metrics(), options
+        )
+        test_metrics |= {"threshold": threshold}
         finish_run(run_dir, history.records, test_metrics | {"train_seconds": train_seconds})
     return RunResult(run_dir, test_metrics, history.records, train_seconds)
 
@@ -133,9 +204,36 @@ def evaluate(run_dir: Path, test_file: Path | None = None) -> dict[str, Any]:
     saved = restore_config(DataConfig, read_config(run_dir)["data"])
     reviews = load_split(dataclasses.replace(saved, test_file=test_file or saved.test_file), "test")
     logits = predictor.predict_logits(reviews.texts)
+    logits -= math.log(predictor.threshold / (1 - predictor.threshold))  # decide at threshold
     metrics = make_metrics()
     metrics.update(logits, torch.tensor(reviews.labels))
     result: dict[str, Any] = {f"test/{k}": float(v) for k, v in metrics.compute().items()}
     result["num_samples"] = len(reviews.labels)
     write_json(Path(run_dir) / "evaluation.json", result)
+    return result
+
+
+def evaluate_other(run_dir: Path, path: Path) -> dict[str, float]:
+    """Accuracy, positive rate and per-class accuracy on a labelled file from elsewhere."""
+    from .predict import load_predictor
+    from .review_files import read_bytes, read_labelled
+    from .scoring import label_metrics
+
+    reviews = read_labelled(read_bytes(path), str(path))
+    predictor = load_predictor(run_dir)
+    probs = predictor.predict_logits(reviews.texts).sigmoid().numpy()
+    split = Path(path).stem.removesuffix("_labelled")
+    result = label_metrics(probs, reviews.labels, split, predictor.threshold)
+    return result | {f"{split}/num_samples": float(len(reviews.labels))}
+
+
+def find_lr(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig) -> Any:
+    """LR range test on the training split; the plot goes to runs/imdb/lr_find.png."""
+    from common.lr_find import lr_range_test, plot_lr_find
+
+    device = pick_device(train_cfg.device)
+    loaders, model, _ = prepare(data_cfg, model_cfg, train_cfg, device)
+    optimizer = make_optimizer(model, model_cfg, train_cfg)
+    result = lr_range_test(model, make_loss(), optimizer, loaders.train, device)
+    plot_lr_find(result, Path(train_cfg.runs_dir) / APP / "lr_find.png")
     return result

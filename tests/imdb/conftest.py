@@ -31,7 +31,20 @@ def write_corpus(root: Path, per_class: int = 16, seed: int = 0) -> Path:
                 rating = rng.choice([7, 8, 9, 10] if label else [1, 2, 3, 4])
                 text = fake_review(rng, label)
                 (folder / f"{i}_{rating}.txt").write_text(text, encoding="utf-8")
+    write_other_reviews(root / "imdb" / "other_reviews", rng)
     return root / "imdb" / "aclImdb"
+
+
+def write_other_reviews(folder: Path, rng: random.Random, per_class: int = 4) -> None:
+    """Short `sentence<TAB>label` files named like the UCI sets (evaluation only)."""
+    folder.mkdir(parents=True)
+    for name in ("yelp_labelled.txt", "amazon_cells_labelled.txt"):
+        lines = [
+            f"{' '.join(rng.choices(POSITIVE if label else NEGATIVE, k=2))} place.\t{label}"
+            for label in (0, 1)
+            for _ in range(per_class)
+        ]
+        (folder / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 @pytest.fixture

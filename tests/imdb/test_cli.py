@@ -1,10 +1,13 @@
-"""`refapps imdb ...` through Typer's CliRunner: train, evaluate, predict and bad input."""
+"""`refapps imdb ...` through Typer's CliRunner: train, evaluate, predict, lr-find, bad input."""
 
 from __future__ import annotations
 
+import csv
 import json
+import shutil
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from apps.cli import app
@@ -19,6 +22,8 @@ TINY = [
     "64",
     "--num-buckets",
     "1009",
+    "--min-ngram-reviews",
+    "1",
     "--epochs",
     "1",
     "--batch-size",
@@ -29,52 +34,118 @@ TINY = [
 def test_help_lists_the_commands() -> None:
     result = runner.invoke(app, ["imdb", "--help"])
     assert result.exit_code == 0
-    for command in ("download", "train", "evaluate", "predict"):
+    for command in ("download", "train", "evaluate", "predict", "lr-find"):
         assert command in result.output
 
 
-def test_train_evaluate_predict(data_root: Path, tmp_path: Path) -> None:
+def test_train_evaluate_and_other_reviews(data_root: Path, tmp_path: Path) -> None:
     runs = ["--runs-dir", str(tmp_path / "runs")]
-    result = runner.invoke(app, ["imdb", "train", *TINY, *runs])
+    result = runner.invoke(app, ["imdb", "train", *TINY, "--snippets-per-review", "1", *runs])
     assert result.exit_code == 0, result.output
     assert "test/accuracy" in result.output
     result = runner.invoke(app, ["imdb", "evaluate", *runs, "--json"])
     assert result.exit_code == 0, result.output
     assert {"test/accuracy", "test/auroc", "test/f1"} <= json.loads(result.output).keys()
-    reviews = tmp_path / "reviews.txt"
-    reviews.write_text("great wonderful\n\nawful boring\n", encoding="utf-8")
-    csv = tmp_path / "reviews.csv"
-    csv.write_text('review\n"superb, moving"\n', encoding="utf-8")
+    other = data_root / "imdb" / "other_reviews" / "yelp_labelled.txt"
     result = runner.invoke(
-        app,
-        [
-            "imdb",
-            "predict",
-            "a great film",
-            "--file",
-            str(reviews),
-            "--csv",
-            str(csv),
-            "--column",
-            "review",
-            *runs,
-            "--json",
-        ],
+        app, ["imdb", "evaluate", *runs, "--other-reviews", str(other), "--json"]
     )
     assert result.exit_code == 0, result.output
+    scores = json.loads(result.output)
+    assert {"yelp/accuracy", "yelp/positive_rate", "yelp/negative_accuracy"} <= scores.keys()
+    assert scores["yelp/num_samples"] == 8
+    meta = json.loads(next((tmp_path / "runs").glob("imdb/*/model.json")).read_text())
+    assert meta["num_train_snippets"] > 0  # --snippets-per-review 1 reached the data
+
+
+@pytest.fixture
+def runs(trained_run: Path, tmp_path: Path) -> list[str]:
+    """A copy of the shared run (tests may edit its model.json)."""
+    root = tmp_path / "runs"
+    shutil.copytree(trained_run.parent.parent, root)
+    return ["--runs-dir", str(root)]
+
+
+def test_predict_reads_arguments_stdin_file_and_csv(runs: list[str], tmp_path: Path) -> None:
+    reviews = tmp_path / "reviews.txt"
+    reviews.write_text("great wonderful\n\nawful boring\n", encoding="utf-8")
+    table = tmp_path / "reviews.csv"
+    table.write_text('id,review\n1,"superb, moving"\n', encoding="utf-8")
+    args = ["a great film", "-", "--file", str(reviews), "--csv", str(table), "--column", "review"]
+    result = runner.invoke(app, ["imdb", "predict", *args, *runs, "--json"], input="dull\n")
+    assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
-    assert len(rows) == 4
-    assert {"label", "probability"} <= rows[0].keys()
+    assert [r["text"] for r in rows] == [
+        "a great film",
+        "dull",
+        "great wonderful",
+        "awful boring",
+        "superb, moving",
+    ]
+    assert list(rows[0]) == ["text", "label", "probability"]
 
 
-def test_bad_input_exits_2_with_the_fix(tmp_path: Path) -> None:
+def test_predict_out_writes_every_row_and_the_table_says_what_it_hides(
+    runs: list[str], tmp_path: Path
+) -> None:
+    reviews = tmp_path / "many.txt"
+    reviews.write_text("".join(f"great film number {i}\n" for i in range(60)), encoding="utf-8")
+    result = runner.invoke(app, ["imdb", "predict", "--file", str(reviews), *runs])
+    assert result.exit_code == 0, result.output
+    assert "first 50 of 60" in result.output
+    out = tmp_path / "results.csv"
+    result = runner.invoke(
+        app, ["imdb", "predict", "--file", str(reviews), "--out", str(out), *runs]
+    )
+    assert result.exit_code == 0, result.output
+    with out.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 60
+    assert list(rows[0]) == ["text", "label", "probability"]
+    assert {r["label"] for r in rows} <= {"positive", "negative"}
+
+
+def test_threshold_saved_in_the_run_is_applied_by_the_cli(runs: list[str]) -> None:
+    meta_path = next(Path(runs[1]).glob("imdb/*/model.json"))
+    meta = json.loads(meta_path.read_text())
+    assert 0.0 < meta["threshold"] < 1.0
+    for threshold, label in ((0.999, "negative"), (0.001, "positive")):
+        meta_path.write_text(json.dumps(meta | {"threshold": threshold}))
+        result = runner.invoke(app, ["imdb", "predict", "great wonderful superb", *runs, "--json"])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.output)[0]["label"] == label
+
+
+def test_bad_input_exits_2_with_the_fix_and_writes_nothing(runs: list[str], tmp_path: Path) -> None:
+    latin1 = tmp_path / "latin1.txt"
+    latin1.write_bytes("très bon film\n".encode("latin-1"))
+    out = tmp_path / "out.csv"
+    cases = [
+        (["--file", str(latin1), "--out", str(out)], "not UTF-8 text"),
+        (["--file", str(tmp_path / "missing.txt")], "File not found"),
+        (["   "], "is empty"),
+        (["good", "--out", str(tmp_path)], "is a folder"),
+        ([], "--file"),
+        ([b"tr\xe8s bon film".decode("utf-8", "surrogateescape")], "not valid UTF-8"),
+    ]
+    for args, message in cases:
+        result = runner.invoke(app, ["imdb", "predict", *args, *runs])
+        assert result.exit_code == 2, (args, result.output)
+        assert message in result.output, (args, result.output)
+        assert "Traceback" not in result.output
+    assert not out.exists()
     result = runner.invoke(app, ["imdb", "train", "--model", "gpt", "--runs-dir", str(tmp_path)])
     assert result.exit_code == 2
     assert "--model must be one of" in result.output
-    result = runner.invoke(app, ["imdb", "predict", "--runs-dir", str(tmp_path)])
-    assert result.exit_code == 2
-    assert "--file" in result.output
     result = runner.invoke(app, ["imdb", "predict", "good", "--runs-dir", str(tmp_path)])
     assert result.exit_code == 2
     assert "refapps imdb train" in result.output
-    assert "Traceback" not in result.output
+
+
+def test_lr_find_suggests_a_rate_and_saves_the_plot(data_root: Path, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["imdb", "lr-find", "--runs-dir", str(tmp_path), "--max-samples", "32"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Suggested learning rate" in result.output
+    assert (tmp_path / "imdb" / "lr_find.png").is_file()

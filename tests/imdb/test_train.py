@@ -12,6 +12,7 @@ import torch
 
 from apps.imdb.predict import load_predictor
 from apps.imdb.train import evaluate, train
+from common.errors import UserError
 
 
 def test_train_writes_every_run_file(trained_run: Path) -> None:
@@ -29,6 +30,11 @@ def test_train_writes_every_run_file(trained_run: Path) -> None:
     metrics = json.loads((trained_run / "metrics.json").read_text())
     assert {"test/accuracy", "test/auroc", "test/f1", "train_seconds"} <= metrics.keys()
     assert json.loads((trained_run / "config.json").read_text())["train"]["loop"] == "class"
+    meta = json.loads((trained_run / "model.json").read_text())
+    assert 0.2 <= meta["threshold"] <= 0.8  # chosen on a held-out tenth of train
+    assert metrics["threshold"] == meta["threshold"]
+    assert meta["num_train_reviews"] == 32
+    assert meta["num_train_snippets"] == 0
 
 
 def test_predictor_and_explanation(trained_run: Path) -> None:
@@ -41,6 +47,8 @@ def test_predictor_and_explanation(trained_run: Path) -> None:
     assert effects["Great"] > 0 > effects["awful"]  # the pieces keep the original casing
     assert "".join(piece for piece, _ in explanation.spans) == "Great, awful"
     assert predictor.explain("").spans == []
+    with pytest.raises(UserError, match="not valid UTF-8"):  # a surrogate-escaped argument
+        predictor.predict(["good", b"tr\xe8s bon".decode("utf-8", "surrogateescape")])
 
 
 def test_evaluate_reports_accuracy_auroc_f1(trained_run: Path, data_root: Path) -> None:
