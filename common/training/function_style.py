@@ -62,7 +62,8 @@ def forward_backward(
         with autocast_for(ctx.device, ctx.amp_dtype):
             logits = model(x)
             loss = loss_fn(logits, y)
-        ctx.scaler.scale(loss / ctx.grad_accum_steps).backward()
+        accum = ctx.grad_accum_steps
+        ctx.scaler.scale(loss / accum if accum > 1 else loss).backward()
     return loss.detach(), logits.detach(), y
 
 

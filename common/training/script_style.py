@@ -77,7 +77,7 @@ def run_training_script(
                     with autocast_for(device, opt.amp_dtype):
                         logits = run.model(x)
                         loss = loss_fn(logits, y)
-                    scaler.scale(loss / accum).backward()
+                    scaler.scale(loss / accum if accum > 1 else loss).backward()
                 check_step(loss, stop, state, opt.run_dir)  # Ctrl-C, SIGTERM, nan/inf loss
                 if update:
                     if opt.grad_clip is not None:
