@@ -9,6 +9,12 @@ app: a DataLoader, cifar's `DeviceBatches`, imdb's `ReviewBatches` or a plain li
 batches all work. Training shards are cut to the same number of steps on every rank, so no
 rank waits in a gradient all-reduce for a batch another rank does not have. One step of
 W ranks with batch B each is one step of batch W*B: `--batch-size` is per process.
+
+Validation and test passes are not sharded: every rank evaluates all batches (a few big
+evaluation batches cannot be split evenly, and a rank without a batch would stall the metric
+sync). The loss and metrics are still reduced over ranks; as every rank holds the same
+weights and data, that gives the single-process value (each sample counted W times, which
+leaves means, rates and AUROC unchanged).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from common.device import is_distributed
+from common.errors import UserError
 
 
 class ShardedBatches:
@@ -58,22 +65,35 @@ class ShardedBatches:
 
 
 def shard_batches(loader: Any, rank: int, world_size: int, equal_steps: bool = True) -> Any:
-    """This rank's share of `loader`; `loader` itself when there is one process."""
+    """This rank's share of `loader`; `loader` itself when there is one process.
+
+    Raises:
+        UserError: too few batches for every rank to get one.
+    """
     if world_size == 1 or loader is None:
         return loader
-    if isinstance(loader, DataLoader) and loader.batch_sampler is not None:
-        # shard the batch indices, not the batches: workers load only this rank's images
-        return DataLoader(
-            loader.dataset,
-            batch_sampler=ShardedBatches(loader.batch_sampler, rank, world_size, equal_steps),
-            num_workers=loader.num_workers,
-            collate_fn=loader.collate_fn,
-            pin_memory=loader.pin_memory,
-            worker_init_fn=loader.worker_init_fn,
-            generator=loader.generator,  # the same draws from it as the unsharded loader
-            persistent_workers=loader.persistent_workers,
+    is_loader = isinstance(loader, DataLoader) and loader.batch_sampler is not None
+    # shard a DataLoader's batch indices, not its batches: workers load only this rank's share
+    sharded = ShardedBatches(
+        loader.batch_sampler if is_loader else loader, rank, world_size, equal_steps
+    )
+    if len(sharded) == 0:
+        raise UserError(
+            f"{len(loader)} batch(es) per epoch cannot feed {world_size} processes: "
+            "lower --batch-size or start fewer processes."
         )
-    return ShardedBatches(loader, rank, world_size, equal_steps)
+    if not is_loader:
+        return sharded
+    return DataLoader(
+        loader.dataset,
+        batch_sampler=sharded,
+        num_workers=loader.num_workers,
+        collate_fn=loader.collate_fn,
+        pin_memory=loader.pin_memory,
+        worker_init_fn=loader.worker_init_fn,
+        generator=loader.generator,  # the same draws from it as the unsharded loader
+        persistent_workers=loader.persistent_workers,
+    )
 
 
 def join_job(model: torch.nn.Module, device: torch.device) -> tuple[torch.nn.Module, int, int]:

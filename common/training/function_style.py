@@ -18,7 +18,6 @@ from torchmetrics import MetricCollection
 from common.console import TrainingProgress
 from common.device import autocast_for, make_grad_scaler
 from common.metrics import compute_metrics, split_metrics
-from common.training.distributed import shard_batches
 from common.training.history import History
 from common.training.options import LoopOptions
 from common.training.signals import StopRequest, stop_on_signals
@@ -32,7 +31,6 @@ from common.training.state import (
 from common.training.steps import (
     check_step,
     current_lr,
-    distributed_world,
     is_update_step,
     mean_loss,
     move_to,
@@ -211,14 +209,11 @@ def evaluate_model(
 ) -> dict[str, float]:
     """Loss and metrics of `model` over `loader`, keyed `"{split}/{name}"`.
 
-    Under torchrun each process evaluates its shard and the results are combined.
+    Under torchrun every process evaluates all of `loader` (see `common.training.distributed`).
     """
     model.to(options.device)
     ctx = StepContext(options.device, options.amp_dtype, make_grad_scaler(options.device, None))
     split_copy = split_metrics(metrics, split)
     if split_copy is not None:
         split_copy.to(options.device)
-    world = distributed_world()
-    if world > 1:
-        loader = shard_batches(loader, torch.distributed.get_rank(), world, equal_steps=False)
     return valid_epoch(model, loader, loss_fn, ctx, options, split_copy, split=split)

@@ -56,7 +56,7 @@ class TrainingRun:
     """The parts of one run as the loop uses them (under torchrun: DDP model, sharded batches).
 
     `model` is what training steps call (DDP-wrapped under torchrun); `net` is the plain
-    module, used for validation so that uneven validation shards need no collective.
+    module, used for validation, which runs no collective per batch.
     """
 
     model: torch.nn.Module
@@ -112,7 +112,7 @@ def start_training(
         scheduler=scheduler,
         scaler=scaler,
         train_loader=shard_batches(train_loader, rank, world_size),
-        val_loader=shard_batches(val_loader, rank, world_size, equal_steps=False),
+        val_loader=val_loader,  # every rank validates on all of it (see distributed.py)
         train_metrics=train_metrics,
         val_metrics=val_metrics,
         options=options,

@@ -94,27 +94,21 @@ def check_finite(loss_value: float, epoch: int, run_dir: Path | None, what: str 
 def check_step(
     loss: torch.Tensor, stop: StopRequest, state: LoopState, run_dir: Path | None
 ) -> None:
-    """Stop at this step, before backward: on SIGINT/SIGTERM or on the first non-finite loss.
+    """Stop at this step, before the optimizer step: on SIGINT/SIGTERM or a non-finite loss.
 
     Costs one host sync per step (the price of catching the very first bad loss, with or
     without a progress bar). Under torchrun the two flags are max-reduced over every
     process, so a signal or a bad loss on one rank stops all ranks at the same step and no
     rank is left waiting in a collective.
     """
-    signalled = stop.signal_name is not None
+    value = loss.item()  # the one sync; cheaper than torch.isfinite(...) then bool()
+    signalled, bad = stop.signal_name is not None, not math.isfinite(value)
     if distributed_world() > 1:
-        flags = torch.stack(
-            [
-                torch.tensor(float(signalled), device=loss.device),
-                (~torch.isfinite(loss.detach().float())).float(),
-            ]
-        )
+        flags = torch.tensor([float(signalled), float(bad)], device=loss.device)
         torch.distributed.all_reduce(flags, op=torch.distributed.ReduceOp.MAX)
-        any_signal, any_bad = (bool(v) for v in flags.tolist())
-    else:
-        any_signal, any_bad = signalled, not bool(torch.isfinite(loss.detach()))
-    if any_signal:
+        signalled, bad = (bool(v) for v in flags.tolist())
+    if signalled:
         stop.raise_stop(state, run_dir)
-    if any_bad:
-        check_finite(float(loss.detach()), state.epoch + 1, run_dir)
+    if bad:
+        check_finite(value, state.epoch + 1, run_dir)
         check_finite(math.nan, state.epoch + 1, run_dir, "loss of another process")

@@ -111,12 +111,15 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--resume", action="store_true")
     parser.add_argument("--sigterm-at-epoch", type=int)
+    parser.add_argument("--only", help="one STYLE-KIND pair instead of all of them")
     args = parser.parse_args()
     rank = int(os.environ.get("RANK", "0"))
     args.out.mkdir(parents=True, exist_ok=True)
     if args.mode == "styles":
         for style in STYLES:
             for kind in KINDS:
+                if args.only and args.only != f"{style}-{kind}":
+                    continue
                 model, records, _ = train_once(style, kind)
                 if rank == 0:
                     save_result(model, records, args.out / f"{style}-{kind}")

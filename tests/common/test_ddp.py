@@ -103,7 +103,14 @@ def test_two_node_rendezvous_on_one_machine(worker, subprocess_env, tmp_path):
     env.pop("WORLD_SIZE", None)
     procs = [
         subprocess.Popen(
-            [*torchrun(f"--node-rank={rank}", nodes=nodes), "styles", "--out", str(out)],
+            [
+                *torchrun(f"--node-rank={rank}", nodes=nodes),
+                "styles",
+                "--only",
+                "class-batches",
+                "--out",
+                str(out),
+            ],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
