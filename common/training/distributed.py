@@ -8,7 +8,8 @@ disjoint, change every epoch as the shared generator moves on, and need nothing 
 app: a DataLoader, cifar's `DeviceBatches`, imdb's `ReviewBatches` or a plain list of
 batches all work. Training shards are cut to the same number of steps on every rank, so no
 rank waits in a gradient all-reduce for a batch another rank does not have. One step of
-W ranks with batch B each is one step of batch W*B: `--batch-size` is per process.
+W ranks with batch B each is one step of batch W*B: `--batch-size` is per process. An epoch
+with fewer batches than ranks (a full-batch epoch, as in covid) is cut by rows instead.
 
 Validation and test passes are not sharded: every rank evaluates all batches (a few big
 evaluation batches cannot be split evenly, and a rank without a batch would stall the metric
@@ -20,7 +21,7 @@ leaves means, rates and AUROC unchanged).
 from __future__ import annotations
 
 import atexit
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import torch
@@ -64,11 +65,47 @@ class ShardedBatches:
                 yield batch
 
 
+class SplitBatches:
+    """Every batch of `source`, cut by rows into `world_size` slices; this rank's slice.
+
+    For epochs with fewer batches than ranks: each rank still takes one step per batch.
+    Tensors (also inside tuples, lists and dicts) are cut along their first dimension.
+    """
+
+    def __init__(self, source: Any, rank: int, world_size: int) -> None:
+        self.source, self.rank, self.world_size = source, rank, world_size
+
+    @property
+    def generator(self) -> torch.Generator | None:
+        return getattr(self.source, "generator", None)
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    def __iter__(self) -> Iterator[Any]:
+        for batch in self.source:
+            yield self._slice(batch)
+
+    def _slice(self, batch: Any) -> Any:
+        if isinstance(batch, torch.Tensor):
+            if len(batch) < self.world_size:
+                raise UserError(
+                    f"A batch of {len(batch)} rows cannot feed {self.world_size} processes: "
+                    "use more data or start fewer processes."
+                )
+            return torch.tensor_split(batch, self.world_size)[self.rank]
+        if isinstance(batch, Mapping):
+            return {k: self._slice(v) for k, v in batch.items()}
+        if isinstance(batch, tuple | list):
+            return type(batch)(self._slice(v) for v in batch)
+        return batch
+
+
 def shard_batches(loader: Any, rank: int, world_size: int, equal_steps: bool = True) -> Any:
     """This rank's share of `loader`; `loader` itself when there is one process.
 
-    Raises:
-        UserError: too few batches for every rank to get one.
+    An epoch with fewer batches than ranks (covid's single full batch) is shared by rows
+    instead: every rank takes its slice of every batch (`SplitBatches`).
     """
     if world_size == 1 or loader is None:
         return loader
@@ -77,11 +114,8 @@ def shard_batches(loader: Any, rank: int, world_size: int, equal_steps: bool = T
     sharded = ShardedBatches(
         loader.batch_sampler if is_loader else loader, rank, world_size, equal_steps
     )
-    if len(sharded) == 0:
-        raise UserError(
-            f"{len(loader)} batch(es) per epoch cannot feed {world_size} processes: "
-            "lower --batch-size or start fewer processes."
-        )
+    if len(sharded) == 0:  # fewer batches than ranks (a full-batch epoch): split the rows
+        return SplitBatches(loader, rank, world_size)
     if not is_loader:
         return sharded
     return DataLoader(

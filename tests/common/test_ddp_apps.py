@@ -2,7 +2,8 @@
 
     torchrun --nproc_per_node 2 -m apps.cli <app> train --batch-size B ...
 
-against one process with `--batch-size 2B` on the same tiny fixture data. Tolerance: the test
+against one process with `--batch-size 2B` on the same tiny fixture data (covid trains on one
+full batch, which the two processes split by rows). Tolerance: the test
 loss within 0.05 and every test metric within 0.15 (absolute). The runs are not bit-equal
 because dropout (and imdb's/covid's own randomness) draws one mask per process batch, and
 the two processes share one seed; the loss curves must still be the same run's.
@@ -89,8 +90,11 @@ def test_app_trains_under_torchrun_like_one_process(app, subprocess_env, tmp_pat
     env.pop("WORLD_SIZE", None)
     train = ["-m", "apps.cli", app, "train", *options, "--seed", "0"]
     runner = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
-    ddp = launch([*runner, *train, "--batch-size", "4"], env, tmp_path / "ddp")
-    single = launch([sys.executable, *train, "--batch-size", "8"], env, tmp_path / "single")
+    per_process = 4
+    ddp = launch([*runner, *train, "--batch-size", str(per_process)], env, tmp_path / "ddp")
+    single = launch(
+        [sys.executable, *train, "--batch-size", str(2 * per_process)], env, tmp_path / "single"
+    )
     outputs = {
         name: p.communicate(timeout=240)[0] for name, p in (("ddp", ddp), ("single", single))
     }
