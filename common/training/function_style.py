@@ -172,16 +172,8 @@ def train_model(
     options: LoopOptions | None = None,
 ) -> History:
     """Train `model` for `epochs` with `train_epoch` / `valid_epoch`; returns the history."""
-    run = start_training(
-        model,
-        loss_fn,
-        optimizer,
-        scheduler,
-        train_loader,
-        val_loader,
-        metrics,
-        options or LoopOptions(),
-    )
+    parts = (model, loss_fn, optimizer, scheduler, train_loader, val_loader, metrics)
+    run = start_training(*parts, options or LoopOptions())
     ctx, opt = step_context(run), run.options
     with stop_on_signals() as stop, TrainingProgress(opt.progress) as bar:
         for epoch in remaining_epochs(run.state, epochs):

@@ -46,18 +46,10 @@ def run_training_script(
 ) -> History:
     """Train `model` for `epochs` and return the per-epoch history."""
     # 0. start: device, torchrun (DDP model, this rank's batches), resume, metrics per split
-    run = start_training(
-        model,
-        loss_fn,
-        optimizer,
-        scheduler,
-        train_loader,
-        val_loader,
-        metrics,
-        options or LoopOptions(),
-    )
+    parts = (model, loss_fn, optimizer, scheduler, train_loader, val_loader, metrics)
+    run = start_training(*parts, options or LoopOptions())
     opt, state, scaler, device = run.options, run.state, run.scaler, run.options.device
-    accum = opt.grad_accum_steps
+    accum, no_sync = opt.grad_accum_steps, getattr(run.model, "no_sync", None)  # DDP only
 
     with stop_on_signals() as stop, TrainingProgress(opt.progress) as bar:
         for epoch in remaining_epochs(state, epochs):
@@ -72,7 +64,6 @@ def run_training_script(
                 update = is_update_step(batch_index, accum, total)
                 x, y = move_to(batch, device)
                 # under torchrun, gradients are all-reduced only on the update step
-                no_sync = getattr(run.model, "no_sync", None)
                 with contextlib.nullcontext() if update or no_sync is None else no_sync():
                     with autocast_for(device, opt.amp_dtype):
                         logits = run.model(x)
