@@ -18,7 +18,9 @@ $(STAMP): pyproject.toml
 train: $(STAMP)  ## train the Titanic app with default settings
 	$(VENV)/bin/refapps titanic train
 
-test: $(STAMP)  ## run the whole test suite
+test: $(STAMP)  ## ruff (lint + format check), then the whole test suite
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -q
 
 lint: $(STAMP)  ## ruff check and format check

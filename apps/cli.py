@@ -5,8 +5,9 @@
     refapps bench titanic --json
     refapps demo
 
-Apps are discovered from the folders, so a copied app (`refapps new`) appears without a
-registry to edit. Only Typer and the apps' CLI modules are imported here: no torch.
+Apps are discovered from the folders (`apps/registry.py` says what makes one), so a copied
+app (`refapps new`) appears without a list to edit. Only Typer and the apps' CLI modules
+are imported here: no torch.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import Annotated
 
 import typer
 
+from apps.registry import app_names
+from apps.registry import discover_apps as describe_apps
 from common.cli import JsonOpt, handle_user_errors
 from common.errors import UserError
 
@@ -33,8 +36,8 @@ app = typer.Typer(
 
 
 def discover_apps() -> list[str]:
-    """App names: the sub-packages of `apps/` that have a `cli.py`."""
-    return sorted(p.parent.name for p in APPS_DIR.glob("*/cli.py"))
+    """App names, as `apps.registry` defines an app (a sub-package with a `cli.py`)."""
+    return app_names(APPS_DIR)
 
 
 for _name in discover_apps():
@@ -65,11 +68,17 @@ def bench(
     """Measure an app's default configuration (and its baselines) on REFAPPS_DATA."""
     from apps.bench import run_benchmarks
 
-    names = discover_apps()
+    apps = describe_apps(APPS_DIR)
+    names = [a.name for a in apps if a.has_bench]
+    if target in {a.name for a in apps} - set(names):
+        raise UserError(f"apps/{target} has no bench.py with run_bench(); nothing to measure.")
     if target not in (*names, "overhead", "all"):
         raise UserError(
             f"Unknown benchmark {target!r}; choose one of: {', '.join(names)}, overhead, all."
         )
+    skipped = [a.name for a in apps if not a.has_bench]
+    if target == "all" and skipped and not as_json:
+        typer.echo(f"Skipped (no bench.py): {', '.join(skipped)}")
     results = run_benchmarks(target, names, out_dir, quiet=as_json)
     if as_json:
         for row in results:

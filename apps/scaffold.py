@@ -20,6 +20,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from apps.registry import app_names
 from common.errors import UserError
 
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".ipynb_checkpoints")
@@ -77,8 +78,8 @@ def copy_app(source: str, name: str, project_root: Path) -> list[Path]:
     """
     project_root = Path(project_root)
     source_dir = project_root / "apps" / source
-    if not (source_dir / "cli.py").is_file():
-        apps = sorted(p.parent.name for p in (project_root / "apps").glob("*/cli.py"))
+    apps = app_names(project_root / "apps")
+    if source not in apps:
         raise UserError(f"No app {source!r} to copy; choose one of: {', '.join(apps)}.")
     check_name(name, project_root)
     pairs = [(source_dir, project_root / "apps" / name)]

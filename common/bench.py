@@ -3,7 +3,8 @@
     refapps bench overhead
 
 Same model, data, optimizer and number of steps; the bare loop is the five lines every
-tutorial starts with. Reported as the ratio of median wall times (target: at most 1.05).
+tutorial starts with. Bare and class runs are interleaved in pairs; the report is the median
+of the per-pair time ratios with its quartiles (target: at most 1.05).
 """
 
 from __future__ import annotations
@@ -56,44 +57,66 @@ def _bare_loop(model: nn.Module, loader: DataLoader, epochs: int) -> None:
 def _class_loop(model: nn.Module, loader: DataLoader, epochs: int) -> None:
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
     keras_model = KerasModel(model, nn.CrossEntropyLoss(), optimizer, device="cpu")
-    # validation on one batch: the bare loop has none, so keep that part negligible
-    keras_model.fit(loader, [next(iter(loader))], epochs, progress=False)
+    # validation on two samples: the bare loop has none, so keep that part negligible
+    x, y = loader.dataset[:2]
+    keras_model.fit(loader, [(x, y)], epochs, progress=False)
+
+
+def _timed(
+    loop: Callable[[nn.Module, DataLoader, int], None],
+    make_model: Callable[[], nn.Module],
+    loader: DataLoader,
+    epochs: int,
+    seed: int,
+) -> float:
+    seed_everything(seed)
+    model = make_model()
+    started = time.perf_counter()
+    loop(model, loader, epochs)
+    return time.perf_counter() - started
 
 
 def measure_overhead(
-    repeats: int = 9, epochs: int = 3, batch_size: int = 64
+    repeats: int = 15, epochs: int = 1, batch_size: int = 64
 ) -> list[dict[str, Any]]:
-    """One row per workload: median seconds of both loops and their ratio.
+    """One row per workload: the median of paired class/bare time ratios, and its spread.
 
-    The two loops alternate which goes first, so a slow drift of the machine (another
-    process, thermal state) falls on both equally.
+    Each repeat times a bare run and a class run back to back (alternating which goes first)
+    and keeps their ratio: a pair sees the same machine load, so the ratio is steady even
+    when the absolute times swing with other processes. `value` is the median ratio over
+    `repeats` pairs; `ratio_q1`/`ratio_q3` are its quartiles (the spread); `min_ratio`
+    compares the fastest run of each side, the ones other processes disturbed least.
     """
     rows = []
     for name, (make_model, x, y) in _workloads().items():
         loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True)
-        times: dict[str, list[float]] = {"bare": [], "class": []}
-        for repeat in range(repeats + 1):  # the first round warms up caches and allocators
+        bare_times, class_times, ratios = [], [], []
+        for repeat in range(repeats + 1):  # the first pair warms up caches and allocators
+            pair = {}
             order = [("bare", _bare_loop), ("class", _class_loop)]
             for style, loop in order if repeat % 2 else order[::-1]:
-                seed_everything(repeat)
-                model = make_model()
-                started = time.perf_counter()
-                loop(model, loader, epochs)
-                if repeat:
-                    times[style].append(time.perf_counter() - started)
-        bare, keras = statistics.median(times["bare"]), statistics.median(times["class"])
-        steps = epochs * len(loader)
+                pair[style] = _timed(loop, make_model, loader, epochs, repeat)
+            if repeat:
+                bare_times.append(pair["bare"])
+                class_times.append(pair["class"])
+                ratios.append(pair["class"] / pair["bare"])
+        q1, median, q3 = statistics.quantiles(ratios, n=4, method="inclusive")
+        keras = statistics.median(class_times)
         rows.append(
             {
                 "app": "overhead",
                 "model": name,
                 "kind": "model",
                 "metric": "class_loop_time_ratio",
-                "value": keras / bare,
-                "bare_seconds": bare,
+                "value": median,
+                "ratio_q1": q1,
+                "ratio_q3": q3,
+                "min_ratio": min(class_times) / min(bare_times),  # least-disturbed runs
+                "repeats": repeats,
+                "bare_seconds": statistics.median(bare_times),
                 "class_seconds": keras,
                 "train_seconds": keras,
-                "samples_per_second": steps * batch_size / keras,
+                "samples_per_second": epochs * len(loader) * batch_size / keras,
                 "device": "cpu",
                 "torch": torch.__version__,
                 "tutorial": None,

@@ -29,7 +29,7 @@ class TrainConfig:
     loop: str = "script"
     amp: bool | None = None  # None: bf16 autocast on CUDA, off elsewhere
     grad_clip: float | None = None
-    grad_accum_steps: int = 1  # class style only
+    grad_accum_steps: int = 1  # batches whose gradients add up to one optimizer step
     monitor: str = "val/loss"
     mode: str = "min"
     patience: int | None = None  # epochs without improvement before early stopping
@@ -56,8 +56,6 @@ class TrainConfig:
         for ok, message in checks:
             if not ok:
                 raise UserError(message)
-        if self.grad_accum_steps > 1 and self.loop != "class":
-            raise UserError("--grad-accum-steps needs --loop class")
 
     @property
     def effective_epochs(self) -> int:

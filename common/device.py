@@ -47,7 +47,9 @@ def pick_device(name: str = "auto") -> torch.device:
         raise UserError(f"Unknown device {name!r}; choose one of {DEVICE_CHOICES}.")
     if not torch.cuda.is_available():
         raise UserError(f"--device {name} asked for, but no CUDA GPU is visible; use cpu or auto.")
-    index = int(match.group(1) or 0)
+    # under torchrun a bare "cuda" means this process's GPU, not GPU 0 for every process
+    default_index = local_rank() if is_distributed() else 0
+    index = int(match.group(1)) if match.group(1) is not None else default_index
     if index >= torch.cuda.device_count():
         count = torch.cuda.device_count()
         raise UserError(f"--device {name}: only {count} CUDA device(s) here (0..{count - 1}).")

@@ -65,9 +65,12 @@ class TrainingStopped(Exception):  # noqa: N818 (a stop, not an error)
 
 
 class TrainingInterrupted(TrainingStopped):
-    """Ctrl-C or SIGTERM: training stopped at a step boundary."""
+    """Ctrl-C or SIGTERM: training stopped at a step boundary; exits 130 or 143 (128 + signal)."""
 
     exit_code = 130
+
+    def __init__(self, message: str, run_dir: str | None = None, signal_name: str = "SIGINT"):
+        super().__init__(message, run_dir, exit_code=143 if signal_name == "SIGTERM" else 130)
 
 
 # --- unexpected errors: one line for the user, the traceback in a log file ----------------

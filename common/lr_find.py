@@ -3,20 +3,30 @@
 Raise the learning rate exponentially over a few hundred steps, record the smoothed loss,
 stop once it explodes, and suggest a rate a little before the loss is lowest. The model
 and optimizer are put back as they were afterwards.
+
+    refapps titanic lr-find
+
+`find_lr` is the sweep plus its plot; `add_lr_find_command` mounts the `lr-find` command on
+an app's Typer app, so an app only writes how to build its model, loss and loader.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import torch
+import typer
 
+from common.cli import RunsDirOpt, handle_user_errors
+from common.config import TrainConfig
 from common.device import autocast_for
-from common.training.state import move_to
+from common.training.steps import move_to
 
 
 @dataclass
@@ -102,3 +112,36 @@ def plot_lr_find(result: LrFindResult, path: Path) -> Path:
 def _cycle(loader: Any) -> Any:
     while True:
         yield from loader
+
+
+def find_lr(
+    model: torch.nn.Module,
+    loss_fn: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    loader: Any,
+    device: torch.device,
+    plot_path: Path,
+) -> LrFindResult:
+    """`lr_range_test` on `loader`, with the curve saved to `plot_path` (what every app does)."""
+    result = lr_range_test(model, loss_fn, optimizer, loader, device)
+    plot_lr_find(result, plot_path)
+    return result
+
+
+def add_lr_find_command(
+    app: Any, find: Callable[[TrainConfig], LrFindResult], defaults: TrainConfig
+) -> None:
+    """Mount `lr-find` on `app` (a typer.Typer); `find(train_cfg)` runs the app's sweep."""
+    from common.console import console
+
+    @app.command("lr-find")
+    @handle_user_errors
+    def lr_find(
+        runs_dir: RunsDirOpt = defaults.runs_dir,
+        seed: Annotated[int, typer.Option(help="Seed.")] = defaults.seed,
+    ) -> None:
+        """Sweep the learning rate, plot loss against it, and suggest one."""
+        result = find(dataclasses.replace(defaults, seed=seed, runs_dir=runs_dir))
+        console.print(
+            f"Suggested learning rate: {result.suggested_lr:.2e}  (plot: {result.plot_path})"
+        )

@@ -165,3 +165,44 @@ def test_the_checks_catch_what_they_should():
 
 def parse_text(source: str) -> ast.Module:
     return ast.parse(source)
+
+
+# --- the app contract (apps/registry.py) ----------------------------------------------------
+
+
+def test_every_app_keeps_the_contract():
+    from apps.registry import discover_apps
+
+    apps = discover_apps()
+    assert {"titanic", "cifar", "imdb", "covid_forecast"} <= {a.name for a in apps}
+    broken = {a.name: a.problems() for a in apps if a.problems()}
+    assert not broken, broken
+    for info in apps:
+        assert info.has_demo, f"apps/{info.name} has no demo.py page"
+
+
+def test_the_contract_check_catches_a_broken_app(tmp_path):
+    from apps.registry import discover_apps
+
+    good = tmp_path / "alpha"
+    good.mkdir()
+    (good / "__init__.py").write_text('"""Alpha: a test app."""\n')
+    (good / "cli.py").write_text("import typer\napp = typer.Typer()\n")
+    (good / "config.py").write_text('APP = "alpha"\n')
+    (good / "bench.py").write_text("def run_bench(quick=False):\n    return []\n")
+    bad = tmp_path / "beta"
+    bad.mkdir()
+    (bad / "__init__.py").write_text("")
+    (bad / "cli.py").write_text("import typer\ncommands = typer.Typer()\n")
+    (bad / "config.py").write_text('APP = "alpha"\n')
+    (bad / "bench.py").write_text("def measure():\n    return []\n")
+    (tmp_path / "not_an_app").mkdir()
+    alpha, beta = discover_apps(tmp_path)
+    assert (alpha.name, alpha.title, alpha.has_bench, alpha.has_demo) == (
+        "alpha",
+        "Alpha: a test app.",
+        True,
+        False,
+    )
+    assert alpha.problems() == []
+    assert len(beta.problems()) == 4, beta.problems()

@@ -19,6 +19,7 @@ import typer
 from typer.testing import CliRunner
 
 from apps.cli import app
+from apps.registry import app_names
 
 ROOT = Path(__file__).resolve().parents[1]
 READMES = [ROOT / "README.md", *sorted(ROOT.glob("apps/*/README.md"))]
@@ -49,8 +50,7 @@ def parse(args: list[str]) -> None:
 
 
 def test_every_app_has_a_readme_with_commands():
-    apps = sorted(p.parent.name for p in ROOT.glob("apps/*/cli.py"))
-    for name in apps:
+    for name in app_names():
         readme = ROOT / "apps" / name / "README.md"
         assert readme.is_file(), f"apps/{name}/README.md is missing"
         assert any(c.startswith(f"refapps {name} train") for c in readme_commands(readme)), name

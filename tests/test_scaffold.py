@@ -28,7 +28,7 @@ SOURCE = "covid_forecast"
 def project(tmp_path: Path) -> Path:
     """A project root holding only the root CLI, the source app and its tests."""
     (tmp_path / "apps").mkdir()
-    for name in ("__init__.py", "cli.py"):
+    for name in ("__init__.py", "cli.py", "registry.py"):
         shutil.copy(ROOT / "apps" / name, tmp_path / "apps" / name)
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     ignore = shutil.ignore_patterns("__pycache__")

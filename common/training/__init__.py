@@ -1,14 +1,20 @@
 """Three ways to write the same training loop; `fit` picks one by name.
 
+    history = fit("script", model, loss_fn, optimizer, train_loader, val_loader, 10,
+                  metrics, scheduler, LoopOptions(grad_accum_steps=2))
+
 - `script_style.run_training_script`: one flat function, the tutorial's inline loop;
 - `function_style.train_model`: `train_step` / `valid_step` / epoch functions;
 - `keras_style.KerasModel`: a class with `fit` / `evaluate` / `predict`.
 
-With the same seed on CPU all three give identical weights and history.
+With the same seed on CPU all three give identical weights and history. Each follows the
+same route: `state.start_training`, the steps of `steps.py`, `state.end_epoch` per epoch,
+`state.finish_training`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import torch
@@ -17,8 +23,8 @@ from torchmetrics import MetricCollection
 from common.training.function_style import evaluate_model, train_model
 from common.training.history import History
 from common.training.keras_style import Callback, KerasModel
+from common.training.options import LoopOptions
 from common.training.script_style import run_training_script
-from common.training.state import LoopOptions
 
 __all__ = [
     "Callback",
@@ -44,11 +50,18 @@ def fit(
     scheduler: Any = None,
     options: LoopOptions | None = None,
     amp: bool | None = None,
-    grad_accum_steps: int = 1,
-    callbacks: tuple[Callback, ...] = (),
 ) -> History:
-    """Train with the loop style named `loop` ("script", "function" or "class")."""
+    """Train with the loop style named `loop` ("script", "function" or "class").
+
+    Everything about how to train (device, AMP, clipping, accumulation, callbacks, files)
+    is in `options`. `amp` is kept for older call sites: when given, it sets
+    `options.amp_dtype` as `LoopOptions.from_config` would.
+    """
     opt = options or LoopOptions()
+    if amp is not None:
+        from common.device import amp_dtype
+
+        opt = dataclasses.replace(opt, amp_dtype=amp_dtype(opt.device, amp))
     if loop == "script":
         return run_training_script(
             model, loss_fn, optimizer, train_loader, val_loader, epochs, metrics, scheduler, opt
@@ -59,29 +72,5 @@ def fit(
         )
     if loop != "class":
         raise ValueError(f"unknown loop style {loop!r}")
-    keras_model = KerasModel(
-        model,
-        loss_fn,
-        optimizer,
-        metrics=metrics,
-        scheduler=scheduler,
-        scheduler_interval=opt.scheduler_interval,
-        device=opt.device,
-        amp=amp if amp is not None else (opt.amp_dtype is not None),
-        grad_clip=opt.grad_clip,
-        grad_accum_steps=grad_accum_steps,
-        callbacks=callbacks,
-    )
-    return keras_model.fit(
-        train_loader,
-        val_loader,
-        epochs,
-        monitor=opt.monitor,
-        mode=opt.mode,
-        patience=opt.patience,
-        run_dir=opt.run_dir,
-        resume=opt.resume,
-        max_batches=opt.max_batches,
-        progress=opt.progress,
-        tensorboard=opt.tensorboard,
-    )
+    keras_model = KerasModel(model, loss_fn, optimizer, metrics, scheduler, device=opt.device)
+    return keras_model.fit_loop(train_loader, val_loader, epochs, opt)

@@ -1,10 +1,14 @@
 """Function style: `train_step`, `valid_step`, one function per epoch, and `train_model`.
 
+    history = train_model(model, loss_fn, optimizer, train_loader, val_loader, 10,
+                          metrics, scheduler, LoopOptions(grad_accum_steps=2))
+
 The same loop as `script_style`, cut into pieces you can test and reuse one by one.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,19 +19,23 @@ from common.console import TrainingProgress
 from common.device import autocast_for, make_grad_scaler
 from common.metrics import compute_metrics, split_metrics
 from common.training.history import History
+from common.training.options import LoopOptions
+from common.training.signals import StopRequest, stop_on_signals
 from common.training.state import (
-    LoopOptions,
-    LoopState,
-    begin_training,
-    check_finite,
-    current_lr,
+    TrainingRun,
     end_epoch,
     finish_training,
+    remaining_epochs,
+    start_training,
+)
+from common.training.steps import (
+    check_step,
+    current_lr,
+    is_update_step,
+    mean_loss,
     move_to,
     num_batches,
-    remaining_epochs,
     step_scheduler_epoch,
-    stop_on_signals,
 )
 
 
@@ -39,6 +47,34 @@ class StepContext:
     amp_dtype: torch.dtype | None
     scaler: torch.amp.GradScaler
     grad_clip: float | None = None
+    grad_accum_steps: int = 1
+
+
+def forward_backward(
+    model: torch.nn.Module, batch: Any, loss_fn: torch.nn.Module, ctx: StepContext, sync: bool
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Forward, loss, backward (scaled by 1/accum); `sync=False` skips DDP's all-reduce."""
+    x, y = move_to(batch, ctx.device)
+    no_sync = getattr(model, "no_sync", None)
+    with contextlib.nullcontext() if sync or no_sync is None else no_sync():
+        with autocast_for(ctx.device, ctx.amp_dtype):
+            logits = model(x)
+            loss = loss_fn(logits, y)
+        accum = ctx.grad_accum_steps
+        ctx.scaler.scale(loss / accum if accum > 1 else loss).backward()
+    return loss.detach(), logits.detach(), y
+
+
+def optimizer_update(
+    model: torch.nn.Module, optimizer: torch.optim.Optimizer, ctx: StepContext
+) -> None:
+    """(Unscale and clip,) step, update the scaler, clear the gradients."""
+    if ctx.grad_clip is not None:
+        ctx.scaler.unscale_(optimizer)
+        torch.nn.utils.clip_grad_norm_(model.parameters(), ctx.grad_clip)
+    ctx.scaler.step(optimizer)
+    ctx.scaler.update()
+    optimizer.zero_grad(set_to_none=True)
 
 
 def train_step(
@@ -49,18 +85,9 @@ def train_step(
     ctx: StepContext,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """One optimisation step; returns the (detached) loss, logits and targets."""
-    x, y = move_to(batch, ctx.device)
-    with autocast_for(ctx.device, ctx.amp_dtype):
-        logits = model(x)
-        loss = loss_fn(logits, y)
-    ctx.scaler.scale(loss).backward()
-    if ctx.grad_clip is not None:
-        ctx.scaler.unscale_(optimizer)
-        torch.nn.utils.clip_grad_norm_(model.parameters(), ctx.grad_clip)
-    ctx.scaler.step(optimizer)
-    ctx.scaler.update()
-    optimizer.zero_grad(set_to_none=True)
-    return loss.detach(), logits.detach(), y
+    loss, logits, y = forward_backward(model, batch, loss_fn, ctx, sync=True)
+    optimizer_update(model, optimizer, ctx)
+    return loss, logits, y
 
 
 @torch.no_grad()
@@ -76,42 +103,30 @@ def valid_step(
 
 
 def train_epoch(
-    model: torch.nn.Module,
-    loader: Any,
-    loss_fn: torch.nn.Module,
-    optimizer: torch.optim.Optimizer,
-    ctx: StepContext,
-    state: LoopState,
-    options: LoopOptions,
-    metrics: MetricCollection | None = None,
-    scheduler: Any = None,
-    bar: TrainingProgress | None = None,
-    stop: Any = None,
+    run: TrainingRun, ctx: StepContext, bar: TrainingProgress, stop: StopRequest
 ) -> dict[str, float]:
     """Train for one epoch; returns `{"train/loss": ..., "train/<metric>": ...}`."""
-    bar = bar or TrainingProgress(enabled=False)
+    opt, state, model = run.options, run.state, run.model
+    total = num_batches(run.train_loader, opt)
     model.train()
     loss_sum, count = torch.zeros((), device=ctx.device), 0
-    for batch_index, batch in enumerate(loader):
-        if options.max_batches is not None and batch_index >= options.max_batches:
+    for batch_index, batch in enumerate(run.train_loader):
+        if opt.max_batches is not None and batch_index >= opt.max_batches:
             break
-        if stop is not None:
-            stop.check(state, options.run_dir)
-        loss, logits, y = train_step(model, batch, loss_fn, optimizer, ctx)
-        if scheduler is not None and options.scheduler_interval == "step":
-            scheduler.step()
-        state.step += 1
+        update = is_update_step(batch_index, opt.grad_accum_steps, total)
+        loss, logits, y = forward_backward(model, batch, run.loss_fn, ctx, sync=update)
+        check_step(loss, stop, state, opt.run_dir)
+        if update:
+            optimizer_update(model, run.optimizer, ctx)
+            if run.scheduler is not None and opt.scheduler_interval == "step":
+                run.scheduler.step()
+            state.step += 1
         loss_sum.add_(loss.float(), alpha=len(y))
         count += len(y)
-        if metrics is not None:
-            metrics.update(logits, y)
-        if bar.due():
-            running = float(loss_sum) / count
-            check_finite(running, state.epoch + 1, options.run_dir)
-            bar.advance(f"loss {running:.4f}")
-        else:
-            bar.advance()
-    return {"train/loss": float(loss_sum) / max(count, 1)} | compute_metrics(metrics)
+        if run.train_metrics is not None:
+            run.train_metrics.update(logits, y)
+        bar.advance(f"loss {float(loss_sum) / count:.4f}" if bar.due() else None)
+    return {"train/loss": mean_loss(loss_sum, count)} | compute_metrics(run.train_metrics)
 
 
 def valid_epoch(
@@ -137,7 +152,12 @@ def valid_epoch(
         if metrics is not None:
             metrics.update(logits, y)
         bar.advance()
-    return {f"{split}/loss": float(loss_sum) / max(count, 1)} | compute_metrics(metrics)
+    return {f"{split}/loss": mean_loss(loss_sum, count)} | compute_metrics(metrics)
+
+
+def step_context(run: TrainingRun) -> StepContext:
+    opt = run.options
+    return StepContext(opt.device, opt.amp_dtype, run.scaler, opt.grad_clip, opt.grad_accum_steps)
 
 
 def train_model(
@@ -152,45 +172,23 @@ def train_model(
     options: LoopOptions | None = None,
 ) -> History:
     """Train `model` for `epochs` with `train_epoch` / `valid_epoch`; returns the history."""
-    opt = options or LoopOptions()
-    model.to(opt.device)
-    ctx = StepContext(
-        opt.device, opt.amp_dtype, make_grad_scaler(opt.device, opt.amp_dtype), opt.grad_clip
-    )
-    train_metrics, val_metrics = split_metrics(metrics, "train"), split_metrics(metrics, "val")
-    for m in (train_metrics, val_metrics):
-        if m is not None:
-            m.to(opt.device)
-    state = begin_training(opt, model, optimizer, scheduler, ctx.scaler, train_loader)
+    parts = (model, loss_fn, optimizer, scheduler, train_loader, val_loader, metrics)
+    run = start_training(*parts, options or LoopOptions())
+    ctx, opt = step_context(run), run.options
     with stop_on_signals() as stop, TrainingProgress(opt.progress) as bar:
-        for epoch in remaining_epochs(state, epochs):
-            bar.start(f"epoch {epoch}/{epochs} train", num_batches(train_loader, opt))
-            record: dict[str, Any] = {"epoch": epoch}
-            record |= train_epoch(
-                model,
-                train_loader,
-                loss_fn,
-                optimizer,
-                ctx,
-                state,
-                opt,
-                train_metrics,
-                scheduler,
-                bar,
-                stop,
-            )
-            bar.start(f"epoch {epoch}/{epochs} valid", num_batches(val_loader, opt))
-            record |= valid_epoch(model, val_loader, loss_fn, ctx, opt, val_metrics, bar)
+        for epoch in remaining_epochs(run.state, epochs):
+            bar.start(f"epoch {epoch}/{epochs} train", num_batches(run.train_loader, opt))
+            record: dict[str, Any] = {"epoch": epoch} | train_epoch(run, ctx, bar, stop)
+            bar.start(f"epoch {epoch}/{epochs} valid", num_batches(run.val_loader, opt))
+            record |= valid_epoch(run.net, run.val_loader, loss_fn, ctx, opt, run.val_metrics, bar)
             record["lr"] = current_lr(optimizer)
             if scheduler is not None and opt.scheduler_interval == "epoch":
                 step_scheduler_epoch(scheduler, record, opt.monitor)
-            stop_now = end_epoch(
-                state, record, opt, model, optimizer, scheduler, ctx.scaler, train_loader
-            )
+            stop_now = end_epoch(run, record)
             bar.epoch_summary(record)
             if stop_now:
                 break
-    return finish_training(state, opt, model)
+    return finish_training(run)
 
 
 def evaluate_model(
@@ -201,7 +199,10 @@ def evaluate_model(
     options: LoopOptions,
     split: str = "test",
 ) -> dict[str, float]:
-    """Loss and metrics of `model` over `loader`, keyed `"{split}/{name}"`."""
+    """Loss and metrics of `model` over `loader`, keyed `"{split}/{name}"`.
+
+    Under torchrun every process evaluates all of `loader` (see `common.training.distributed`).
+    """
     model.to(options.device)
     ctx = StepContext(options.device, options.amp_dtype, make_grad_scaler(options.device, None))
     split_copy = split_metrics(metrics, split)

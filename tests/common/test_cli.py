@@ -204,7 +204,7 @@ def test_train_help_shows_the_app_defaults(train_app):
         (["--max-samples", "0"], "--max-samples"),
         (["--grad-clip", "-2"], "--grad-clip"),
         (["--patience", "0"], "--patience"),
-        (["--grad-accum-steps", "2"], "--grad-accum-steps"),
+        (["--grad-accum-steps", "0"], "--grad-accum-steps"),
         (["--epochs", "many"], "--epochs"),
         (["--no-such-option"], "--no-such-option"),
     ],

@@ -1,0 +1,98 @@
+"""`LoopOptions`: everything about how a loop runs, in one object every loop style reads.
+
+    options = LoopOptions.from_config(train_cfg, device, run_dir, resume, progress)
+    history = fit("script", model, loss_fn, optimizer, train_loader, val_loader, 10,
+                  metrics, scheduler, options)
+
+The loops take it as it is: no option is copied onto a trainer and read back later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from common.config import TrainConfig
+from common.errors import UserError
+
+
+@dataclass
+class LoopOptions:
+    """How to run a loop; the same object drives all three styles.
+
+    Args:
+        device: where the model and batches live.
+        amp_dtype: autocast dtype (see `common.device.amp_dtype`), None for full precision.
+        grad_clip: max global gradient norm, None for no clipping.
+        grad_accum_steps: add up the gradients of this many batches before each optimizer
+            step (K batches of B give the step of one batch of K*B).
+        scheduler_interval: "epoch" or "step": when `scheduler.step()` runs (per optimizer step).
+        monitor / mode: the history key that picks the best epoch, and whether lower is better;
+            `monitor=None` keeps the latest epoch (for when "validation" is really the test set).
+        patience: stop after this many epochs without improvement (None: never).
+        run_dir: where `model.safetensors` (best), `last.pt` (resume) and `history.csv` go;
+            None keeps everything in memory.
+        resume: a run folder or `last.pt` to continue from.
+        max_batches: stop each epoch after this many batches (the `--dry-run` smoke test).
+        progress: show the progress bar and per-epoch lines.
+        tensorboard: also log each epoch to `run_dir/tensorboard`.
+        restore_best: load the best epoch's weights into the model when training ends.
+        callbacks: objects with `on_fit_start` / `on_epoch_end` / `on_fit_end` (class style).
+    """
+
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    amp_dtype: torch.dtype | None = None
+    grad_clip: float | None = None
+    grad_accum_steps: int = 1
+    scheduler_interval: str = "epoch"
+    monitor: str | None = "val/loss"
+    mode: str = "min"
+    patience: int | None = None
+    run_dir: Path | None = None
+    resume: Path | None = None
+    max_batches: int | None = None
+    progress: bool = True
+    tensorboard: bool = False
+    restore_best: bool = True
+    callbacks: Sequence[Any] = ()
+
+    @classmethod
+    def from_config(
+        cls,
+        cfg: TrainConfig,
+        device: torch.device,
+        run_dir: Path | None = None,
+        resume: Path | None = None,
+        progress: bool = True,
+        scheduler_interval: str = "epoch",
+    ) -> LoopOptions:
+        """The loop options a `TrainConfig` asks for (AMP, clipping, accumulation, patience...)."""
+        from common.device import amp_dtype
+
+        return cls(
+            device=device,
+            amp_dtype=amp_dtype(device, cfg.amp),
+            grad_clip=cfg.grad_clip,
+            grad_accum_steps=cfg.grad_accum_steps,
+            scheduler_interval=scheduler_interval,
+            monitor=cfg.monitor,
+            mode=cfg.mode,
+            patience=cfg.patience,
+            run_dir=run_dir,
+            resume=resume,
+            max_batches=1 if cfg.dry_run else None,
+            progress=progress,
+            tensorboard=cfg.tensorboard,
+        )
+
+    def __post_init__(self) -> None:
+        if self.scheduler_interval not in ("epoch", "step"):
+            raise UserError("scheduler_interval must be 'epoch' or 'step'")
+        if self.mode not in ("min", "max"):
+            raise UserError("mode must be 'min' or 'max'")
+        if self.grad_accum_steps < 1:
+            raise UserError("--grad-accum-steps must be at least 1")
