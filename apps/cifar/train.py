@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from common.errors import UserError
 from common.metrics import multiclass_metrics
 from common.runs import finish_run, read_config, restore_config, resume_configs, start_run
 from common.training import evaluate_model, fit
+from common.training.schedules import one_cycle, steps_per_epoch
 from common.training.state import LoopOptions
 
 from .batches import make_loaders
@@ -67,22 +67,6 @@ def make_metrics(num_classes: int) -> MetricCollection:
     return MetricCollection(
         {k: LambdaInputTransformer(m, transform_pred=_positive_probs) for k, m in plain.items()}
     )
-
-
-def one_cycle(total_steps: int) -> Callable[[int], float]:
-    """Learning-rate factor per step: linear warm-up to 1, then linear decay to 0.
-
-    A plain function of the step (not OneCycleLR, whose saved state pins the step count),
-    so a resumed run with more --epochs stretches the schedule instead of failing.
-    """
-    warmup_steps = max(1, round(WARMUP_FRACTION * total_steps))
-
-    def factor(step: int) -> float:
-        if step < warmup_steps:
-            return START_FACTOR + (1 - START_FACTOR) * step / warmup_steps
-        return max(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))
-
-    return factor
 
 
 def prepare_model(args: dict[str, Any], device: torch.device, use_compile: bool) -> nn.Module:
@@ -129,8 +113,8 @@ def train(
             nesterov=True,
             weight_decay=train_cfg.weight_decay,
         )
-        total_steps = train_cfg.effective_epochs * len(loaders.train)
-        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, one_cycle(total_steps))
+        total_steps = train_cfg.effective_epochs * steps_per_epoch(loaders.train, train_cfg)
+        scheduler = one_cycle(optimizer, total_steps, WARMUP_FRACTION, START_FACTOR)
         options = LoopOptions.from_config(
             train_cfg, device, run_dir, resume, progress, scheduler_interval="step"
         )

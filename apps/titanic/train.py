@@ -27,6 +27,7 @@ from common.device import fixed_threads, pick_device, seed_everything
 from common.metrics import binary_metrics
 from common.runs import finish_run, read_config, restore_config, resume_configs, start_run
 from common.training import evaluate_model, fit
+from common.training.schedules import ResumableOneCycleLR, steps_per_epoch
 from common.training.state import LoopOptions
 
 from .config import APP, DataConfig, ModelConfig
@@ -54,14 +55,6 @@ def make_loss() -> nn.Module:
 
 def make_metrics() -> MetricCollection:
     return binary_metrics()
-
-
-class ResumableOneCycleLR(torch.optim.lr_scheduler.OneCycleLR):
-    """OneCycleLR whose saved state does not pin the step count, so `--resume` may add epochs."""
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        pinned = ("total_steps", "_schedule_phases")
-        super().load_state_dict({k: v for k, v in state_dict.items() if k not in pinned})
 
 
 def make_scheduler(
@@ -100,7 +93,7 @@ def fit_members(
         optimizer = torch.optim.AdamW(
             member.parameters(), lr=train_cfg.lr, weight_decay=train_cfg.weight_decay
         )
-        steps = 1 if train_cfg.dry_run else len(train_loader)
+        steps = steps_per_epoch(train_loader, train_cfg)  # this rank's share, after accumulation
         records = fit(
             train_cfg.loop,
             member,
