@@ -6,25 +6,21 @@ and optimizer are put back as they were afterwards.
 
     refapps titanic lr-find
 
-`find_lr` is the sweep plus its plot; `add_lr_find_command` mounts the `lr-find` command on
-an app's Typer app, so an app only writes how to build its model, loss and loader.
+`find_lr` is the sweep plus its plot; `common.cli.add_lr_find_command` mounts the `lr-find`
+command on an app's Typer app (torch-free), so an app only writes how to build its model,
+loss and loader.
 """
 
 from __future__ import annotations
 
 import copy
-import dataclasses
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import torch
-import typer
 
-from common.cli import RunsDirOpt, handle_user_errors
-from common.config import TrainConfig
 from common.device import autocast_for
 from common.training.steps import move_to
 
@@ -126,22 +122,3 @@ def find_lr(
     result = lr_range_test(model, loss_fn, optimizer, loader, device)
     plot_lr_find(result, plot_path)
     return result
-
-
-def add_lr_find_command(
-    app: Any, find: Callable[[TrainConfig], LrFindResult], defaults: TrainConfig
-) -> None:
-    """Mount `lr-find` on `app` (a typer.Typer); `find(train_cfg)` runs the app's sweep."""
-    from common.console import console
-
-    @app.command("lr-find")
-    @handle_user_errors
-    def lr_find(
-        runs_dir: RunsDirOpt = defaults.runs_dir,
-        seed: Annotated[int, typer.Option(help="Seed.")] = defaults.seed,
-    ) -> None:
-        """Sweep the learning rate, plot loss against it, and suggest one."""
-        result = find(dataclasses.replace(defaults, seed=seed, runs_dir=runs_dir))
-        console.print(
-            f"Suggested learning rate: {result.suggested_lr:.2e}  (plot: {result.plot_path})"
-        )

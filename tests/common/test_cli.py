@@ -281,7 +281,7 @@ def test_a_training_stop_keeps_its_own_exit_code_and_resume_hint(monkeypatch):
     from common.errors import TrainingInterrupted
 
     monkeypatch.delenv("REFAPPS_DEBUG", raising=False)
-    stop = TrainingInterrupted("Stopped by SIGTERM.", run_dir="runs/a/1", exit_code=143)
+    stop = TrainingInterrupted("Stopped by SIGTERM.", run_dir="runs/a/1", signal_name="SIGTERM")
     result = CliRunner().invoke(_app_raising(stop), [])
     assert result.exit_code == 143
     assert "--resume runs/a/1" in result.output

@@ -37,8 +37,9 @@ def test_add_lr_find_command_mounts_a_working_command(tiny, tmp_path):
     import typer
     from typer.testing import CliRunner
 
+    from common.commands import add_lr_find_command
     from common.config import TrainConfig
-    from common.lr_find import add_lr_find_command, find_lr
+    from common.lr_find import find_lr
 
     received = []
 
