@@ -23,6 +23,7 @@ from .config import GlobalConfig
 
 GLOBAL_MODEL_NAME = "CovidGlobalMLP"
 QUANTILES = (0.1, 0.5, 0.9)
+MAX_LOG_COUNT = 23.0  # log1p of ~1e10 new cases a day: more than there are people
 
 
 def scale_windows(history: np.ndarray, level_days: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -42,7 +43,8 @@ def pack_windows(history: np.ndarray, weekday: np.ndarray, level_days: int) -> t
 def unscale(scaled: torch.Tensor, level: torch.Tensor) -> torch.Tensor:
     """Inverse of the scaling for outputs (N, ...) -> counts >= 0."""
     shape = (-1,) + (1,) * (scaled.dim() - 1)
-    return torch.expm1(scaled + level.reshape(shape)).clamp(min=0.0)
+    logs = (scaled + level.reshape(shape)).clamp(max=MAX_LOG_COUNT)  # finite, whatever the net
+    return torch.expm1(logs).clamp(min=0.0)
 
 
 class CovidGlobalMLP(nn.Module):

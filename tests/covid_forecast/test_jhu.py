@@ -93,14 +93,16 @@ def test_stopped_series_is_left_out_with_a_note(tmp_path: Path) -> None:
     found = read_country(write_jhu(tmp_path / "jhu", rows), "Italy")
     assert list(found.cumulative.columns) == ["confirmed_num", "dead_num"]
     assert any("cured_num stops growing" in note for note in found.notes)
-    assert is_stopped(pd.Series(stopped)) and not is_stopped(pd.Series(growing))
+    assert is_stopped(pd.Series(stopped))
+    assert not is_stopped(pd.Series(growing))
 
 
 def test_data_config_stores_absolute_paths(tmp_path: Path, monkeypatch) -> None:
     folder = jhu_with_provinces(tmp_path)
     monkeypatch.chdir(tmp_path)
     cfg = DataConfig(jhu_dir=Path("jhu"), country="Xland", window=2)
-    assert cfg.jhu_dir == folder.resolve() and cfg.jhu_dir.is_absolute()
+    assert cfg.jhu_dir == folder.resolve()
+    assert cfg.jhu_dir.is_absolute()
     with pytest.raises(UserError, match="Need at least"):
         load_series(cfg)  # three days are too few, but the country was found
 
@@ -123,5 +125,7 @@ def test_bad_jhu_files_get_one_clear_error(tmp_path: Path, text: str, fragment: 
 
 def test_blank_day_keeps_the_previous_count(tmp_path: Path) -> None:
     path = tmp_path / "file.csv"
-    path.write_text("Province/State,Country/Region,Lat,Long,1/22/20,1/23/20,1/24/20\n,It,0,0,1,,3\n")
+    path.write_text(
+        "Province/State,Country/Region,Lat,Long,1/22/20,1/23/20,1/24/20\n,It,0,0,1,,3\n"
+    )
     assert np.array_equal(read_jhu_file(path).to_numpy()[0], [1, 1, 3])
