@@ -170,19 +170,16 @@ def forecast(
     as_json: JsonOpt = False,
 ) -> None:
     """Recursive forecast with an ensemble band, and when new confirmed cases reach zero."""
-    from common.checkpoint import atomic_write
-    from common.console import console, dataframe_table
-    from common.plots import save_figure
     from common.runs import read_config, resolve_run, restore_config
 
     from .data import load_series
-    from .global_cli import forecast_command, is_global_run
-    from .predict import load_predictor, plot_forecast
+    from .global_cli import forecast_command, is_global_run, show_forecast
+    from .predict import load_predictor
 
     run = resolve_run(run_dir, runs_dir, APP)
     notes: list[str] = []
     if is_global_run(run):
-        result, notes = forecast_command(run, country, province, min(days, 14), method)
+        result, notes = forecast_command(run, country, province, days, method)
     else:
         predictor = load_predictor(run)
         if csv is None and country is None:
@@ -190,22 +187,7 @@ def forecast(
         else:
             data_cfg = data_config(csv, jhu_dir, country, repair, predictor.window, province)
         result = predictor.forecast(load_series(data_cfg), days)
-    out = out or run / "forecast.csv"
-    atomic_write(out, lambda tmp: result.table.to_csv(tmp, index=False))
-    save_figure(plot_forecast(result), png or run / "forecast.png")
-    zero = "not within the forecast" if result.zero_date is None else result.zero_date.date()
-    if as_json:
-        future = result.table[result.table["kind"] == "forecast"]
-        payload = {"zero_date": str(zero), "notes": notes, "forecast": future.to_dict("records")}
-        typer.echo(json.dumps(payload, default=str))
-        return
-    future = result.table[result.table["kind"] == "forecast"].head(14)
-    shown = future[["date", *result.series]].assign(date=future["date"].dt.date.astype(str))
-    console.print(dataframe_table(shown.to_dict("records"), title="First 14 forecast days"))
-    for line in notes:
-        console.print(line)
-    console.print(f"New {result.series[0]} first reaches zero: {zero}")
-    console.print(f"Wrote {out} and {png or run / 'forecast.png'}")
+    show_forecast(result, notes, out or run / "forecast.csv", png or run / "forecast.png", as_json)
 
 
 app.command("predict", help="Alias of `forecast`.")(forecast)

@@ -71,11 +71,12 @@ class GlobalConfig:
     horizon: int = 14  # forecasts h = 1..horizon days ahead, directly (not recursively)
     hidden_size: int = 256
     num_members: int = 3  # seeds averaged (quantile by quantile)
-    epochs: int = 30
+    epochs: int = 20
     batch_size: int = 256
     lr: float = 1e-3
     weight_decay: float = 1e-4
-    level_weight: float = 0.0  # window weight exp(level_weight * log1p level): 0 = all equal
+    level_weight: float = 0.75  # window weight exp(level_weight * log1p level); 0: all equal
+    refit_every: int = 4  # backtest: retrain at every 4th origin, on the days before it only
     recent_days: int | None = None  # train only on windows ending in the last N days (None: all)
     seed: int = 0
 
@@ -86,5 +87,7 @@ class GlobalConfig:
             raise UserError("--level-days must be in 1..input_days")
         if not 1 <= self.num_countries <= 500 or not 1 <= self.num_members <= 16:
             raise UserError("--num-countries must be in 1..500 and --members in 1..16")
+        if self.refit_every < 1:
+            raise UserError("--refit-every must be at least 1")
         if self.epochs < 1 or self.hidden_size < 1 or self.batch_size < 1 or self.lr <= 0:
             raise UserError("--epochs, --hidden-size, --batch-size and --lr must be positive")

@@ -80,9 +80,13 @@ def forecast_command(
     if method not in METHODS:
         raise UserError(f"--method must be one of {', '.join(METHODS)} (got {method!r}).")
     predictor = load_global(run_dir)
+    lines = []
+    if days > predictor.horizon:
+        lines.append(f"The global model forecasts {predictor.horizon} days at most (not {days}).")
+        days = predictor.horizon
     daily, found = country_daily(Path(predictor.meta["jhu_dir"]), country, province)
     judged = verdict(read_backtest(run_dir), found.country)
-    lines = [*found.notes, judged.sentence]
+    lines += [*found.notes, judged.sentence]
     use = pick_method(method, judged.best, judged.best_baseline)
     if use == "global":
         result = predictor.forecast_daily(daily, days)
@@ -105,3 +109,31 @@ def pick_method(method: str, best: str | None, best_baseline: str | None) -> str
     if method == "auto":
         return best or "global"
     return best_baseline or "AutoETS"
+
+
+def show_forecast(result: Any, notes: list[str], out: Path, png: Path, as_json: bool) -> None:
+    """Write the table and chart, then print the first days, the notes and the zero day."""
+    import json
+
+    import typer
+
+    from common.checkpoint import atomic_write
+    from common.plots import save_figure
+
+    from .predict import plot_forecast
+
+    atomic_write(out, lambda tmp: result.table.to_csv(tmp, index=False))
+    save_figure(plot_forecast(result), png)
+    zero = "not within the forecast" if result.zero_date is None else result.zero_date.date()
+    future = result.table[result.table["kind"] == "forecast"]
+    if as_json:
+        payload = {"zero_date": str(zero), "notes": notes, "forecast": future.to_dict("records")}
+        typer.echo(json.dumps(payload, default=str))
+        return
+    shown = future.head(14)
+    shown = shown[["date", *result.series]].assign(date=shown["date"].dt.date.astype(str))
+    console.print(dataframe_table(shown.to_dict("records"), title="First 14 forecast days"))
+    for line in notes:
+        console.print(line)
+    console.print(f"New {result.series[0]} first reaches zero: {zero}")
+    console.print(f"Wrote {out} and {png}")

@@ -47,14 +47,23 @@ def backtest_origins(
 
 
 def global_forecaster(cfg: GlobalConfig, device: Any = None) -> Forecaster:
-    """The global model, retrained on the history it is given (top countries at its end)."""
+    """The global model, retrained every `cfg.refit_every` calls on the history it is given.
+
+    Between refits the model of the last refit forecasts from each new origin's history: it
+    was trained on days before an earlier origin, so it has never seen a later day either.
+    """
+    fitted: list[Any] = []  # [model] of the last refit
+    calls = [0]
 
     def forecast(daily: pd.DataFrame, countries: list[str], horizon: int) -> dict:
         from .global_model import forecast_quantiles
         from .global_train import fit_global
 
-        train_on = top_countries(daily.cumsum(), cfg.num_countries)
-        model, _ = fit_global(daily[train_on], cfg, device=device)
+        if calls[0] % cfg.refit_every == 0:
+            train_on = top_countries(daily.cumsum(), cfg.num_countries)  # known at the origin
+            fitted[:] = [fit_global(daily[train_on], cfg, device=device)[0]]
+        calls[0] += 1
+        model = fitted[0]
         history = daily[countries].to_numpy()[-cfg.input_days :].T  # (S, input_days)
         weekday = np.full(len(countries), (daily.index[-1] + pd.Timedelta(days=1)).weekday())
         q = forecast_quantiles(model, history, weekday, cfg.level_days)[:, :horizon]  # (S, H, 3)
