@@ -54,34 +54,6 @@ def test_missing_run_exits_2(tmp_path: Path) -> None:
     assert "refapps covid_forecast train" in result.output
 
 
-@pytest.mark.slow  # trains the default global model and runs every baseline: ~30 s
-def test_global_train_backtest_forecast(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from .conftest import growing_jhu
-
-    jhu = growing_jhu(tmp_path / "data" / "covid" / "jhu", num_days=90)
-    runs = ["--runs-dir", str(tmp_path / "runs")]
-    monkeypatch.chdir(tmp_path)
-    trained = runner.invoke(
-        app, ["covid_forecast", "train", "--model", "global", "--jhu-dir", "data/covid/jhu", *runs]
-    )
-    assert trained.exit_code == 0, trained.output
-    assert "val/smape" in trained.output
-    monkeypatch.chdir(jhu)  # the run stored an absolute path: any folder works
-    tested = runner.invoke(app, ["covid_forecast", "backtest", "--countries", "2", *runs])
-    assert tested.exit_code == 0, tested.output
-    assert "AutoETS" in tested.output
-    out = tmp_path / "f.csv"
-    args = ["covid_forecast", "forecast", "--country", "South Korea", "--method", "auto"]
-    forecasted = runner.invoke(app, [*args, "--days", "7", "--out", str(out), *runs])
-    assert forecasted.exit_code == 0, forecasted.output
-    assert "Method used" in forecasted.output
-    assert "backtest" in forecasted.output  # says whether the model won on Korea's backtest
-    assert len(out.read_text().splitlines()) == 1 + 89 + 7
-    unknown = runner.invoke(app, ["covid_forecast", "forecast", "--country", "Itly", *runs])
-    assert unknown.exit_code == 2
-    assert "Did you mean Italy" in unknown.output
-
-
 @pytest.mark.parametrize("text", ["", "date,confirmed_num\n"])
 def test_empty_and_header_only_csv_exit_2(tmp_path: Path, text: str) -> None:
     bad = tmp_path / "bad.csv"
