@@ -38,3 +38,28 @@ def test_global_train_backtest_forecast(tmp_path: Path, monkeypatch: pytest.Monk
     unknown = runner.invoke(app, ["covid_forecast", "forecast", "--country", "Itly", *runs])
     assert unknown.exit_code == 2
     assert "Did you mean Italy" in unknown.output
+
+
+@pytest.mark.slow  # every statsforecast baseline at three origins
+def test_jhu_bench_rows_name_metric_method_period_and_device(tmp_path: Path) -> None:
+    from apps.covid_forecast.jhu_bench import jhu_rows
+    from common.device import pick_device
+
+    from .conftest import growing_jhu
+
+    growing_jhu(tmp_path / "data" / "covid" / "jhu", num_days=90)  # REFAPPS_DATA is tmp/data
+    rows = jhu_rows(quick=True)
+    metrics = {r["metric"] for r in rows}
+    assert metrics == {
+        "jhu_h1_7_smape",
+        "jhu_h1_7_relmae",
+        "jhu_h1_14_smape",
+        "jhu_h1_14_relmae",
+        "jhu_band_coverage",
+    }
+    models = {r["model"]: r["kind"] for r in rows}
+    assert models["global"] == "model"
+    assert models["AutoETS"] == "baseline"
+    assert len(models) == 7
+    assert {r["device"] for r in rows} == {str(pick_device("auto"))}
+    assert all(r["num_countries"] == 3 and ".." in r["period"] for r in rows)

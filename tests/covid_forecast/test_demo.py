@@ -67,3 +67,15 @@ def test_global_page_country_method_and_backtest(runs_with_global: Path) -> None
     assert "US" in at.metric[0].label
     assert "not in this run's backtest" in at.info[0].value
     assert "covid_forecasts" in at.session_state
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"), [(b"", "is empty"), (b"date,confirmed_num\n", "no rows")]
+)
+def test_page_explains_empty_and_header_only_uploads(
+    runs_with_model: Path, content: bytes, fragment: str
+) -> None:
+    at = AppTest.from_file(PAGE, default_timeout=90).run()
+    at.file_uploader(key="upload").upload("empty.csv", content, "text/csv").run()
+    assert not at.exception
+    assert fragment in at.error[0].value
