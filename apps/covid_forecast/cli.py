@@ -119,6 +119,11 @@ def train(
     data_cfg = data_config(csv, jhu_dir, country, repair, window, province)
     model_cfg = ModelConfig(hidden_size=hidden_size, num_layers=num_layers, num_members=members)
     result = run_training(data_cfg, model_cfg, train_cfg)
+    if data_cfg.country is not None:  # e.g. a recovered series JHU stopped reporting
+        from .jhu import read_country
+
+        for note in read_country(data_cfg.jhu_dir, data_cfg.country, data_cfg.province).notes:
+            console.print(note)
     title = f"In-sample metrics ({result.train_seconds:.1f} s training; see `evaluate`)"
     print_metrics(result.metrics, title=title)
     console.print(f"Run folder: {result.run_dir}")

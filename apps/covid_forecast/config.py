@@ -31,6 +31,10 @@ class DataConfig:
             raise UserError("--jhu-dir needs --country (e.g. --country Italy).")
         if self.province is not None and self.country is None:
             raise UserError("--province needs --country (e.g. --country Canada).")
+        if self.country is not None and self.jhu_dir is None:
+            from common.data import data_root
+
+            object.__setattr__(self, "jhu_dir", data_root() / "covid" / "jhu")
         for name in ("csv", "jhu_dir"):  # stored absolute, so a run works from any folder
             value = getattr(self, name)
             if value is not None:
