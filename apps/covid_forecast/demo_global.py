@@ -13,6 +13,7 @@ from typing import Any
 import streamlit as st
 
 from apps.covid_forecast.charts import backtest_chart, forecast_chart
+from apps.covid_forecast.config import APP
 from apps.covid_forecast.global_cli import forecast_command
 from apps.covid_forecast.global_run import SERIES, load_global, read_backtest, verdict
 from apps.covid_forecast.jhu import country_matrix, resolve_country
@@ -76,11 +77,11 @@ def show_country_backtest(run_dir: Path, country: str) -> None:
     st.subheader(f"Backtest: {country}")
     report = read_backtest(run_dir)
     if report is None:
-        st.info("No backtest in this run yet. Run:\n\n```\nrefapps covid_forecast backtest\n```")
+        st.info(f"No backtest in this run yet. Run:\n\n```\nrefapps {APP} backtest\n```")
         return
     judged = verdict(report, country)
     if judged.best is None:
-        command = f'refapps covid_forecast backtest --country "{country}"'
+        command = f'refapps {APP} backtest --country "{country}"'
         st.info(f"{country} is not in this run's backtest. Run:\n\n```\n{command}\n```")
         return
     rows = [r for r in report["rows"] if r["country"] == country and r["horizon"] == "1..7"]
