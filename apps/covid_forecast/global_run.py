@@ -21,6 +21,7 @@ import pandas as pd
 
 from common.checkpoint import (
     MODEL_WEIGHTS,
+    atomic_write,
     build_model_checked,
     load_weights,
     read_json,
@@ -61,8 +62,9 @@ def train_global(
     daily = daily[countries]
     run_dir, _ = start_run(runs_dir, APP, None, data={"jhu_dir": jhu_dir}, model=cfg)
     started = time.perf_counter()
-    _, records = fit_global(daily.iloc[:-VAL_DAYS], cfg, daily.iloc[-(VAL_DAYS + cfg.input_days) :])
-    model, _ = fit_global(daily, cfg, progress=progress)
+    held_out = daily.iloc[-(VAL_DAYS + cfg.input_days) :]  # targets in the last VAL_DAYS only
+    _, records = fit_global(daily.iloc[:-VAL_DAYS], cfg, held_out, progress=progress)
+    model, _ = fit_global(daily, cfg)  # the same recipe on every day: the model that forecasts
     seconds = time.perf_counter() - started
     meta = {
         "app": APP,
@@ -75,6 +77,8 @@ def train_global(
         "last_day": str(daily.index[-1].date()),
     }
     save_model(model, run_dir, meta)
+    history = pd.DataFrame(records)
+    atomic_write(run_dir / "history.csv", lambda tmp: history.to_csv(tmp, index=False))
     last = records[-1]
     metrics = {k: float(v) for k, v in last.items() if "/" in k} | {"train_seconds": seconds}
     finish_run(run_dir, records, metrics)

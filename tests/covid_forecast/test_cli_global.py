@@ -24,6 +24,10 @@ def test_global_train_backtest_forecast(tmp_path: Path, monkeypatch: pytest.Monk
     )
     assert trained.exit_code == 0, trained.output
     assert "val/smape" in trained.output
+    (run_dir,) = (tmp_path / "runs" / "covid_forecast").glob("2*")
+    history = (run_dir / "history.csv").read_text().splitlines()
+    assert history[0].startswith("epoch,train/loss")
+    assert len(history) == 1 + 20
     monkeypatch.chdir(jhu)  # the run stored an absolute path: any folder works
     tested = runner.invoke(app, ["covid_forecast", "backtest", "--countries", "2", *runs])
     assert tested.exit_code == 0, tested.output
