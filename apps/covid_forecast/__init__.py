@@ -1,1 +1,1 @@
-"""COVID-19 forecasting: an LSTM over windows of daily new cases, with honest backtests."""
+"""COVID-19 forecasting: the tutorial's LSTM, and one global model for JHU countries."""

@@ -11,7 +11,8 @@ lie in the data. The baselines run through the same loop, so the comparison is f
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -20,13 +21,16 @@ import torch
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+from common.checkpoint import write_json
 from common.config import TrainConfig
 from common.device import fixed_threads
 from common.metrics import regression_metrics
+from common.runs import read_config, restore_config
 
 from .config import DataConfig, ModelConfig
-from .data import daily_increments, make_loaders
+from .data import daily_increments, load_series, make_loaders
 from .predict import FORECASTERS, forecast_members
+from .train import fit_ensemble
 
 MODEL_METHOD = "lstm"
 
@@ -48,8 +52,6 @@ def run_backtest(
     horizon: int = 7,
 ) -> Backtest:
     """Retrain at every origin on the past only; forecast `horizon` days with every method."""
-    from .train import fit_ensemble
-
     increments = daily_increments(cumulative)
     values = increments.to_numpy(dtype=float)
     first = len(values) - num_days
@@ -71,6 +73,24 @@ def run_backtest(
                 forecasts[name][k] = forecaster(past, horizon)
     origins = list(increments.index[first:])
     return Backtest(origins, actual, forecasts, [str(c) for c in increments.columns])
+
+
+def evaluate(
+    run_dir: Path, num_days: int = 10, data_cfg: DataConfig | None = None
+) -> dict[str, Any]:
+    """Backtest the run's configuration (retrained per origin) on its data or `data_cfg`."""
+    from common.plots import save_figure
+
+    saved = read_config(run_dir)
+    data_cfg = data_cfg or restore_config(DataConfig, saved["data"])
+    model_cfg = restore_config(ModelConfig, saved["model"])
+    train_cfg = restore_config(TrainConfig, saved["train"], resume=None)
+    bt = run_backtest(load_series(data_cfg), data_cfg, model_cfg, train_cfg, num_days)
+    rows = score_table(bt)
+    figure_path = save_figure(plot_backtest(bt), Path(run_dir) / "backtest.png")
+    result = {"num_days": num_days, "rows": rows, "plot": str(figure_path)}
+    write_json(Path(run_dir) / "backtest.json", result)
+    return result
 
 
 def raise_short(num_increments: int, num_days: int, window: int) -> None:

@@ -3,7 +3,9 @@
     refapps covid_forecast train
     refapps covid_forecast evaluate --days 10
     refapps covid_forecast forecast --days 60 --out forecast.csv
-    refapps covid_forecast train --jhu-dir csse_covid_19_time_series --country Italy --repair
+    refapps covid_forecast train --model global          # one model for 50 JHU countries
+    refapps covid_forecast backtest                       # global model vs statsforecast
+    refapps covid_forecast forecast --country "South Korea" --method auto
 
 Each command is a thin adapter: options -> config dataclasses -> a function -> a rich table.
 Heavy imports (torch, the app's modules) happen inside the commands to keep `--help` fast.
@@ -21,18 +23,28 @@ import typer
 from common.cli import JsonOpt, RunDirArg, RunsDirOpt, handle_user_errors, with_train_options
 from common.config import TrainConfig
 
-from .config import APP, TRAIN_DEFAULTS, DataConfig, ModelConfig
+from .config import APP, TRAIN_DEFAULTS, DataConfig, GlobalConfig, ModelConfig
 
-app = typer.Typer(help="COVID-19 forecasting: LSTM over daily new cases.", no_args_is_help=True)
-DATA_DEFAULTS, MODEL_DEFAULTS = DataConfig(), ModelConfig()
+app = typer.Typer(
+    help="COVID-19 forecasting: the tutorial's LSTM, or one global model for JHU countries.",
+    no_args_is_help=True,
+)
+DATA_DEFAULTS, MODEL_DEFAULTS, GLOBAL_DEFAULTS = DataConfig(), ModelConfig(), GlobalConfig()
 CsvOpt = Annotated[
     Path | None,
     typer.Option(help="Cumulative counts: a date column + count columns (default: China data)."),
 ]
 JhuDirOpt = Annotated[
-    Path | None, typer.Option(help="Folder with JHU CSSE time_series_covid19_*_global.csv.")
+    Path | None,
+    typer.Option(help="Folder with JHU time_series_covid19_*_global.csv (REFAPPS_DATA/covid/jhu)."),
 ]
-CountryOpt = Annotated[str | None, typer.Option(help="JHU Country/Region (provinces summed).")]
+CountryOpt = Annotated[
+    str | None,
+    typer.Option(help="JHU country: 'Italy', 'South Korea', 'USA', 'UK', ISO codes like KOR."),
+]
+ProvinceOpt = Annotated[
+    str | None, typer.Option(help="One JHU province/state of --country instead of the sum.")
+]
 RepairOpt = Annotated[
     bool,
     typer.Option("--repair", help="Running max of cumulative counts; interpolate missing days."),
@@ -40,9 +52,16 @@ RepairOpt = Annotated[
 
 
 def data_config(
-    csv: Path | None, jhu_dir: Path | None, country: str | None, repair: bool, window: int
+    csv: Path | None,
+    jhu_dir: Path | None,
+    country: str | None,
+    repair: bool,
+    window: int,
+    province: str | None = None,
 ) -> DataConfig:
-    return DataConfig(csv=csv, jhu_dir=jhu_dir, country=country, repair=repair, window=window)
+    return DataConfig(
+        csv=csv, jhu_dir=jhu_dir, country=country, province=province, repair=repair, window=window
+    )
 
 
 @app.command()
@@ -62,7 +81,18 @@ def train(
     csv: CsvOpt = None,
     jhu_dir: JhuDirOpt = None,
     country: CountryOpt = None,
+    province: ProvinceOpt = None,
     repair: RepairOpt = False,
+    model: Annotated[
+        str,
+        typer.Option(
+            help="tutorial: the tutorial's LSTM on one table (China by default); "
+            "global: one model for the JHU countries with the most cases."
+        ),
+    ] = "tutorial",
+    num_countries: Annotated[
+        int, typer.Option(help="Global model: train on this many top JHU countries.")
+    ] = GLOBAL_DEFAULTS.num_countries,
     window: Annotated[int, typer.Option(help="Days the LSTM reads.")] = DATA_DEFAULTS.window,
     hidden_size: Annotated[
         int, typer.Option(help="LSTM hidden units.")
@@ -72,14 +102,28 @@ def train(
         int, typer.Option(help="Ensemble members (seeds).")
     ] = MODEL_DEFAULTS.num_members,
 ) -> None:
-    """Train the LSTM ensemble on every day of the data; prints in-sample metrics."""
+    """Train the tutorial's LSTM ensemble (one table) or the global model (JHU countries)."""
     from common.console import console, print_metrics
+    from common.errors import UserError
 
     from .train import train as run_training
 
-    data_cfg = data_config(csv, jhu_dir, country, repair, window)
+    if model == "global":
+        from .global_cli import train_command
+
+        cfg = GlobalConfig(num_countries=num_countries, seed=train_cfg.seed)
+        train_command(jhu_dir, cfg, train_cfg.runs_dir)
+        return
+    if model != "tutorial":
+        raise UserError(f"--model must be tutorial or global (got {model!r}).")
+    data_cfg = data_config(csv, jhu_dir, country, repair, window, province)
     model_cfg = ModelConfig(hidden_size=hidden_size, num_layers=num_layers, num_members=members)
     result = run_training(data_cfg, model_cfg, train_cfg)
+    if data_cfg.country is not None:  # e.g. a recovered series JHU stopped reporting
+        from .jhu import read_country
+
+        for note in read_country(data_cfg.jhu_dir, data_cfg.country, data_cfg.province).notes:
+            console.print(note)
     title = f"In-sample metrics ({result.train_seconds:.1f} s training; see `evaluate`)"
     print_metrics(result.metrics, title=title)
     console.print(f"Run folder: {result.run_dir}")
@@ -98,7 +142,7 @@ def evaluate(
     from common.errors import UserError
     from common.runs import resolve_run
 
-    from .train import evaluate as run_evaluation
+    from .backtest import evaluate as run_evaluation
 
     if not 1 <= days <= 365:
         raise UserError(f"--days must be in 1..365 (got {days})")
@@ -119,45 +163,67 @@ def forecast(
     csv: CsvOpt = None,
     jhu_dir: JhuDirOpt = None,
     country: CountryOpt = None,
+    province: ProvinceOpt = None,
     repair: RepairOpt = False,
+    method: Annotated[
+        str,
+        typer.Option(help="Global runs: model, baseline (the country's best) or auto."),
+    ] = "model",
     out: Annotated[Path | None, typer.Option(help="Write the table to this CSV.")] = None,
     png: Annotated[Path | None, typer.Option(help="Save the chart to this PNG.")] = None,
     runs_dir: RunsDirOpt = Path("runs"),
     as_json: JsonOpt = False,
 ) -> None:
     """Recursive forecast with an ensemble band, and when new confirmed cases reach zero."""
-    from common.checkpoint import atomic_write
-    from common.console import console, dataframe_table
-    from common.plots import save_figure
     from common.runs import read_config, resolve_run, restore_config
 
     from .data import load_series
-    from .predict import load_predictor, plot_forecast
+    from .global_cli import forecast_command, is_global_run, show_forecast
+    from .predict import load_predictor
 
     run = resolve_run(run_dir, runs_dir, APP)
-    predictor = load_predictor(run)
-    if csv is None and jhu_dir is None:
-        data_cfg = restore_config(DataConfig, read_config(run)["data"])
+    notes: list[str] = []
+    if is_global_run(run):
+        result, notes = forecast_command(run, country, province, days, method)
     else:
-        data_cfg = data_config(csv, jhu_dir, country, repair, predictor.window)
-    result = predictor.forecast(load_series(data_cfg), days)
-    out = out or run / "forecast.csv"
-    atomic_write(out, lambda tmp: result.table.to_csv(tmp, index=False))
-    save_figure(plot_forecast(result), png or run / "forecast.png")
-    zero = "not within the forecast" if result.zero_date is None else result.zero_date.date()
-    if as_json:
-        future = result.table[result.table["kind"] == "forecast"]
-        payload = {"zero_date": str(zero), "forecast": future.to_dict("records")}
-        typer.echo(json.dumps(payload, default=str))
-        return
-    future = result.table[result.table["kind"] == "forecast"].head(14)
-    shown = future[["date", *result.series]].assign(date=future["date"].dt.date.astype(str))
-    console.print(dataframe_table(shown.to_dict("records"), title="First 14 forecast days"))
-    console.print(f"New {result.series[0]} first reaches zero: {zero}")
-    console.print(f"Wrote {out} and {png or run / 'forecast.png'}")
+        predictor = load_predictor(run)
+        if csv is None and country is None:
+            data_cfg = restore_config(DataConfig, read_config(run)["data"])
+        else:
+            data_cfg = data_config(csv, jhu_dir, country, repair, predictor.window, province)
+        result = predictor.forecast(load_series(data_cfg), days)
+    show_forecast(result, notes, out or run / "forecast.csv", png or run / "forecast.png", as_json)
 
 
 app.command("predict", help="Alias of `forecast`.")(forecast)
+
+
+@app.command()
+@handle_user_errors
+def backtest(
+    run_dir: RunDirArg = None,
+    countries: Annotated[
+        int, typer.Option(help="Score the countries with the most cases at the end.")
+    ] = 20,
+    country: Annotated[
+        list[str] | None, typer.Option(help="Also score this country (repeatable).")
+    ] = None,
+    runs_dir: RunsDirOpt = Path("runs"),
+    as_json: JsonOpt = False,
+) -> None:
+    """Global model vs statsforecast baselines: origins every 7 days over the last 26 weeks."""
+    from common.errors import UserError
+    from common.runs import resolve_run
+
+    from .global_cli import backtest_command, show_backtest
+
+    if not 1 <= countries <= 200:
+        raise UserError(f"--countries must be in 1..200 (got {countries})")
+    report = backtest_command(resolve_run(run_dir, runs_dir, APP), countries, country or [])
+    if as_json:
+        typer.echo(json.dumps(report))
+        return
+    show_backtest(report)
 
 
 @app.command("lr-find")

@@ -19,15 +19,26 @@ APP = "covid_forecast"
 class DataConfig:
     csv: Path | None = None  # default: REFAPPS_DATA/covid/covid-19.csv
     jhu_dir: Path | None = None  # folder with the JHU CSSE time_series_covid19_*_global.csv
-    country: str | None = None  # JHU country/region (provinces are summed)
+    country: str | None = None  # JHU country/region (provinces are summed); names, ISO codes
+    province: str | None = None  # one JHU province/state of `country` instead of the sum
     repair: bool = False  # running max on cumulative counts, interpolate missing dates
     window: int = 8  # days of daily increments the model reads
 
     def __post_init__(self) -> None:
         if self.window < 2:
             raise UserError(f"--window must be at least 2 days (got {self.window})")
-        if (self.jhu_dir is None) != (self.country is None):
-            raise UserError("--jhu-dir and --country go together: pass both, or neither.")
+        if self.jhu_dir is not None and self.country is None:
+            raise UserError("--jhu-dir needs --country (e.g. --country Italy).")
+        if self.province is not None and self.country is None:
+            raise UserError("--province needs --country (e.g. --country Canada).")
+        if self.country is not None and self.jhu_dir is None:
+            from common.data import data_root
+
+            object.__setattr__(self, "jhu_dir", data_root() / "covid" / "jhu")
+        for name in ("csv", "jhu_dir"):  # stored absolute, so a run works from any folder
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, Path(value).expanduser().resolve())
 
 
 @dataclass(frozen=True)
@@ -52,3 +63,35 @@ TRAIN_DEFAULTS = dataclasses.replace(
     monitor="val/loss",
     num_threads=1,
 )
+
+
+@dataclass(frozen=True)
+class GlobalConfig:
+    """The global model: one network for the windows of many countries (see global_model.py)."""
+
+    num_countries: int = 50  # train on the countries with the most cases at the end of the data
+    input_days: int = 28  # days of history the network reads
+    level_days: int = 7  # the window's level: mean log1p count of its last `level_days` days
+    horizon: int = 14  # forecasts h = 1..horizon days ahead, directly (not recursively)
+    hidden_size: int = 256
+    num_members: int = 3  # seeds averaged (quantile by quantile)
+    epochs: int = 20
+    batch_size: int = 256
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    level_weight: float = 0.75  # window weight exp(level_weight * log1p level); 0: all equal
+    refit_every: int = 4  # backtest: retrain at every 4th origin, on the days before it only
+    recent_days: int | None = None  # train only on windows ending in the last N days (None: all)
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.horizon <= 60 or not 7 <= self.input_days <= 120:
+            raise UserError("--horizon must be in 1..60 and --input-days in 7..120")
+        if not 1 <= self.level_days <= self.input_days:
+            raise UserError("--level-days must be in 1..input_days")
+        if not 1 <= self.num_countries <= 500 or not 1 <= self.num_members <= 16:
+            raise UserError("--num-countries must be in 1..500 and --members in 1..16")
+        if self.refit_every < 1:
+            raise UserError("--refit-every must be at least 1")
+        if self.epochs < 1 or self.hidden_size < 1 or self.batch_size < 1 or self.lr <= 0:
+            raise UserError("--epochs, --hidden-size, --batch-size and --lr must be positive")

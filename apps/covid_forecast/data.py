@@ -3,14 +3,14 @@
     refapps covid_forecast download   # REFAPPS_DATA/covid/covid-19.csv, sha256-verified
 
 Any table with a date column and cumulative count columns works (`--csv`), and so do the
-JHU CSSE global time series (`--jhu-dir DIR --country Italy`). Bad input is refused with a
+JHU CSSE global time series (`--country Italy`, read by jhu.py). Bad input is refused with a
 message naming the file, column and date; `repair=True` (`--repair`) instead takes the
 running maximum of each cumulative series and interpolates missing dates.
 """
 
 from __future__ import annotations
 
-import difflib
+import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,18 +24,15 @@ from common.data import data_root, fetch_verified
 from common.errors import UserError
 
 from .config import DataConfig
+from .jhu import jhu_dir_default, read_country
 
 URL = (
     "https://raw.githubusercontent.com/lyhue1991/eat_pytorch_in_20_days/"
     "9c3c0b1f27b5b56c5879f7ab739089887d756a6c/data/covid-19.csv"
 )
 SHA256 = "b1ee30592132ab7b853871b2893517b96fccf3269c93a724c67a185419e1e05b"
-JHU_FILES = {  # series name -> file in a JHU CSSE csse_covid_19_time_series folder
-    "confirmed_num": "time_series_covid19_confirmed_global.csv",
-    "cured_num": "time_series_covid19_recovered_global.csv",
-    "dead_num": "time_series_covid19_deaths_global.csv",
-}
 MAX_ROWS = 100_000
+MAX_BYTES = 20_000_000
 
 
 def download(data_dir: Path | None = None) -> Path:
@@ -46,24 +43,49 @@ def download(data_dir: Path | None = None) -> Path:
 def read_table(path_or_buffer: Any, repair: bool = False) -> pd.DataFrame:
     """A CSV/TSV of cumulative counts -> a validated frame indexed by consecutive dates."""
     name = getattr(path_or_buffer, "name", str(path_or_buffer))
-    if isinstance(path_or_buffer, str | Path) and not Path(path_or_buffer).is_file():
-        raise UserError(f"CSV file not found: {path_or_buffer}")
-    try:
-        if hasattr(path_or_buffer, "read"):  # uploads are bytes; the separator sniffer wants text
-            raw = path_or_buffer.read()
-            path_or_buffer = io.StringIO(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
-        df = pd.read_csv(path_or_buffer, sep=None, engine="python", nrows=MAX_ROWS + 1)
+    text = _read_text(path_or_buffer, name)
+    if not text.strip():
+        raise UserError(f"{name} is empty; expected a date column and cumulative count columns.")
+    try:  # the separator sniffer wants text
+        df = pd.read_csv(io.StringIO(text), sep=None, engine="python", nrows=MAX_ROWS + 1)
     except pd.errors.EmptyDataError as err:
         raise UserError(f"{name} is empty.") from err
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError, TypeError) as err:
+    except (pd.errors.ParserError, csv.Error, ValueError, TypeError, IndexError) as err:
         raise UserError(f"{name} is not a readable CSV file ({type(err).__name__}).") from err
     if len(df) > MAX_ROWS:
         raise UserError(f"{name} has more than {MAX_ROWS:,} rows.")
-    lower = [str(c).strip().lower() for c in df.columns]
-    date_column = df.columns[lower.index("date")] if "date" in lower else df.columns[0]
     if len(df.columns) < 2:
         raise UserError(f"{name} needs a date column and at least one cumulative count column.")
+    if df.empty:
+        raise UserError(f"{name} has a header but no rows; add one row per day.")
+    lower = [str(c).strip().lower() for c in df.columns]
+    date_column = df.columns[lower.index("date")] if "date" in lower else df.columns[0]
     return validate_cumulative(df.set_index(date_column), name, repair)
+
+
+def _read_text(path_or_buffer: Any, name: str) -> str:
+    """Bytes of a path or an upload -> text; size and encoding problems are UserErrors."""
+    if hasattr(path_or_buffer, "read"):
+        raw = path_or_buffer.read()
+    elif not Path(path_or_buffer).is_file():
+        raise UserError(f"CSV file not found: {path_or_buffer}")
+    elif Path(path_or_buffer).stat().st_size > MAX_BYTES:
+        raise UserError(f"{name} is larger than {MAX_BYTES // 1_000_000} MB.")
+    else:
+        raw = Path(path_or_buffer).read_bytes()
+    if isinstance(raw, str):
+        return raw
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise UserError(f"{name} is not UTF-8 text; save it as UTF-8 CSV.") from err
+
+
+def shown(value: Any) -> str:
+    """A cell as a user reads it: 'many', 'empty' (not np.float64(nan))."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "empty"
+    return repr(str(value)) if isinstance(value, str) else str(value)
 
 
 def validate_cumulative(df: pd.DataFrame, source: str, repair: bool = False) -> pd.DataFrame:
@@ -71,7 +93,7 @@ def validate_cumulative(df: pd.DataFrame, source: str, repair: bool = False) -> 
     dates = pd.to_datetime(pd.Series(df.index.astype(str)), errors="coerce", format="mixed")
     if dates.isna().any():
         row = int(np.flatnonzero(dates.isna().to_numpy())[0])
-        raise UserError(f"{source}: row {row + 1} has no readable date ({df.index[row]!r}).")
+        raise UserError(f"{source}: row {row + 1} has no readable date ({shown(df.index[row])}).")
     out = pd.DataFrame(index=pd.DatetimeIndex(dates, name="date"))
     for column in df.columns:
         raw = df[column].reset_index(drop=True)
@@ -81,7 +103,7 @@ def validate_cumulative(df: pd.DataFrame, source: str, repair: bool = False) -> 
             row = int(np.flatnonzero(bad.to_numpy())[0])
             raise UserError(
                 f"{source}: {column} must be a number on every row "
-                f"(row {row + 1}, {dates[row].date()}: {raw.iloc[row]!r})."
+                f"(row {row + 1}, {dates[row].date()}: {shown(raw.iloc[row])})."
             )
         if (values < 0).any():
             row = int(np.flatnonzero((values < 0).to_numpy())[0])
@@ -117,32 +139,11 @@ def _check_continuity(df: pd.DataFrame, source: str, repair: bool) -> pd.DataFra
     return df
 
 
-def read_jhu(jhu_dir: Path, country: str, repair: bool = False) -> pd.DataFrame:
-    """JHU CSSE wide time series (one column per date) -> one country's cumulative frame."""
-    frames = {}
-    for series, file_name in JHU_FILES.items():
-        path = Path(jhu_dir) / file_name
-        if not path.is_file():
-            if series == "cured_num":
-                continue  # recovered counts are optional (JHU stopped them in 2021)
-            raise UserError(f"JHU file not found: {path} (from CSSEGISandData/COVID-19).")
-        wide = pd.read_csv(path)
-        if "Country/Region" not in wide.columns or len(wide.columns) < 5:
-            raise UserError(f"{path} is not a JHU time-series file (no Country/Region column).")
-        rows = wide[wide["Country/Region"].str.lower() == country.strip().lower()]
-        if rows.empty:
-            known = sorted(wide["Country/Region"].dropna().unique())
-            close = difflib.get_close_matches(country, known, n=3)
-            hint = f" Did you mean {', '.join(close)}?" if close else ""
-            raise UserError(f"{path}: no country {country!r}.{hint}")
-        frames[series] = rows.iloc[:, 4:].sum(axis=0)  # sum provinces per date column
-    return validate_cumulative(pd.DataFrame(frames), f"JHU {country}", repair)
-
-
 def load_series(cfg: DataConfig) -> pd.DataFrame:
     """The configured cumulative counts: JHU country, --csv, or the tutorial's China data."""
-    if cfg.jhu_dir is not None and cfg.country is not None:
-        df = read_jhu(cfg.jhu_dir, cfg.country, cfg.repair)
+    if cfg.country is not None:
+        found = read_country(cfg.jhu_dir or jhu_dir_default(), cfg.country, cfg.province)
+        df = found.cumulative
     else:
         df = read_table(cfg.csv or download(), cfg.repair)
     if len(df) < cfg.window + 3:

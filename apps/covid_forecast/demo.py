@@ -1,9 +1,10 @@
-"""Step 7, try it: a Streamlit page for the COVID forecasting ensemble.
+"""Step 7, try it: a Streamlit page for COVID forecasts (either model kind).
 
     streamlit run apps/covid_forecast/demo.py     # or: refapps demo
 
-Pick a series, a horizon and how many ensemble members draw the band; read the backtest
-table of the run (`refapps covid_forecast evaluate`); or upload your own cumulative CSV.
+With a global run (`train --model global`): any JHU country, a method (model, best baseline
+or the backtest's winner), the band as a shaded area, and the country's own backtest. With a
+tutorial run: the run's table (or an uploaded one), a series, and the ensemble's band.
 Uses the newest run (`$REFAPPS_RUNS_DIR`, default `runs`).
 """
 
@@ -14,9 +15,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from apps.covid_forecast.charts import backtest_chart, forecast_chart
 from apps.covid_forecast.config import APP, DataConfig
 from apps.covid_forecast.data import load_series, read_table
-from apps.covid_forecast.predict import Predictor, load_predictor
+from apps.covid_forecast.global_cli import is_global_run
+from apps.covid_forecast.predict import Predictor, first_zero_date, load_predictor
 from common.checkpoint import read_json
 from common.errors import UserError
 from common.pages import find_run_or_stop, show_run_summary, upload_too_large
@@ -28,52 +31,80 @@ def cached_predictor(run_dir: str) -> Predictor:
     return load_predictor(Path(run_dir))
 
 
-st.title("COVID-19: when do new cases reach zero?")
-st.write(
-    "An ensemble of small LSTMs reads 8-day windows of daily new counts and forecasts the "
-    "next day, fed back on itself. The band spans the ensemble members."
-)
+def data_text(data: dict) -> str:
+    if data.get("country"):
+        return f"JHU {data['country']}" + (f" ({data['province']})" if data.get("province") else "")
+    return Path(data["csv"]).name if data.get("csv") else "the tutorial's China table"
+
+
+def show_tutorial(run_dir: Path) -> None:
+    config = read_config(run_dir)
+    predictor = cached_predictor(str(run_dir))
+    st.write(
+        f"The tutorial's model: {config['model']['num_members']} small LSTMs read "
+        f"{predictor.window}-day windows of daily new counts from {data_text(config['data'])} "
+        "and forecast the next day, fed back on itself. The band spans the members."
+    )
+    uploaded = st.file_uploader(
+        "Your own cumulative counts: a CSV with a date column and count columns (20 MB at most)",
+        type=["csv", "tsv"],
+        key="upload",
+    )
+    try:
+        if uploaded is not None and not upload_too_large(uploaded):
+            cumulative, source = read_table(uploaded), uploaded.name
+        else:
+            cumulative, source = load_series(restore_config(DataConfig, config["data"])), None
+        left, middle, right = st.columns(3)
+        series = left.selectbox("Series", predictor.series, key="series")
+        days = middle.slider("Days ahead", 1, 120, 60, key="days")
+        members = right.slider(
+            "Ensemble members", 1, len(predictor.model.members), 5, key="members"
+        )
+        result = predictor.forecast(cumulative, days, members=members)
+    except UserError as err:
+        st.error(str(err))
+        st.stop()
+    log_scale = st.checkbox("Log scale", key="log")
+    st.altair_chart(forecast_chart(result, series, log_scale), use_container_width=True)
+    future = result.table[result.table["kind"] == "forecast"]
+    zero = first_zero_date(pd.DatetimeIndex(future["date"]), future[series].to_numpy())
+    label = f"First day with no new {series}" + (f" ({source})" if source else "")
+    st.metric(label, zero.date().isoformat() if zero is not None else "not within the horizon")
+    st.download_button("Download forecast", result.table.to_csv(index=False), "forecast.csv")
+    show_tutorial_backtest(run_dir, series)
+
+
+def show_tutorial_backtest(run_dir: Path, series: str) -> None:
+    st.subheader(f"Backtest: {series} (retrained at every origin, never seeing its target)")
+    path = run_dir / "backtest.json"
+    if not path.is_file():
+        st.info(f"No backtest yet. Run:\n\n```\nrefapps {APP} evaluate\n```")
+        return
+    rows = [r for r in read_json(path, "backtest.json")["rows"] if r["series"] == series]
+    one_day = [r for r in rows if r["horizon"] == 1]
+    best = min(one_day, key=lambda r: r["mape"])["method"] if one_day else None
+    st.caption(f"1 day ahead; best (lowest MAPE): {best}.")
+    if one_day:
+        st.altair_chart(backtest_chart(one_day, best, "mape"), use_container_width=True)
+    st.dataframe(pd.DataFrame(rows).round(3), key="backtest", hide_index=True)
+    if (run_dir / "backtest.png").is_file():
+        st.image(str(run_dir / "backtest.png"), caption="1-day-ahead forecasts at every origin")
+
+
+st.title("COVID-19: forecast daily new cases")
 run_dir = find_run_or_stop(APP)
-predictor = cached_predictor(str(run_dir))
-
-uploaded = st.file_uploader("Your own cumulative counts (CSV)", type=["csv", "tsv"], key="upload")
 try:
-    if uploaded is not None and not upload_too_large(uploaded):
-        cumulative = read_table(uploaded)
-        source = uploaded.name
-    else:
-        cumulative = load_series(restore_config(DataConfig, read_config(run_dir)["data"]))
-        source = "the training data"
-    left, middle, right = st.columns(3)
-    series = left.selectbox("Series", predictor.series, key="series")
-    days = middle.slider("Days ahead", 1, 120, 60, key="days")
-    members = right.slider("Ensemble members", 1, len(predictor.model.members), 5, key="members")
-    result = predictor.forecast(cumulative, days, members=members)
+    is_global = is_global_run(run_dir)
 except UserError as err:
-    st.error(str(err))
+    st.error(f"{err} (run {run_dir}): train again with `refapps {APP} train`.")
     st.stop()
+if is_global:
+    from apps.covid_forecast.demo_global import show_global
 
-table = result.table.set_index("date")
-chart = pd.DataFrame(
-    {
-        "actual": table[series].where(table["kind"] == "actual"),
-        "forecast": table[series].where(table["kind"] == "forecast"),
-        "low": table[f"{series}_low"],
-        "high": table[f"{series}_high"],
-    }
-)
-st.line_chart(chart)
-zero = result.zero_date.date() if result.zero_date is not None else "not within the horizon"
-st.metric(f"First day with no new {result.series[0]} ({source})", str(zero))
-st.download_button("Download forecast", result.table.to_csv(index=False), "forecast.csv")
-
-st.subheader("Backtest (retrained at every origin, never seeing its target)")
-backtest_path = run_dir / "backtest.json"
-if backtest_path.is_file():
-    st.dataframe(pd.DataFrame(read_json(backtest_path)["rows"]), key="backtest")
+    show_global(run_dir)
 else:
-    st.info(f"No backtest yet. Run:\n\n```\nrefapps {APP} evaluate\n```")
-
+    show_tutorial(run_dir)
 st.subheader("The model")
-show_run_summary(run_dir, ("in_sample/mape", "in_sample/naive_mape"))
+show_run_summary(run_dir, ("in_sample/mape", "in_sample/naive_mape", "val/smape", "val/loss"))
 st.caption(f"Run: {run_dir}")

@@ -1,12 +1,11 @@
-"""Step 3 and 4, train and evaluate: fit the ensemble, then backtest it honestly.
+"""Step 3, train: fit the tutorial's LSTM ensemble (its backtest is in backtest.py).
 
     refapps covid_forecast train                   # class-style loop, as in the tutorial
     refapps covid_forecast train --loop script     # the same result, written out flat
-    refapps covid_forecast evaluate --days 10      # rolling-origin backtest vs baselines
 
 A run folder gets config.json, model.safetensors + model.json (with the fitted log-scaler),
-last.pt, history.csv, curves.png and metrics.json. The backtest retrains from scratch at
-every origin on the days before it only, so no forecast ever sees its own target.
+last.pt, history.csv, curves.png and metrics.json. backtest.py imports this module, never
+the other way round.
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ from common.checkpoint import write_json, write_model_meta
 from common.config import TrainConfig
 from common.device import fixed_threads, pick_device, seed_everything
 from common.metrics import regression_metrics
-from common.runs import finish_run, read_config, restore_config, resume_configs, start_run
+from common.runs import finish_run, resume_configs, start_run
 from common.training import evaluate_model, fit
 from common.training.state import LoopOptions
 
@@ -139,26 +138,6 @@ def train(
         metrics = fitted | {"in_sample/naive_mape": naive_mape, "train_seconds": train_seconds}
         finish_run(run_dir, records, metrics)
     return RunResult(run_dir, metrics, records, train_seconds)
-
-
-def evaluate(
-    run_dir: Path, num_days: int = 10, data_cfg: DataConfig | None = None
-) -> dict[str, Any]:
-    """Backtest the run's configuration (retrained per origin) on its data or `data_cfg`."""
-    from common.plots import save_figure
-
-    from .backtest import plot_backtest, run_backtest, score_table
-
-    saved = read_config(run_dir)
-    data_cfg = data_cfg or restore_config(DataConfig, saved["data"])
-    model_cfg = restore_config(ModelConfig, saved["model"])
-    train_cfg = restore_config(TrainConfig, saved["train"], resume=None)
-    bt = run_backtest(load_series(data_cfg), data_cfg, model_cfg, train_cfg, num_days)
-    rows = score_table(bt)
-    figure_path = save_figure(plot_backtest(bt), Path(run_dir) / "backtest.png")
-    result = {"num_days": num_days, "rows": rows, "plot": str(figure_path)}
-    write_json(Path(run_dir) / "backtest.json", result)
-    return result
 
 
 def find_lr(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig) -> Any:

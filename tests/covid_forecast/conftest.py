@@ -55,3 +55,57 @@ def tiny_run(tiny_configs: tuple) -> Path:
     from apps.covid_forecast.train import train
 
     return train(*tiny_configs, progress=False).run_dir
+
+
+JHU_NAMES = {"confirmed": "confirmed", "deaths": "deaths", "recovered": "recovered"}
+
+
+def write_jhu(folder: Path, rows: dict[str, list[tuple]], start: str = "2020-01-22") -> Path:
+    """JHU wide files: rows[kind] = [(province, country, cumulative values...), ...]."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for kind, body in rows.items():
+        num_days = len(body[0]) - 2
+        days = pd.date_range(start, periods=num_days)
+        header = ["Province/State", "Country/Region", "Lat", "Long"]
+        header += [f"{d.month}/{d.day}/{d.strftime('%y')}" for d in days]
+        lines = [",".join(header)]
+        for province, country, *values in body:
+            quoted = f'"{country}"' if "," in country else country
+            lines.append(",".join([province, quoted, "0", "0", *map(str, values)]))
+        (folder / f"time_series_covid19_{kind}_global.csv").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def growing_jhu(folder: Path, num_days: int = 90, num_countries: int = 5) -> Path:
+    """Countries whose daily cases grow steadily at different levels, with a weekly dip."""
+    t = np.arange(num_days)
+    rows: dict[str, list[tuple]] = {"confirmed": [], "deaths": [], "recovered": []}
+    names = ["Italy", "Korea, South", "US", "Xland", "Yland", "Zland"][:num_countries]
+    for i, name in enumerate(names):
+        daily = (20 * (i + 1) ** 2) * np.exp(0.02 * t) * (1 - 0.3 * (t % 7 == 6))
+        cumulative = np.round(np.cumsum(daily)).astype(int)
+        rows["confirmed"].append(("", name, *cumulative))
+        rows["deaths"].append(("", name, *(cumulative // 50)))
+        rows["recovered"].append(("", name, *(cumulative // 2)))
+    return write_jhu(folder, rows)
+
+
+@pytest.fixture(scope="session")
+def tiny_global_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny global run on growing fake JHU data, with a hand-written backtest for Italy."""
+    from apps.covid_forecast.config import GlobalConfig
+    from apps.covid_forecast.global_run import train_global, write_backtest
+
+    root = tmp_path_factory.mktemp("global")
+    jhu = growing_jhu(root / "jhu", num_days=90)
+    cfg = GlobalConfig(input_days=14, horizon=7, hidden_size=8, num_members=1, epochs=2)
+    run_dir = train_global(jhu, cfg, root / "runs", progress=False).run_dir
+    rows = [
+        {"country": "Italy", "horizon": "1..7", "method": m, "smape": s, "relmae": r}
+        | {"mase": 1.0, "coverage": None}
+        for m, s, r in [("global", 0.2, 0.8), ("Naive", 0.3, 1.0), ("AutoETS", 0.25, 0.9)]
+    ]
+    best = {"Italy": "global"}
+    report = {"period": "2020-03-01..2020-03-15", "rows": rows, "best": best}
+    write_backtest(run_dir, report | {"best_baseline": {"Italy": "Naive"}, "origins": []})
+    return run_dir

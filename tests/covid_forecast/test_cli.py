@@ -52,3 +52,15 @@ def test_missing_run_exits_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["covid_forecast", "forecast", "--runs-dir", str(tmp_path)])
     assert result.exit_code == 2
     assert "refapps covid_forecast train" in result.output
+
+
+@pytest.mark.parametrize("text", ["", "date,confirmed_num\n"])
+def test_empty_and_header_only_csv_exit_2(tmp_path: Path, text: str) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(text)
+    result = runner.invoke(
+        app, ["covid_forecast", "train", "--csv", str(bad), "--runs-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "empty" in result.output or "no rows" in result.output

@@ -12,7 +12,6 @@ from apps.covid_forecast.data import (
     daily_increments,
     make_loaders,
     make_windows,
-    read_jhu,
     read_table,
 )
 from common.errors import UserError
@@ -63,20 +62,19 @@ def test_repair_keeps_running_max_and_fills_gaps() -> None:
     assert repaired["a"].tolist() == [2, 5, 5, 7, 9]
 
 
-def test_jhu_reader_sums_provinces(tmp_path: Path) -> None:
-    header = "Province/State,Country/Region,Lat,Long,1/22/20,1/23/20,1/24/20\n"
-    rows = {
-        "confirmed": ",Italy,41.9,12.6,1,2,4\nA,Xland,0,0,5,6,7\nB,Xland,0,0,1,1,2\n",
-        "deaths": ",Italy,41.9,12.6,0,0,1\nA,Xland,0,0,0,1,1\nB,Xland,0,0,0,0,0\n",
-    }
-    for name, body in rows.items():
-        (tmp_path / f"time_series_covid19_{name}_global.csv").write_text(header + body)
-    df = read_jhu(tmp_path, "xland")
-    assert list(df.columns) == ["confirmed_num", "dead_num"]
-    assert df["confirmed_num"].tolist() == [6, 7, 9]
-    assert str(df.index[0].date()) == "2020-01-22"
-    with pytest.raises(UserError, match="Did you mean Italy"):
-        read_jhu(tmp_path, "Itally")
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("date,confirmed\n", "header but no rows"),
+        ("", "is empty"),
+        ("   \n\n", "is empty"),
+        ("date,a\n2020-03-01,1\n2020-03-02,\n", "row 2, 2020-03-02: empty"),
+    ],
+)
+def test_edge_case_files_get_one_clear_error(text: str, fragment: str) -> None:
+    with pytest.raises(UserError, match=fragment) as caught:
+        table(text)
+    assert "np.float64" not in str(caught.value)
 
 
 def test_scaler_is_fitted_on_training_days_only(covid_csv: Path) -> None:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import torch
 
-from apps.covid_forecast.backtest import run_backtest, score_table
+from apps.covid_forecast.backtest import evaluate, run_backtest, score_table
 from apps.covid_forecast.config import DataConfig, ModelConfig
 from apps.covid_forecast.data import daily_increments, make_loaders, read_table
-from apps.covid_forecast.train import evaluate, fit_ensemble, train
+from apps.covid_forecast.train import fit_ensemble, train
 
 
 def test_train_writes_every_run_file(tiny_run: Path) -> None:
