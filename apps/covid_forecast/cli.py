@@ -13,14 +13,14 @@ Heavy imports (torch, the app's modules) happen inside the commands to keep `--h
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from common.cli import JsonOpt, RunDirArg, RunsDirOpt, handle_user_errors, with_train_options
+from common.commands import add_lr_find_command
 from common.config import TrainConfig
 
 from .config import APP, TRAIN_DEFAULTS, DataConfig, GlobalConfig, ModelConfig
@@ -226,20 +226,14 @@ def backtest(
     show_backtest(report)
 
 
-@app.command("lr-find")
-@handle_user_errors
-def lr_find(
-    runs_dir: RunsDirOpt = Path("runs"),
-    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
-) -> None:
-    """Sweep the learning rate, plot loss against it, and suggest one."""
-    from common.console import console
+def find_lr(train_cfg: TrainConfig) -> Any:
+    """The LR range test on this app's default data and model (`refapps covid_forecast lr-find`)."""
+    from . import train
 
-    from .train import find_lr
+    return train.find_lr(DataConfig(), ModelConfig(), train_cfg)
 
-    train_cfg = dataclasses.replace(TRAIN_DEFAULTS, seed=seed, runs_dir=runs_dir)
-    result = find_lr(DataConfig(), ModelConfig(), train_cfg)
-    console.print(f"Suggested learning rate: {result.suggested_lr:.2e}  (plot: {result.plot_path})")
+
+add_lr_find_command(app, find_lr, TRAIN_DEFAULTS)
 
 
 if __name__ == "__main__":
