@@ -206,3 +206,34 @@ def test_the_contract_check_catches_a_broken_app(tmp_path):
     )
     assert alpha.problems() == []
     assert len(beta.problems()) == 4, beta.problems()
+
+
+def _calls_outside_cached_functions(tree: ast.Module, name: str) -> list[int]:
+    """Lines where `name(...)` is called other than inside a `@st.cache_resource` function."""
+    cached: set[ast.AST] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and any(
+            "cache_resource" in ast.unparse(d) for d in node.decorator_list
+        ):
+            cached.update(ast.walk(node))
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and ast.unparse(node.func).split(".")[-1] == name
+        and node not in cached
+    ]
+
+
+@pytest.mark.parametrize(
+    "page", sorted((ROOT / "apps").glob("*/demo*.py")), ids=lambda p: f"{p.parent.name}/{p.stem}"
+)
+def test_pages_load_models_once_through_cache_resource(page):
+    """RELIABILITY: models load once per server process (`st.cache_resource`), not per rerun."""
+    tree = ast.parse(page.read_text(encoding="utf-8"))
+    assert _calls_outside_cached_functions(tree, "load_predictor") == []
+
+
+def test_the_cache_check_catches_an_uncached_load():
+    tree = ast.parse("import streamlit as st\npredictor = load_predictor(run_dir)\n")
+    assert _calls_outside_cached_functions(tree, "load_predictor") == [2]
