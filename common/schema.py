@@ -35,8 +35,15 @@ class SavedDict(dict):  # type: ignore[type-arg]
         for key, value in data.items():
             self[key] = value
 
-    def __missing__(self, key: str) -> Any:
-        raise MissingKeyError(f"{self.where} has no '{self.prefix}{key}' entry; {FIX}.")
+    def __getitem__(self, key: str) -> Any:
+        # Not `__missing__`: pandas' `Series.map(d)` takes a dict that has one as "has a
+        # default" and would call it for every unseen value instead of giving NaN.
+        try:
+            return super().__getitem__(key)
+        except KeyError:
+            raise MissingKeyError(
+                f"{self.where} has no '{self.prefix}{key}' entry; {FIX}."
+            ) from None
 
 
 def saved_tree(value: Any, where: Path, prefix: str = "") -> Any:

@@ -159,3 +159,15 @@ def test_a_valid_resume_checkpoint_loads_and_missing_extras_are_checkpoint_error
     assert state["epoch"] == 2
     with pytest.raises(MissingKeyError, match="'loader_rng'"):
         state["loader_rng"]
+
+
+def test_a_saved_mapping_gives_nan_for_unseen_values_in_pandas_map(tmp_path):
+    """pandas treats a dict with `__missing__` as having a default; ours must not look like one
+    (a title never seen in training must impute NaN, not raise)."""
+    import pandas as pd
+
+    _write(tmp_path, _meta(preprocessor={"age_by_title": {"Mr": 30.0}}))
+    ages = read_model_meta(tmp_path)["preprocessor"]["age_by_title"]
+    mapped = pd.Series(["Mr", "Rare"]).map(ages)
+    assert mapped.iloc[0] == 30.0
+    assert pd.isna(mapped.iloc[1])
