@@ -31,9 +31,9 @@ from common.checkpoint import (
 from common.errors import UserError
 from common.runs import finish_run, start_run
 
-from .config import APP, GlobalConfig
 from .baselines import MethodForecast, forecast_baselines
 from .combine import ETS, blend
+from .config import APP, GlobalConfig
 from .global_model import GLOBAL_MODEL_NAME, build_global_model, forecast_quantiles
 from .global_train import fit_global, global_model_args
 from .jhu import country_matrix, read_country, top_countries
