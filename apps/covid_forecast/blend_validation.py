@@ -42,13 +42,8 @@ def validation_backtest(jhu_dir: Path, cfg: GlobalConfig, num_countries: int = 2
 
 def blend_score(bt: JhuBacktest, w: float, bucket: slice) -> dict[str, float]:
     """sMAPE and relMAE of the blend with weight `w`, pooled over the `bucket` days."""
-    model = MethodForecast(bt.median[MODEL_METHOD], None, None)
-    ets = bt.median[ETS]
-    mixed = blend(
-        MethodForecast(np.moveaxis(model.median, 1, 0), None, None),
-        np.moveaxis(ets, 1, 0),
-        (w, w),
-    ).median
+    model = MethodForecast(np.moveaxis(bt.median[MODEL_METHOD], 1, 0), None, None)  # (H, O, S)
+    mixed = blend(model, np.moveaxis(bt.median[ETS], 1, 0), (w, w)).median
     forecast = np.moveaxis(mixed, 0, 1)[:, bucket]
     actual = bt.actual[:, bucket]
     known = ~np.isnan(actual)

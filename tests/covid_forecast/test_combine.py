@@ -122,3 +122,19 @@ def test_naive_in_sample_skips_zero_days_in_mape() -> None:
     assert figures["in_sample/naive_mape"] == pytest.approx((1.0 + 1.0) / 2)
     assert figures["in_sample/naive_smape"] == pytest.approx((2.0 + 2.0 + 2 / 3) / 3)
     assert figures["in_sample/naive_mae"] == pytest.approx(25 / 3)
+
+
+def test_validation_score_at_weight_zero_is_the_model_alone() -> None:
+    from apps.covid_forecast.blend_validation import BUCKETS, blend_score, choose_weights
+    from apps.covid_forecast.jhu_backtest import JhuBacktest
+    from apps.covid_forecast.scores import score_cells
+
+    rng = np.random.default_rng(0)
+    actual = rng.uniform(10, 100, (3, 14, 2))  # (O, H, S)
+    bt = JhuBacktest([], ["a", "b"], actual, np.ones((3, 2)))
+    bt.median = {"global": actual * 1.3, "AutoETS": actual * 0.8, "Naive": actual * 0.5}
+    alone = score_cells(bt, "global", 7)
+    assert blend_score(bt, 0.0, BUCKETS["h1_7"])["relmae"] == pytest.approx(alone["relmae"])
+    assert blend_score(bt, 0.0, BUCKETS["h1_7"])["smape"] == pytest.approx(alone["smape"])
+    weights, _ = choose_weights(bt)
+    assert 0.0 < weights[0] < 1.0  # 1.3x and 0.8x: a mix of the two beats both
