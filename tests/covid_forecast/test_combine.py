@@ -18,7 +18,6 @@ from apps.covid_forecast.jhu import country_matrix
 from apps.covid_forecast.jhu_backtest import (
     backtest_origins,
     baseline_forecaster,
-    global_forecaster,
     run_jhu_backtest,
 )
 from apps.covid_forecast.train import naive_in_sample
@@ -66,6 +65,12 @@ def test_choose_weight_keeps_the_model_when_the_blend_does_not_help() -> None:
     assert choose_weight(better, slice(0, 7))[0] == pytest.approx(0.4)
 
 
+def last_value(daily: pd.DataFrame, countries: list[str], horizon: int) -> dict:
+    """A stand-in for the network (its own no-look-ahead test is in test_global.py)."""
+    last = np.repeat(daily[countries].to_numpy()[-1:], horizon, axis=0)
+    return {"global": MethodForecast(last, last / 2, last * 2)}
+
+
 def test_backtest_blend_uses_only_days_before_each_origin(tmp_path: Path) -> None:
     cumulative = country_matrix(growing_jhu(tmp_path / "jhu", num_days=80), corrected=False)
     origin = backtest_origins(cumulative.index, horizon=7)[0]
@@ -73,7 +78,7 @@ def test_backtest_blend_uses_only_days_before_each_origin(tmp_path: Path) -> Non
     changed.loc[changed.index >= origin] *= 10  # a different future
     runs = []
     for frame in (cumulative, changed):
-        forecasters = [global_forecaster(TINY), baseline_forecaster(("Naive", "AutoETS"))]
+        forecasters = [last_value, baseline_forecaster(("Naive", "AutoETS"))]
         bt = run_jhu_backtest(frame, ["Italy", "US"], forecasters, 7, [origin])
         add_blend(bt, (0.5, 0.5))
         runs.append(bt)
@@ -85,7 +90,7 @@ def test_backtest_blend_uses_only_days_before_each_origin(tmp_path: Path) -> Non
 def test_backtest_without_weights_has_no_extra_row(tmp_path: Path) -> None:
     cumulative = country_matrix(growing_jhu(tmp_path / "jhu", num_days=80), corrected=False)
     origin = backtest_origins(cumulative.index, horizon=7)[0]
-    forecasters = [global_forecaster(TINY), baseline_forecaster(("Naive", "AutoETS"))]
+    forecasters = [last_value, baseline_forecaster(("Naive", "AutoETS"))]
     bt = run_jhu_backtest(cumulative, ["Italy"], forecasters, 7, [origin])
     add_blend(bt, (0.0, 0.0))
     assert MODEL_ALONE not in bt.median
