@@ -82,9 +82,13 @@ class GlobalConfig:
     level_weight: float = 0.75  # window weight exp(level_weight * log1p level); 0: all equal
     refit_every: int = 4  # backtest: retrain at every 4th origin, on the days before it only
     recent_days: int | None = None  # train only on windows ending in the last N days (None: all)
+    ets_weight_h1_7: float = 0.6  # blend with AutoETS, h 1..7 (combine.py; 0: model alone)
+    ets_weight_h8_14: float = 0.7  # the same for h 8..14 (both chosen on validation origins)
     seed: int = 0
 
     def __post_init__(self) -> None:
+        if not (0 <= self.ets_weight_h1_7 <= 1 and 0 <= self.ets_weight_h8_14 <= 1):
+            raise UserError("--ets-weight values must be in 0..1 (0: the model alone)")
         if not 1 <= self.horizon <= 60 or not 7 <= self.input_days <= 120:
             raise UserError("--horizon must be in 1..60 and --input-days in 7..120")
         if not 1 <= self.level_days <= self.input_days:

@@ -106,5 +106,5 @@ if is_global:
 else:
     show_tutorial(run_dir)
 st.subheader("The model")
-show_run_summary(run_dir, ("in_sample/mape", "in_sample/naive_mape", "val/smape", "val/loss"))
+show_run_summary(run_dir, ("in_sample/smape", "in_sample/naive_smape", "val/smape", "val/loss"))
 st.caption(f"Run: {run_dir}")

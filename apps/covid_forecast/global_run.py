@@ -31,6 +31,8 @@ from common.checkpoint import (
 from common.errors import UserError
 from common.runs import finish_run, start_run
 
+from .baselines import MethodForecast, forecast_baselines
+from .combine import ETS, blend
 from .config import APP, GlobalConfig
 from .global_model import GLOBAL_MODEL_NAME, build_global_model, forecast_quantiles
 from .global_train import fit_global, global_model_args
@@ -75,6 +77,7 @@ def train_global(
         "jhu_dir": str(jhu_dir),
         "countries": countries,
         "last_day": str(daily.index[-1].date()),
+        "ets_weights": [cfg.ets_weight_h1_7, cfg.ets_weight_h8_14],  # combine.py's blend
     }
     save_model(model, run_dir, meta)
     history = pd.DataFrame(records)
@@ -96,6 +99,7 @@ class GlobalPredictor:
         self.horizon: int = meta["model_args"]["horizon"]
         self.input_days: int = meta["model_args"]["input_days"]
         self.series = [SERIES]
+        self.ets_weights = ets_weights(meta, run_dir)
 
     def forecast_daily(self, daily: pd.Series, days: int) -> ForecastResult:
         """Daily counts (>= 0) -> actual and forecast table with the P10-P90 band."""
@@ -108,7 +112,20 @@ class GlobalPredictor:
         q = forecast_quantiles(
             self.model, history, np.array([start.weekday()]), self.meta["level_days"]
         )
-        return forecast_table(daily, q[0, :days, 1], q[0, :days, 0], q[0, :days, 2])
+        out = MethodForecast(q[0, :days, 1], q[0, :days, 0], q[0, :days, 2])
+        if any(self.ets_weights):  # AutoETS on the same days, blended (combine.py)
+            ets = forecast_baselines(daily.to_frame(SERIES), days, (ETS,))[ETS].median[:, 0]
+            out = blend(out, ets, self.ets_weights)
+        return forecast_table(daily, out.median, out.low, out.high)
+
+
+def ets_weights(meta: dict[str, Any], run_dir: Path) -> tuple[float, float]:
+    """The run's AutoETS blend weights (h 1..7, h 8..14); runs from before the blend: (0, 0)."""
+    weights = meta.get("ets_weights", [0.0, 0.0])
+    valid = isinstance(weights, list) and len(weights) == 2
+    if not valid or not all(isinstance(w, int | float) and 0 <= w <= 1 for w in weights):
+        raise UserError(f"{run_dir}: ets_weights must be two numbers in 0..1; retrain the run.")
+    return float(weights[0]), float(weights[1])
 
 
 def load_global(run_dir: Path) -> GlobalPredictor:

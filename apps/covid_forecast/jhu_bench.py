@@ -2,8 +2,10 @@
 
     refapps bench covid_forecast --json
 
-Metrics `jhu_h1_7_smape`, `jhu_h1_7_relmae`, `jhu_h1_14_smape`, `jhu_h1_14_relmae` and
-`jhu_band_coverage` (P10-P90, h = 1..14), each row with the period and the country count.
+Model rows: `global` (the default: the network blended with AutoETS, combine.py) and
+`global_only` (the network alone). Metrics `jhu_h1_7_smape`, `jhu_h1_7_relmae`,
+`jhu_h1_14_smape`, `jhu_h1_14_relmae` and `jhu_band_coverage` (P10-P90, h = 1..14), each
+row with the period and the country count.
 The period follows the data: a longer JHU file measures its own last 26 weeks.
 """
 
@@ -17,6 +19,7 @@ import torch
 
 from common.device import pick_device
 
+from .combine import MODEL_ALONE
 from .config import APP, GlobalConfig
 from .global_train import fit_global
 from .jhu import country_matrix, jhu_dir_default, top_countries
@@ -48,7 +51,7 @@ def jhu_rows(quick: bool = False, cfg: GlobalConfig | None = None) -> list[dict[
     rows = []
     for row in (r for r in report["rows"] if r["country"] == "all"):
         method, horizon = row["method"], row["horizon"].replace("..", "_")
-        kind = "model" if method == MODEL_METHOD else "baseline"
+        kind = "model" if method in (MODEL_METHOD, MODEL_ALONE) else "baseline"
         extra = {"train_seconds": round(train_seconds, 1)} if kind == "model" else {}
         for name in ("smape", "relmae"):
             metric = f"jhu_h{horizon}_{name}"

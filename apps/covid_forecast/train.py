@@ -134,10 +134,26 @@ def train(
             model, loaders.train, make_loss(), make_metrics(), options, "in_sample"
         )
         x, y = loaders.train[0]
-        naive_mape = float(((x[:, -1] - y).abs() / y.abs().clamp(min=1e-6)).mean())
-        metrics = fitted | {"in_sample/naive_mape": naive_mape, "train_seconds": train_seconds}
+        metrics = fitted | naive_in_sample(x[:, -1], y) | {"train_seconds": train_seconds}
         finish_run(run_dir, records, metrics)
     return RunResult(run_dir, metrics, records, train_seconds)
+
+
+def naive_in_sample(last: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
+    """Tomorrow = today on the training windows: sMAPE, MAE, and MAPE over nonzero days only.
+
+    A JHU country's early days are 0 cases, where MAPE divides by zero (USA gave 17,857):
+    those days are left out of the MAPE; sMAPE and MAE use every day.
+    """
+    error, total = (last - y).abs(), last.abs() + y.abs()
+    nonzero = y.abs() > 0
+    smape = torch.where(total > 0, 2 * error / total.clamp(min=1e-12), torch.zeros_like(total))
+    mape = (error[nonzero] / y.abs()[nonzero]).mean() if nonzero.any() else torch.tensor(0.0)
+    return {
+        "in_sample/naive_mape": float(mape),
+        "in_sample/naive_smape": float(smape.mean()),
+        "in_sample/naive_mae": float(error.mean()),
+    }
 
 
 def find_lr(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig) -> Any:

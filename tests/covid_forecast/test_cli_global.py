@@ -63,7 +63,8 @@ def test_jhu_bench_rows_name_metric_method_period_and_device(tmp_path: Path) -> 
     }
     models = {r["model"]: r["kind"] for r in rows}
     assert models["global"] == "model"
+    assert models["global_only"] == "model"  # the network alone, beside the blended default
     assert models["AutoETS"] == "baseline"
-    assert len(models) == 7
+    assert len(models) == 8
     assert {r["device"] for r in rows} == {str(pick_device("auto"))}
     assert all(r["num_countries"] == 3 and ".." in r["period"] for r in rows)

@@ -25,9 +25,13 @@ def test_train_writes_every_run_file(tiny_run: Path) -> None:
     ):
         assert (tiny_run / name).is_file(), name
     metrics = json.loads((tiny_run / "metrics.json").read_text())
-    assert {"in_sample/mape", "in_sample/smape", "in_sample/mae", "in_sample/naive_mape"} <= set(
-        metrics
-    )
+    assert {
+        "in_sample/mape",
+        "in_sample/smape",
+        "in_sample/mae",
+        "in_sample/naive_mape",
+        "in_sample/naive_smape",
+    } <= set(metrics)
 
 
 def test_loop_styles_give_the_same_weights(tiny_configs: tuple, covid_csv: Path) -> None:
