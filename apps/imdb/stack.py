@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from common.errors import CheckpointError
+from common.errors import CheckpointError, UserError
 
 FOLDS = 5  # out-of-fold scores for the held-out comparison table
 
@@ -59,8 +59,12 @@ class Stack:
 
 def lexicon_scores(texts: list[str]) -> np.ndarray:
     """VADER compound score of each text, in -1..1 (about 4 ms for a whole review)."""
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
+    try:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+    except ImportError:
+        raise UserError(
+            "This run combines its model with the VADER lexicon: pip install vaderSentiment"
+        ) from None
     analyzer = SentimentIntensityAnalyzer()
     return np.array(
         [analyzer.polarity_scores(t.replace("<br />", " "))["compound"] for t in texts],
