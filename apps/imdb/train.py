@@ -127,17 +127,36 @@ class Thresholded(nn.Module):
         return self.model(x) - self.offset
 
 
-def calibrate(
+def fit_held_out(
     data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig
-) -> dict[str, Any]:
-    """Train once in memory on part of train; choose the decision rule on the part held out."""
+) -> tuple[nn.Module, Loaders, dict[str, Any]]:
+    """Train once in memory on part of train, keeping the rest (`threshold_fraction`) apart."""
     cfg = dataclasses.replace(data_cfg, val_fraction=data_cfg.threshold_fraction)
     device = pick_device(train_cfg.device)
     loaders, model, meta = prepare(cfg, model_cfg, train_cfg, device)
     options = LoopOptions.from_config(train_cfg, device, None, None, progress=False)
     options.monitor = None  # same epochs as the real run: the last one
     fit_loaders(model, loaders, model_cfg, train_cfg, options)
+    return model, loaders, meta
+
+
+def calibrate(
+    data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig
+) -> dict[str, Any]:
+    """The decision rule (threshold, maybe a stack) chosen on the held-out part of train."""
+    model, loaders, meta = fit_held_out(data_cfg, model_cfg, train_cfg)
     return held_out_decision(model, loaders, meta, train_cfg.seed, model_cfg.lexicon_stack)
+
+
+def compare_held_out(
+    data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig
+) -> list[dict[str, Any]]:
+    """The README's choice table: decision rules scored on held-out train data only."""
+    from .decision import compare_rules, held_out_scores
+
+    model, loaders, meta = fit_held_out(data_cfg, model_cfg, train_cfg)
+    held = held_out_scores(model, loaders, meta, train_cfg.seed, use_lexicon=True)
+    return [] if held is None else compare_rules(held, train_cfg.seed)
 
 
 def train(

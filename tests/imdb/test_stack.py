@@ -17,7 +17,7 @@ from apps.imdb.decision import HeldOut, compare_rules, decide
 from apps.imdb.predict import load_predictor
 from apps.imdb.scoring import choose_threshold, group_weights
 from apps.imdb.stack import Stack, fit_stack, lexicon_scores
-from apps.imdb.train import train
+from apps.imdb.train import compare_held_out, train
 from common.errors import CheckpointError
 
 PAGE = str(Path(__file__).resolve().parents[2] / "apps" / "imdb" / "demo.py")
@@ -121,3 +121,18 @@ def test_cli_and_page_apply_the_saved_stack_alike(
     assert result.exit_code == 2
     assert "'stack'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_compare_held_out_scores_every_rule_on_train_data_only(
+    data_root: Path, tmp_path: Path, tiny: Any
+) -> None:
+    import dataclasses
+
+    data_cfg, model_cfg, train_cfg = tiny(tmp_path, epochs=1)
+    rows = compare_held_out(
+        dataclasses.replace(data_cfg, threshold_fraction=0.25), model_cfg, train_cfg
+    )
+    names = [row["rule"] for row in rows]
+    assert "n-grams, equal-weight threshold" in names
+    assert "stack, 0.5 (out of fold)" in names
+    assert all(0.0 <= row["reviews"] <= 1.0 for row in rows)
