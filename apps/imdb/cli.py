@@ -5,6 +5,7 @@
     refapps imdb evaluate --other-reviews ../shared/data/imdb/other_reviews/yelp_labelled.txt
     refapps imdb predict "What a wonderful film." --file more.txt --out results.csv
     cat reviews.txt | refapps imdb predict -
+    refapps imdb compare-rules               # the held-out table the decision rule came from
 
 Each command is a thin adapter: options -> config dataclasses -> a function -> a rich table.
 Heavy imports (torch, the app's modules) happen inside the commands to keep `--help` fast.
@@ -172,6 +173,29 @@ def lr_find(
     )
     result = find_lr(DataConfig(), ModelConfig(name=model), train_cfg)
     console.print(f"Suggested learning rate: {result.suggested_lr:.2e}  (plot: {result.plot_path})")
+
+
+@app.command("compare-rules")
+@handle_user_errors
+def compare_rules(
+    seed: Annotated[int, typer.Option(help="Seed.")] = 0, json_output: JsonOpt = False
+) -> None:
+    """Score the decision rules (threshold, lexicon stack) on held-out train data only."""
+    from common.console import console
+
+    from .train import compare_held_out
+
+    rows = compare_held_out(
+        DataConfig(), ModelConfig(), dataclasses.replace(TRAIN_DEFAULTS, seed=seed)
+    )
+    if json_output:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    console.print(" | ".join(rows[0]) if rows else "No held-out data (--threshold-fraction 0).")
+    for row in rows:
+        console.print(
+            " | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row.values())
+        )
 
 
 if __name__ == "__main__":

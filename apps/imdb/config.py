@@ -55,6 +55,7 @@ class ModelConfig:
     min_ngram_reviews: int = 16  # ngram_nb: rarer n-grams are ignored (noise to memorise)
     cnn_tokens: int = 400  # tutorial_cnn reads the last N tokens of a review
     dropout: float = 0.2
+    lexicon_stack: bool = False  # combine the logit with VADER's score (weights fitted held out)
 
     def __post_init__(self) -> None:
         if self.name not in MODEL_NAMES:

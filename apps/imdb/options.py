@@ -34,6 +34,8 @@ HELP = {
     "min_ngram_reviews": "ngram_nb ignores n-grams seen in fewer training reviews.",
     "cnn_tokens": "tutorial_cnn reads the last N tokens of a review.",
     "dropout": "Dropout (of n-grams for ngram_nb).",
+    "lexicon_stack": "Combine the model's logit with the VADER lexicon's score, weights "
+    "fitted on held-out train reviews and sentences.",
 }
 OPTION_NAMES = {"name": "--model"}  # ModelConfig.name reads better as --model
 

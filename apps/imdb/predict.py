@@ -5,8 +5,9 @@
     refapps imdb predict --csv reviews.csv --column review --out results.csv
 
 The CLI and the Streamlit page both call `load_predictor(run_dir)`, so inference exists
-once, and both apply the decision threshold saved in the run's model.json (chosen on
-held-out training data; 0.5 for runs that have none). Loading a run executes no code:
+once, and both apply the decision rule saved in the run's model.json (chosen on held-out
+training data: a threshold, 0.5 for runs that have none, and the lexicon stack's weights
+when the run has one; explanations come from the model's own logit). Loading a run executes no code:
 weights are safetensors, the tokenizer is JSON.
 """
 
@@ -31,6 +32,7 @@ from common.errors import CheckpointError, UserError
 from .config import APP
 from .data import CLASSES
 from .model import INPUT_KIND, build_model
+from .stack import Stack, lexicon_scores
 from .text import Encoded, batch_inputs, encode, load_tokenizer, model_inputs
 
 BATCH_SIZE = 512
@@ -59,6 +61,8 @@ class Predictor:
         self.threshold = float(meta.get("threshold", 0.5))  # P(positive) needed for "positive"
         self.kind = INPUT_KIND[meta["model_args"]["name"]]
         self.vocab_size = meta["model_args"]["vocab_size"]
+        stack = meta.get("stack")  # lexicon stack fitted on held-out train data, if any
+        self.stack = None if stack is None else Stack.from_json(stack, Path("model.json"))
 
     def _inputs(self, encoded: Encoded) -> Encoded:
         return model_inputs(
@@ -81,7 +85,11 @@ class Predictor:
                     text.encode("utf-8")
                 except UnicodeEncodeError:
                     raise UserError(f"Review {i} is not valid UTF-8 text.") from None
-        return self._logits(encode(self.tokenizer, texts, self.meta["max_tokens"]))
+        logits = self._logits(encode(self.tokenizer, texts, self.meta["max_tokens"]))
+        if self.stack is None:
+            return logits
+        stacked = self.stack.logits(logits.double().numpy(), lexicon_scores(texts))
+        return torch.from_numpy(stacked).float()
 
     def label(self, probability: float) -> Prediction:
         return Prediction(CLASSES[int(probability >= self.threshold)], round(probability, 4))
@@ -119,7 +127,8 @@ class Predictor:
             cursor = max(cursor, end)
         if cursor < len(text):
             spans.append((text[cursor:], 0.0))
-        return Explanation(self.label(float(logits[0].sigmoid())), spans, len(ids), n)
+        label = self.predict([text])[0] if self.stack else self.label(float(logits[0].sigmoid()))
+        return Explanation(label, spans, len(ids), n)
 
 
 def load_predictor(run_dir: Path) -> Predictor:
@@ -131,6 +140,7 @@ def load_predictor(run_dir: Path) -> Predictor:
             f"{Path(run_dir) / 'model.json'}: 'threshold' must be a number between 0 and 1 "
             f"(got {threshold!r}); the file was edited or is damaged: train again."
         )
+    Stack.from_json(meta["stack"], Path(run_dir) / "model.json") if "stack" in meta else None
     model = build_model_checked(build_model, meta, run_dir)
     load_weights(model, Path(run_dir) / MODEL_WEIGHTS)
     return Predictor(model, load_tokenizer(run_dir), meta)

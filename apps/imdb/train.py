@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 from torchmetrics import MetricCollection
@@ -31,11 +30,9 @@ from common.training.state import LoopOptions
 
 from .config import APP, DataConfig, ModelConfig
 from .data import CLASSES, Loaders, make_loaders
+from .decision import held_out_decision
 from .model import build_model, model_args
-from .scoring import choose_threshold
 from .text import save_tokenizer
-
-SENTENCES_PER_REVIEW = 2  # single sentences cut from each held-out review for the threshold
 
 
 @dataclass
@@ -119,23 +116,6 @@ def fit_loaders(
     )
 
 
-def held_out_threshold(
-    model: nn.Module, loaders: Loaders, meta: dict[str, Any], seed: int
-) -> float:
-    """The threshold with the best balanced accuracy on held-out train reviews and sentences."""
-    from .predict import Predictor
-    from .snippets import sample_sentences
-
-    held_out = loaders.val_reviews
-    if held_out is None or len(held_out.labels) == 0:
-        return 0.5
-    sentences = sample_sentences(held_out, SENTENCES_PER_REVIEW, np.random.default_rng(seed))
-    texts, device = held_out.texts + sentences.texts, next(model.parameters()).device
-    probs = Predictor(model.cpu(), loaders.tokenizer, meta).predict_logits(texts).sigmoid()
-    model.to(device)
-    return choose_threshold(probs.numpy(), np.concatenate([held_out.labels, sentences.labels]))
-
-
 class Thresholded(nn.Module):
     """Logits shifted so that 0 is the decision threshold: metrics at 0.5 then use it."""
 
@@ -147,15 +127,36 @@ class Thresholded(nn.Module):
         return self.model(x) - self.offset
 
 
-def calibrate(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig) -> float:
-    """Train once in memory on part of train; choose the threshold on the part held out."""
+def fit_held_out(
+    data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig
+) -> tuple[nn.Module, Loaders, dict[str, Any]]:
+    """Train once in memory on part of train, keeping the rest (`threshold_fraction`) apart."""
     cfg = dataclasses.replace(data_cfg, val_fraction=data_cfg.threshold_fraction)
     device = pick_device(train_cfg.device)
     loaders, model, meta = prepare(cfg, model_cfg, train_cfg, device)
     options = LoopOptions.from_config(train_cfg, device, None, None, progress=False)
     options.monitor = None  # same epochs as the real run: the last one
     fit_loaders(model, loaders, model_cfg, train_cfg, options)
-    return held_out_threshold(model, loaders, meta, train_cfg.seed)
+    return model, loaders, meta
+
+
+def calibrate(
+    data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig
+) -> dict[str, Any]:
+    """The decision rule (threshold, maybe a stack) chosen on the held-out part of train."""
+    model, loaders, meta = fit_held_out(data_cfg, model_cfg, train_cfg)
+    return held_out_decision(model, loaders, meta, train_cfg.seed, model_cfg.lexicon_stack)
+
+
+def compare_held_out(
+    data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig
+) -> list[dict[str, Any]]:
+    """The README's choice table: decision rules scored on held-out train data only."""
+    from .decision import compare_rules, held_out_scores
+
+    model, loaders, meta = fit_held_out(data_cfg, model_cfg, train_cfg)
+    held = held_out_scores(model, loaders, meta, train_cfg.seed, use_lexicon=True)
+    return [] if held is None else compare_rules(held, train_cfg.seed)
 
 
 def train(
@@ -167,9 +168,9 @@ def train(
     device = pick_device(train_cfg.device)
     with fixed_threads(train_cfg.num_threads):
         started = time.perf_counter()
-        threshold = None
+        decision = None
         if data_cfg.val_fraction == 0 and data_cfg.threshold_fraction > 0:
-            threshold = calibrate(data_cfg, model_cfg, train_cfg)
+            decision = calibrate(data_cfg, model_cfg, train_cfg)
         loaders, model, meta = prepare(data_cfg, model_cfg, train_cfg, device)
         run_dir, resume = start_run(
             train_cfg.runs_dir,
@@ -183,13 +184,19 @@ def train(
         write_model_meta(run_dir, meta)
         options = LoopOptions.from_config(train_cfg, device, run_dir, resume, progress)
         history = fit_loaders(model, loaders, model_cfg, train_cfg, options)
-        if threshold is None:
-            threshold = held_out_threshold(model, loaders, meta, train_cfg.seed)
-        write_model_meta(run_dir, meta | {"threshold": threshold})
+        if decision is None:
+            decision = held_out_decision(
+                model, loaders, meta, train_cfg.seed, model_cfg.lexicon_stack
+            )
+        write_model_meta(run_dir, meta | decision)
         train_seconds = time.perf_counter() - started
-        test_metrics = evaluate_model(
-            Thresholded(model, threshold), loaders.test, make_loss(), make_metrics(), options
-        )
+        threshold = decision["threshold"]
+        if "stack" in decision:  # the stack needs the texts: score through the predictor
+            test_metrics = {k: v for k, v in evaluate(run_dir).items() if k != "num_samples"}
+        else:
+            test_metrics = evaluate_model(
+                Thresholded(model, threshold), loaders.test, make_loss(), make_metrics(), options
+            )
         test_metrics |= {"threshold": threshold}
         finish_run(run_dir, history.records, test_metrics | {"train_seconds": train_seconds})
     return RunResult(run_dir, test_metrics, history.records, train_seconds)
