@@ -39,23 +39,16 @@ from .global_train import fit_global, global_model_args
 from .jhu import country_matrix, read_country, top_countries
 from .jhu_backtest import MODEL_METHOD, daily_from_cumulative
 from .predict import ForecastResult, first_zero_date
+from .train import RunResult
 
 VAL_DAYS = 28
 BACKTEST_FILE = "jhu_backtest.json"
 SERIES = "confirmed_num"
 
 
-@dataclass
-class GlobalRunResult:
-    run_dir: Path
-    metrics: dict[str, float]
-    history: list[dict[str, Any]]
-    train_seconds: float
-
-
 def train_global(
     jhu_dir: Path, cfg: GlobalConfig, runs_dir: Path, progress: bool = True
-) -> GlobalRunResult:
+) -> RunResult:
     """Fit the global model on the top countries of the JHU files; write a run folder."""
     jhu_dir = Path(jhu_dir).expanduser().resolve()
     cumulative = country_matrix(jhu_dir, corrected=False)
@@ -85,7 +78,7 @@ def train_global(
     last = records[-1]
     metrics = {k: float(v) for k, v in last.items() if "/" in k} | {"train_seconds": seconds}
     finish_run(run_dir, records, metrics)
-    return GlobalRunResult(run_dir, metrics, records, seconds)
+    return RunResult(run_dir, metrics, records, seconds)
 
 
 class GlobalPredictor:
