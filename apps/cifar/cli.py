@@ -129,7 +129,7 @@ def predict(
     as_json: JsonOpt = False,
 ) -> None:
     """Class and probabilities per image; unreadable files are skipped (exit 2 if all are)."""
-    from common.console import console, err_console
+    from common.console import console, err_console, print_rows
     from common.errors import UserError
     from common.runs import resolve_run
 
@@ -154,7 +154,7 @@ def predict(
     elif as_json:
         typer.echo(json.dumps(rows))
     else:
-        console.print(predictions_table(rows))
+        print_rows(rows, title="Predictions", max_rows=MAX_TABLE_ROWS)
         if skipped:
             console.print(f"{len(rows)} predicted{skipped}")
 
@@ -170,25 +170,6 @@ def write_csv(out: Path, rows: list[dict[str, object]]) -> None:
         atomic_write(out, lambda tmp: pd.DataFrame(rows).to_csv(tmp, index=False))
     except OSError as err:
         raise UserError(f"Cannot write --out {out} ({err.strerror or err}).") from err
-
-
-def predictions_table(rows: list[dict[str, object]]) -> Any:
-    """A rich table of the first MAX_TABLE_ROWS rows; long file names wrap instead of being cut."""
-    from rich.table import Table
-
-    from common.console import format_value
-
-    shown = rows[:MAX_TABLE_ROWS]
-    title = "Predictions"
-    if len(shown) < len(rows):
-        title += f": the first {len(shown)} of {len(rows)} (--out FILE.csv writes all)"
-    table = Table(title=title, header_style="bold")
-    table.add_column("file", overflow="fold")
-    for column in list(rows[0])[1:]:
-        table.add_column(column, justify="right")
-    for row in shown:
-        table.add_row(*(format_value(v) for v in row.values()))
-    return table
 
 
 def find_lr(train_cfg: TrainConfig) -> Any:

@@ -142,17 +142,12 @@ def predict(
 
 def print_predictions(table: Any) -> None:
     """The first rows as a table, and how many were left out."""
-    from common.console import console, dataframe_table
+    from common.console import print_rows
 
     shown = table.head(SHOWN_ROWS).assign(text=table["text"].str.slice(0, 70))
     title = "Predictions (probability of positive)"
-    console.print(dataframe_table(shown.to_dict("records"), title=title))
-    if len(table) > SHOWN_ROWS:
-        console.print(
-            f"Showing the first {SHOWN_ROWS} of {len(table):,}; use --out results.csv "
-            "for all of them.",
-            soft_wrap=True,
-        )
+    hint = "use --out results.csv for all of them"
+    print_rows(shown.to_dict("records"), title, total=len(table), all_hint=hint)
 
 
 @app.command("lr-find")

@@ -81,7 +81,7 @@ def test_predict_table_and_json_use_clean_class_names(
     monkeypatch.setattr(cifar_cli, "MAX_TABLE_ROWS", 2)
     shown = run("predict", *photos, "--run-dir", str(trained_run))
     assert shown.exit_code == 0, shown.output
-    assert "the first 2 of 3 (--out FILE.csv writes all)" in shown.output
+    assert "First 2 of 3 rows; use --out FILE.csv for all." in shown.output
     assert "automobile" in shown.output
     assert "1_automobile" not in shown.output  # (no input path holds that folder name)
     as_json = run("predict", *photos, "--run-dir", str(trained_run), "--json")

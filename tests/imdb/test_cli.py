@@ -92,7 +92,7 @@ def test_predict_out_writes_every_row_and_the_table_says_what_it_hides(
     reviews.write_text("".join(f"great film number {i}\n" for i in range(60)), encoding="utf-8")
     result = runner.invoke(app, ["imdb", "predict", "--file", str(reviews), *runs])
     assert result.exit_code == 0, result.output
-    assert "first 50 of 60" in result.output
+    assert "First 50 of 60 rows" in result.output
     out = tmp_path / "results.csv"
     result = runner.invoke(
         app, ["imdb", "predict", "--file", str(reviews), "--out", str(out), *runs]
