@@ -113,12 +113,11 @@ class DeviceBatches:
 @dataclass
 class Loaders:
     train: DeviceBatches
-    val: DeviceBatches
+    val: DeviceBatches | None  # None: no held-out split (the loop then validates on test)
     test: DeviceBatches
     classes: list[str]
     mean: list[float]
     std: list[float]
-    val_is_test: bool  # no held-out split: the per-epoch "validation" is the test split
     num_train: int
 
 
@@ -173,11 +172,10 @@ def make_loaders(
     eval_size = max(batch_size, 512)
     return Loaders(
         train=batches_of(train_set, cfg, batch_size, device, generator),
-        val=batches_of(val_set, cfg, eval_size, device, None),
+        val=None if splits[1] is splits[2] else batches_of(val_set, cfg, eval_size, device, None),
         test=batches_of(test_set, cfg, eval_size, device, None),
         classes=train_set.classes,
         mean=mean,
         std=std,
-        val_is_test=splits[1] is splits[2],
         num_train=len(train_set),
     )

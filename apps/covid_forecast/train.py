@@ -24,9 +24,9 @@ from common.checkpoint import write_json, write_model_meta
 from common.config import TrainConfig
 from common.device import fixed_threads, pick_device, seed_everything
 from common.metrics import regression_metrics
-from common.runs import finish_run, resume_configs, start_run
-from common.training import evaluate_model, fit
-from common.training.state import LoopOptions
+from common.runs import finish_run
+from common.training import LoopOptions, evaluate_model, fit
+from common.training.wiring import open_run, run_configs
 
 from .config import APP, DataConfig, ModelConfig
 from .data import Loaders, daily_increments, load_series, make_loaders
@@ -102,19 +102,11 @@ def train(
     data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, progress: bool = True
 ) -> RunResult:
     """Train on every window of the data (for forecasting); metrics are in-sample, as labelled."""
-    if train_cfg.resume is not None:
-        data_cfg, model_cfg, train_cfg = resume_configs(train_cfg, DataConfig, ModelConfig)
+    data_cfg, model_cfg, train_cfg = run_configs(data_cfg, model_cfg, train_cfg)
     with fixed_threads(train_cfg.num_threads):
         increments = daily_increments(load_series(data_cfg))
         loaders = make_loaders(increments, data_cfg.window)
-        run_dir, resume = start_run(
-            train_cfg.runs_dir,
-            APP,
-            train_cfg.resume,
-            data=data_cfg,
-            model=model_cfg,
-            train=train_cfg,
-        )
+        run_dir, resume = open_run(APP, data_cfg, model_cfg, train_cfg)
         meta = {
             "app": APP,
             "model": MODEL_NAME,
@@ -158,13 +150,12 @@ def naive_in_sample(last: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
 
 def find_lr(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig) -> Any:
     """LR range test on the training windows; the plot goes to runs/covid_forecast/lr_find.png."""
-    from common.lr_find import lr_range_test, plot_lr_find
+    from common import lr_find
 
     seed_everything(train_cfg.seed)
     loaders = make_loaders(daily_increments(load_series(data_cfg)), data_cfg.window)
     model = build_model(model_args(model_cfg, len(loaders.series), loaders.scaler))
     optimizer = torch.optim.Adam(model.parameters(), lr=train_cfg.lr)
     device = pick_device(train_cfg.device)
-    result = lr_range_test(model, make_loss(), optimizer, loaders.train, device, end_lr=0.3)
-    plot_lr_find(result, Path(train_cfg.runs_dir) / APP / "lr_find.png")
-    return result
+    plot_path = Path(train_cfg.runs_dir) / APP / "lr_find.png"
+    return lr_find.find_lr(model, make_loss(), optimizer, loaders.train, device, plot_path, 0.3)
