@@ -18,7 +18,14 @@ from typing import Annotated, Any
 
 import typer
 
-from common.cli import JsonOpt, RunDirArg, RunsDirOpt, handle_user_errors, with_train_options
+from common.cli import (
+    JsonOpt,
+    RunDirArg,
+    RunDirOpt,
+    RunsDirOpt,
+    handle_user_errors,
+    with_train_options,
+)
 from common.commands import add_lr_find_command
 from common.config import TrainConfig
 
@@ -32,9 +39,6 @@ DATA_DEFAULTS, MODEL_DEFAULTS = DataConfig(), ModelConfig()
 DataDirOpt = Annotated[
     Path | None,
     typer.Option(help="An image folder with train/<class>/ (and test/<class>/) to use instead."),
-]
-RunDirOpt = Annotated[
-    Path | None, typer.Option(help="Run folder to use (default: the newest run of this app).")
 ]
 FlipOpt = Annotated[bool, typer.Option("--flip/--no-flip", help="Average with the mirror image.")]
 MAX_TABLE_ROWS = 50  # longer results: --out writes them all
@@ -75,17 +79,15 @@ def train(
     ] = False,
 ) -> None:
     """Train a CNN; prints the test metrics and the run folder."""
-    from common.console import console, print_metrics
+    from common.console import print_run
 
     from .train import train as run_training
 
     data_cfg = DataConfig(dataset, data_dir, val_fraction, image_size, augment)
     model_cfg = ModelConfig(model, width, compile_model)
     result = run_training(data_cfg, model_cfg, train_cfg)
-    print_metrics(
-        result.test_metrics, title=f"CIFAR test metrics ({result.train_seconds:.1f} s training)"
-    )
-    console.print(f"Run folder: {result.run_dir}")
+    title = f"CIFAR test metrics ({result.train_seconds:.1f} s training)"
+    print_run(result.metrics, result.run_dir, title)
 
 
 @app.command()
@@ -131,14 +133,12 @@ def predict(
     """Class and probabilities per image; unreadable files are skipped (exit 2 if all are)."""
     from common.console import console, err_console, print_rows
     from common.errors import UserError
+    from common.files import check_output_file
     from common.runs import resolve_run
 
     from .predict import image_paths, load_predictor
 
-    if out is not None and out.is_dir():
-        raise UserError(
-            f"--out {out} is a folder; give a file name, e.g. {out / 'predictions.csv'}"
-        )
+    check_output_file("--out", out, "predictions.csv")
     predictor = load_predictor(resolve_run(run_dir, runs_dir, APP))
     results = predictor.predict([(str(p), p) for p in image_paths(inputs)], flip=flip)
     failed = [r.error for r in results if r.error]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ from common.metrics import multiclass_metrics, score, two_logit_metrics
 from common.runs import finish_run, read_config, restore_config
 from common.training import LoopOptions, evaluate_model, fit
 from common.training.schedules import one_cycle, steps_per_epoch
-from common.training.wiring import open_run, pick_validation, run_configs
+from common.training.wiring import RunResult, open_run, pick_validation, run_configs
 
 from .batches import Loaders, make_loaders
 from .config import APP, DataConfig, ModelConfig
@@ -38,14 +37,6 @@ LABEL_SMOOTHING = 0.1
 MOMENTUM = 0.9
 WARMUP_FRACTION = 0.25  # share of the steps during which the one-cycle rate rises
 START_FACTOR = 0.05  # the rate starts at this share of --lr
-
-
-@dataclass
-class RunResult:
-    run_dir: Path
-    test_metrics: dict[str, float]
-    history: list[dict[str, Any]]
-    train_seconds: float
 
 
 def make_loss() -> nn.Module:

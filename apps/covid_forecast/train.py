@@ -11,7 +11,6 @@ the other way round.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,19 +25,11 @@ from common.device import fixed_threads, pick_device, seed_everything
 from common.metrics import regression_metrics
 from common.runs import finish_run
 from common.training import LoopOptions, evaluate_model, fit
-from common.training.wiring import open_run, run_configs
+from common.training.wiring import RunResult, open_run, run_configs
 
 from .config import APP, DataConfig, ModelConfig
 from .data import Loaders, daily_increments, load_series, make_loaders
 from .model import MODEL_NAME, CovidEnsemble, build_model, model_args
-
-
-@dataclass
-class RunResult:
-    run_dir: Path
-    metrics: dict[str, float]
-    history: list[dict[str, Any]]
-    train_seconds: float
 
 
 class PercentageSquaredError(nn.Module):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ from common.metrics import binary_metrics, score
 from common.runs import finish_run, read_config, restore_config
 from common.training import LoopOptions, evaluate_model, fit
 from common.training.schedules import ResumableOneCycleLR, steps_per_epoch
-from common.training.wiring import open_run, pick_validation, run_configs
+from common.training.wiring import RunResult, open_run, pick_validation, run_configs
 
 from .config import APP, DataConfig, ModelConfig
 from .data import CLASSES, Loaders, make_loaders
@@ -39,14 +38,6 @@ from .model import (
     build_model,
     model_args,
 )
-
-
-@dataclass
-class RunResult:
-    run_dir: Path
-    test_metrics: dict[str, float]
-    history: list[dict[str, Any]]
-    train_seconds: float
 
 
 def make_loss() -> nn.Module:

@@ -11,12 +11,27 @@ steps that were the same in every app, so they live here and read the same every
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from common.config import TrainConfig
 from common.runs import resume_configs, start_run
 from common.training.options import LoopOptions
+
+
+@dataclass
+class RunResult:
+    """What an app's `train()` returns: the run folder and what the run measured.
+
+    `metrics` are the final ones, keyed by split so they say what they are (`test/accuracy`,
+    or `in_sample/mape` where the model was scored on what it trained on).
+    """
+
+    run_dir: Path
+    metrics: dict[str, float]
+    history: list[dict[str, Any]]
+    train_seconds: float
 
 
 def run_configs(data_cfg: Any, model_cfg: Any, train_cfg: TrainConfig) -> tuple[Any, Any, Any]:

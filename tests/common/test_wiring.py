@@ -51,3 +51,25 @@ def test_open_run_writes_the_three_configs_and_run_configs_restores_them(tmp_pat
     assert restored[2].epochs == 4  # only --epochs may be raised on a resume
     resumed_dir, checkpoint = open_run("alpha", *restored)
     assert (resumed_dir, checkpoint) == (run_dir, run_dir / "last.pt")
+
+
+def test_check_output_file_refuses_a_folder_and_names_a_file_in_it(tmp_path):
+    import pytest
+
+    from common.errors import UserError
+    from common.files import check_output_file
+
+    check_output_file("--out", None)
+    check_output_file("--out", tmp_path / "new.csv")  # a file that does not exist yet is fine
+    with pytest.raises(UserError, match="is a folder") as info:
+        check_output_file("--out", tmp_path, "predictions.csv")
+    assert str(tmp_path / "predictions.csv") in str(info.value)
+
+
+def test_print_run_shows_the_metrics_and_the_run_folder(capsys):
+    from common.console import print_run
+
+    print_run({"test/accuracy": 0.5}, "runs/alpha/1", "Alpha test metrics")
+    out = capsys.readouterr().out
+    assert "Alpha test metrics" in out
+    assert "runs/alpha/1" in out
