@@ -32,10 +32,6 @@ RunDirArg = Annotated[
         help="Run folder to use (default: the newest run of this app).", show_default=False
     ),
 ]
-RunDirOpt = Annotated[  # for commands whose arguments are their inputs (`predict FILES`)
-    Path | None,
-    typer.Option(help="Run folder to use (default: the newest run of this app)."),
-]
 RunsDirOpt = Annotated[
     Path, typer.Option("--runs-dir", help="Folder that holds runs/<app>/<timestamp>.")
 ]

@@ -48,14 +48,6 @@ def make_metrics(num_classes: int) -> MetricCollection:
     return two_logit_metrics() if num_classes == 2 else multiclass_metrics(num_classes)
 
 
-def prepare_model(args: dict[str, Any], device: torch.device, use_compile: bool) -> nn.Module:
-    """Build on `device`; channels_last on CUDA (faster convolutions), optionally compiled."""
-    model = build_model(args).to(device)
-    if device.type == "cuda":
-        model = model.to(memory_format=torch.channels_last)
-    return torch.compile(model) if use_compile else model  # type: ignore[return-value]
-
-
 def prepare(
     data_cfg: DataConfig,
     model_cfg: ModelConfig,
@@ -63,13 +55,18 @@ def prepare(
     device: torch.device,
     use_compile: bool = False,
 ) -> tuple[Loaders, nn.Module, dict[str, Any]]:
-    """Seeded loaders, the model on `device`, and the arguments that rebuild it."""
+    """Seeded loaders, the model on `device` (channels_last on CUDA: faster convolutions)."""
     generator = seed_everything(train_cfg.seed)
     loaders = make_loaders(
         data_cfg, train_cfg.batch_size, train_cfg.seed, generator, train_cfg.max_samples, device
     )
     args = model_args(model_cfg, len(loaders.classes), loaders.mean, loaders.std)
-    return loaders, prepare_model(args, device, use_compile), args
+    model = build_model(args).to(device)
+    if device.type == "cuda":
+        model = model.to(memory_format=torch.channels_last)
+    if use_compile:
+        model = torch.compile(model)  # type: ignore[assignment]
+    return loaders, model, args
 
 
 def make_optimizer(model: nn.Module, train_cfg: TrainConfig) -> torch.optim.Optimizer:
@@ -116,7 +113,6 @@ def train(
             metrics,
             scheduler,
             options,
-            amp=train_cfg.amp,
         )
         train_seconds = time.perf_counter() - started
         test_metrics = evaluate_model(

@@ -84,7 +84,6 @@ def fit_ensemble(
         make_metrics(),
         None,
         options,
-        amp=train_cfg.amp,
     )
     return model.cpu(), args, history.records
 

@@ -111,7 +111,6 @@ def fit_loaders(
         make_metrics(),
         None,
         options,
-        amp=train_cfg.amp,
     )
 
 

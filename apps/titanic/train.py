@@ -31,13 +31,7 @@ from common.training.wiring import RunResult, open_run, pick_validation, run_con
 
 from .config import APP, DataConfig, ModelConfig
 from .data import CLASSES, Loaders, make_loaders
-from .model import (
-    MODEL_NAME,
-    TitanicEnsemble,
-    build_member,
-    build_model,
-    model_args,
-)
+from .model import MODEL_NAME, TitanicEnsemble, build_member, build_model, model_args
 
 
 def make_loss() -> nn.Module:
@@ -100,7 +94,6 @@ def fit_members(
             make_metrics() if use_metrics else None,
             make_scheduler(optimizer, train_cfg, steps),
             options,
-            amp=train_cfg.amp,
         ).records
         history = history or records
     return history
