@@ -69,16 +69,6 @@ def prepare(
     return loaders, model, args
 
 
-def make_optimizer(model: nn.Module, train_cfg: TrainConfig) -> torch.optim.Optimizer:
-    return torch.optim.SGD(
-        model.parameters(),
-        lr=train_cfg.lr,
-        momentum=MOMENTUM,
-        nesterov=True,
-        weight_decay=train_cfg.weight_decay,
-    )
-
-
 def train(
     data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, progress: bool = True
 ) -> RunResult:
@@ -95,7 +85,13 @@ def train(
             "classes": loaders.classes,
         }
         write_model_meta(run_dir, meta | {"image_size": data_cfg.image_size})
-        optimizer = make_optimizer(model, train_cfg)
+        optimizer = torch.optim.SGD(
+            model.parameters(),
+            lr=train_cfg.lr,
+            momentum=MOMENTUM,
+            nesterov=True,
+            weight_decay=train_cfg.weight_decay,
+        )
         total_steps = train_cfg.effective_epochs * steps_per_epoch(loaders.train, train_cfg)
         scheduler = one_cycle(optimizer, total_steps, WARMUP_FRACTION, START_FACTOR)
         options = LoopOptions.from_config(train_cfg, device, run_dir, resume, progress, "step")
