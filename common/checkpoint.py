@@ -104,6 +104,14 @@ def build_model_checked(
     return build(args)
 
 
+def load_model(
+    build: Callable[[dict[str, Any]], torch.nn.Module], meta: dict[str, Any], run_dir: Path
+) -> torch.nn.Module:
+    """The trained model of a run: built from `meta` (checked first), then its weights loaded."""
+    model = build_model_checked(build, meta, run_dir)
+    return load_weights(model, Path(run_dir) / MODEL_WEIGHTS)
+
+
 def save_model(model: torch.nn.Module, run_dir: Path, meta: dict[str, Any]) -> None:
     """Write `model.safetensors` and `model.json` (meta must be JSON-able)."""
     save_weights(model, Path(run_dir) / MODEL_WEIGHTS)

@@ -54,6 +54,12 @@ def print_metrics(metrics: Mapping[str, Any], title: str | None = None) -> None:
     console.print(metrics_table(metrics, title))
 
 
+def print_run(metrics: Mapping[str, Any], run_dir: Any, title: str) -> None:
+    """A finished training run: its metrics as a table, then where its folder is."""
+    print_metrics(metrics, title=title)
+    console.print(f"Run folder: {run_dir}")
+
+
 MAX_TABLE_ROWS = 50
 
 

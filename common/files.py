@@ -49,6 +49,17 @@ def ensure_folder(folder: Path, option: str | None = None) -> Path:
     return folder
 
 
+def check_output_file(option: str, path: Path | None, example: str = "out.csv") -> None:
+    """Fail before any work is done when an output option (`--out`) names a folder.
+
+    Raises:
+        UserError: `path` is a folder; the message suggests a file name inside it.
+    """
+    if path is not None and Path(path).is_dir():
+        suggestion = Path(path) / example
+        raise UserError(f"{option} {path} is a folder; give a file name such as {suggestion}.")
+
+
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     """Call `write(tmp_path)`, fsync, then rename onto `path`; the old file survives a crash.
 

@@ -6,7 +6,7 @@ and optimizer are put back as they were afterwards.
 
     refapps titanic lr-find
 
-`find_lr` is the sweep plus its plot; `common.cli.add_lr_find_command` mounts the `lr-find`
+`find_lr` is the sweep plus its plot; `common.commands.add_lr_find_command` mounts the `lr-find`
 command on an app's Typer app (torch-free), so an app only writes how to build its model,
 loss and loader.
 """
@@ -117,8 +117,9 @@ def find_lr(
     loader: Any,
     device: torch.device,
     plot_path: Path,
+    end_lr: float = 1.0,
 ) -> LrFindResult:
     """`lr_range_test` on `loader`, with the curve saved to `plot_path` (what every app does)."""
-    result = lr_range_test(model, loss_fn, optimizer, loader, device)
+    result = lr_range_test(model, loss_fn, optimizer, loader, device, end_lr=end_lr)
     plot_lr_find(result, plot_path)
     return result

@@ -26,6 +26,10 @@ def _softmax(logits: torch.Tensor) -> torch.Tensor:
     return logits.float().softmax(dim=-1)
 
 
+def _second_of_two(logits: torch.Tensor) -> torch.Tensor:
+    return logits.float().softmax(dim=-1)[:, 1]
+
+
 def _as_long(targets: torch.Tensor) -> torch.Tensor:
     return targets.long()
 
@@ -42,6 +46,18 @@ def binary_metrics() -> MetricCollection:
         "f1": c.BinaryF1Score(validate_args=False),
     }
     return MetricCollection({k: _on_probs(m, _sigmoid, _as_long) for k, m in plain.items()})
+
+
+def two_logit_metrics() -> MetricCollection:
+    """Accuracy, ROC AUC and F1 of class 1 for (B, 2) logits (a two-way softmax head)."""
+    from torchmetrics import classification as c
+
+    plain = {
+        "accuracy": c.BinaryAccuracy(validate_args=False),
+        "auroc": c.BinaryAUROC(validate_args=False),
+        "f1": c.BinaryF1Score(validate_args=False),
+    }
+    return MetricCollection({k: _on_probs(m, _second_of_two, _as_long) for k, m in plain.items()})
 
 
 def multiclass_metrics(num_classes: int) -> MetricCollection:
@@ -71,6 +87,14 @@ def regression_metrics() -> MetricCollection:
             "mae": r.MeanAbsoluteError(),
         }
     )
+
+
+def score(
+    metrics: MetricCollection, logits: torch.Tensor, targets: torch.Tensor, split: str = "test"
+) -> dict[str, float]:
+    """Metrics of a whole split at once (all its logits), keyed `"{split}/{name}"`."""
+    metrics.update(logits, targets)
+    return {f"{split}/{k}": v for k, v in compute_metrics(metrics).items()}
 
 
 def split_metrics(metrics: MetricCollection | None, split: str) -> MetricCollection | None:

@@ -1,6 +1,7 @@
 """Step 1b, batches: shuffle uint8 images held in memory, then augment them as tensors.
 
     TensorBatches(x, y, 128, generator)  -> shuffled (uint8 images, labels), no DataLoader
+                                            (common.batches)
     DeviceBatches(source, device, ...)   -> on the device, float in [0, 1], cropped and flipped
 
 When training on CUDA the whole uint8 set lives on the GPU and augmentation runs there, so
@@ -17,6 +18,8 @@ from typing import Any
 
 import torch
 from torch.utils.data import DataLoader, Dataset
+
+from common.batches import TensorBatches
 
 from .config import DataConfig
 from .data import ImageSet, load_splits, sample
@@ -39,38 +42,6 @@ def augment(x: torch.Tensor, generator: torch.Generator, padding: int = PADDING)
     crops = padded.permute(0, 2, 3, 1)[index, rows[:, :, None], cols[:, None, :]]  # (B, H, W, C)
     crops = crops.permute(0, 3, 1, 2)
     return torch.where(flips[:, None, None, None], crops.flip(3), crops)
-
-
-class TensorBatches:
-    """Shuffled (or ordered) batches of tensors that already sit on their device."""
-
-    def __init__(
-        self,
-        x: torch.Tensor,
-        y: torch.Tensor,
-        batch_size: int,
-        generator: torch.Generator | None = None,
-    ) -> None:
-        self.x, self.y, self.batch_size = x, y, batch_size
-        self.generator = generator  # None: keep the order (evaluation)
-
-    def __len__(self) -> int:
-        return (len(self.y) + self.batch_size - 1) // self.batch_size
-
-    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        if self.generator is None:
-            order = None
-        else:
-            order = torch.randperm(len(self.y), generator=self.generator).to(self.y.device)
-        for start in range(0, len(self.y), self.batch_size):
-            if order is None:
-                yield (
-                    self.x[start : start + self.batch_size],
-                    self.y[start : start + self.batch_size],
-                )
-            else:
-                index = order[start : start + self.batch_size]
-                yield self.x[index], self.y[index]
 
 
 class ImageFiles(Dataset):
@@ -113,12 +84,11 @@ class DeviceBatches:
 @dataclass
 class Loaders:
     train: DeviceBatches
-    val: DeviceBatches
+    val: DeviceBatches | None  # None: no held-out split (the loop then validates on test)
     test: DeviceBatches
     classes: list[str]
     mean: list[float]
     std: list[float]
-    val_is_test: bool  # no held-out split: the per-epoch "validation" is the test split
     num_train: int
 
 
@@ -173,11 +143,10 @@ def make_loaders(
     eval_size = max(batch_size, 512)
     return Loaders(
         train=batches_of(train_set, cfg, batch_size, device, generator),
-        val=batches_of(val_set, cfg, eval_size, device, None),
+        val=None if splits[1] is splits[2] else batches_of(val_set, cfg, eval_size, device, None),
         test=batches_of(test_set, cfg, eval_size, device, None),
         classes=train_set.classes,
         mean=mean,
         std=std,
-        val_is_test=splits[1] is splits[2],
         num_train=len(train_set),
     )

@@ -47,7 +47,7 @@ def bench_one(name: str, runs_dir: Path, quick: bool) -> dict[str, Any]:
         torch.cuda.synchronize()
     predict_seconds = time.perf_counter() - started
     num_train = 64 if quick else 10_000
-    metrics = result.test_metrics
+    metrics = result.metrics
     return {
         "app": APP,
         "model": name,

@@ -75,17 +75,15 @@ def train(
     ] = False,
 ) -> None:
     """Train a CNN; prints the test metrics and the run folder."""
-    from common.console import console, print_metrics
+    from common.console import print_run
 
     from .train import train as run_training
 
     data_cfg = DataConfig(dataset, data_dir, val_fraction, image_size, augment)
     model_cfg = ModelConfig(model, width, compile_model)
     result = run_training(data_cfg, model_cfg, train_cfg)
-    print_metrics(
-        result.test_metrics, title=f"CIFAR test metrics ({result.train_seconds:.1f} s training)"
-    )
-    console.print(f"Run folder: {result.run_dir}")
+    title = f"CIFAR test metrics ({result.train_seconds:.1f} s training)"
+    print_run(result.metrics, result.run_dir, title)
 
 
 @app.command()
@@ -131,14 +129,12 @@ def predict(
     """Class and probabilities per image; unreadable files are skipped (exit 2 if all are)."""
     from common.console import console, err_console, print_rows
     from common.errors import UserError
+    from common.files import check_output_file
     from common.runs import resolve_run
 
     from .predict import image_paths, load_predictor
 
-    if out is not None and out.is_dir():
-        raise UserError(
-            f"--out {out} is a folder; give a file name, e.g. {out / 'predictions.csv'}"
-        )
+    check_output_file("--out", out, "predictions.csv")
     predictor = load_predictor(resolve_run(run_dir, runs_dir, APP))
     results = predictor.predict([(str(p), p) for p in image_paths(inputs)], flip=flip)
     failed = [r.error for r in results if r.error]

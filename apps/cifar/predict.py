@@ -17,12 +17,7 @@ from typing import Any
 
 import torch
 
-from common.checkpoint import (
-    MODEL_WEIGHTS,
-    build_model_checked,
-    load_weights,
-    read_model_meta,
-)
+from common.checkpoint import load_model, read_model_meta
 from common.errors import UserError
 
 from .config import APP
@@ -119,6 +114,5 @@ def image_paths(inputs: list[Path]) -> list[Path]:
 def load_predictor(run_dir: Path, device: torch.device | None = None) -> Predictor:
     """Rebuild the model of a finished run on `device` (default CPU; no pickle anywhere)."""
     meta = read_model_meta(run_dir, expected_app=APP)
-    model = build_model_checked(build_model, meta, run_dir)
-    load_weights(model, Path(run_dir) / MODEL_WEIGHTS)
+    model = load_model(build_model, meta, run_dir)
     return Predictor(model, meta, device)

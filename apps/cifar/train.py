@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +23,13 @@ from common.checkpoint import write_json, write_model_meta
 from common.config import TrainConfig
 from common.device import fixed_threads, pick_device, seed_everything
 from common.errors import UserError
-from common.metrics import multiclass_metrics
-from common.runs import finish_run, read_config, restore_config, resume_configs, start_run
-from common.training import evaluate_model, fit
+from common.metrics import multiclass_metrics, score, two_logit_metrics
+from common.runs import finish_run, read_config, restore_config
+from common.training import LoopOptions, evaluate_model, fit
 from common.training.schedules import one_cycle, steps_per_epoch
-from common.training.state import LoopOptions
+from common.training.wiring import RunResult, open_run, pick_validation, run_configs
 
-from .batches import make_loaders
+from .batches import Loaders, make_loaders
 from .config import APP, DataConfig, ModelConfig
 from .model import MODEL_NAMES, FlipAveraged, build_model, model_args
 
@@ -40,65 +39,45 @@ WARMUP_FRACTION = 0.25  # share of the steps during which the one-cycle rate ris
 START_FACTOR = 0.05  # the rate starts at this share of --lr
 
 
-@dataclass
-class RunResult:
-    run_dir: Path
-    test_metrics: dict[str, float]
-    history: list[dict[str, Any]]
-    train_seconds: float
-
-
 def make_loss() -> nn.Module:
     return nn.CrossEntropyLoss(label_smoothing=LABEL_SMOOTHING)
 
 
-def _positive_probs(logits: torch.Tensor) -> torch.Tensor:
-    return logits.float().softmax(-1)[:, 1]
-
-
 def make_metrics(num_classes: int) -> MetricCollection:
     """Two classes: accuracy, ROC AUC, F1 of class 1; more: accuracy and macro F1."""
-    if num_classes > 2:
-        return multiclass_metrics(num_classes)
-    from torchmetrics import classification as c
-    from torchmetrics.wrappers import LambdaInputTransformer
+    return two_logit_metrics() if num_classes == 2 else multiclass_metrics(num_classes)
 
-    plain = {"accuracy": c.BinaryAccuracy(), "auroc": c.BinaryAUROC(), "f1": c.BinaryF1Score()}
-    return MetricCollection(
-        {k: LambdaInputTransformer(m, transform_pred=_positive_probs) for k, m in plain.items()}
+
+def prepare(
+    data_cfg: DataConfig,
+    model_cfg: ModelConfig,
+    train_cfg: TrainConfig,
+    device: torch.device,
+    use_compile: bool = False,
+) -> tuple[Loaders, nn.Module, dict[str, Any]]:
+    """Seeded loaders, the model on `device` (channels_last on CUDA: faster convolutions)."""
+    generator = seed_everything(train_cfg.seed)
+    loaders = make_loaders(
+        data_cfg, train_cfg.batch_size, train_cfg.seed, generator, train_cfg.max_samples, device
     )
-
-
-def prepare_model(args: dict[str, Any], device: torch.device, use_compile: bool) -> nn.Module:
-    """Build on `device`; channels_last on CUDA (faster convolutions), optionally compiled."""
+    args = model_args(model_cfg, len(loaders.classes), loaders.mean, loaders.std)
     model = build_model(args).to(device)
     if device.type == "cuda":
         model = model.to(memory_format=torch.channels_last)
-    return torch.compile(model) if use_compile else model  # type: ignore[return-value]
+    if use_compile:
+        model = torch.compile(model)  # type: ignore[assignment]
+    return loaders, model, args
 
 
 def train(
     data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, progress: bool = True
 ) -> RunResult:
     """Train one model and evaluate it on the test split; everything lands in a run folder."""
-    if train_cfg.resume is not None:
-        data_cfg, model_cfg, train_cfg = resume_configs(train_cfg, DataConfig, ModelConfig)
+    data_cfg, model_cfg, train_cfg = run_configs(data_cfg, model_cfg, train_cfg)
     device = pick_device(train_cfg.device)
     with fixed_threads(train_cfg.num_threads):
-        generator = seed_everything(train_cfg.seed)
-        loaders = make_loaders(
-            data_cfg, train_cfg.batch_size, train_cfg.seed, generator, train_cfg.max_samples, device
-        )
-        args = model_args(model_cfg, len(loaders.classes), loaders.mean, loaders.std)
-        model = prepare_model(args, device, model_cfg.compile)
-        run_dir, resume = start_run(
-            train_cfg.runs_dir,
-            APP,
-            train_cfg.resume,
-            data=data_cfg,
-            model=model_cfg,
-            train=train_cfg,
-        )
+        loaders, model, args = prepare(data_cfg, model_cfg, train_cfg, device, model_cfg.compile)
+        run_dir, resume = open_run(APP, data_cfg, model_cfg, train_cfg)
         meta = {
             "app": APP,
             "model": MODEL_NAMES[model_cfg.name],
@@ -115,13 +94,8 @@ def train(
         )
         total_steps = train_cfg.effective_epochs * steps_per_epoch(loaders.train, train_cfg)
         scheduler = one_cycle(optimizer, total_steps, WARMUP_FRACTION, START_FACTOR)
-        options = LoopOptions.from_config(
-            train_cfg, device, run_dir, resume, progress, scheduler_interval="step"
-        )
-        if loaders.val_is_test:
-            # the "validation" curve is then the test split: keep the last epoch instead of
-            # choosing the best one on test data
-            options.monitor = None
+        options = LoopOptions.from_config(train_cfg, device, run_dir, resume, progress, "step")
+        options, val_loader = pick_validation(options, loaders.val, loaders.test)
         metrics = make_metrics(len(loaders.classes))
         started = time.perf_counter()
         history = fit(
@@ -130,12 +104,11 @@ def train(
             make_loss(),
             optimizer,
             loaders.train,
-            loaders.val,
+            val_loader,
             train_cfg.effective_epochs,
             metrics,
             scheduler,
             options,
-            amp=train_cfg.amp,
         )
         train_seconds = time.perf_counter() - started
         test_metrics = evaluate_model(
@@ -179,9 +152,7 @@ def evaluate(run_dir: Path, data_dir: Path | None = None, flip: bool = True) -> 
         )
     classes = predictor.labels  # reported as people read them: airplane, not 0_airplane
     probs = predictor.predict_tensor(test_set.x, flip=flip)  # (N, C)
-    metrics = make_metrics(len(classes))
-    metrics.update(probs.log(), test_set.y)
-    result: dict[str, Any] = {f"test/{k}": float(v) for k, v in metrics.compute().items()}
+    result: dict[str, Any] = score(make_metrics(len(classes)), probs.log(), test_set.y)
     preds = probs.argmax(1)
     matrix = torch.zeros(len(classes), len(classes), dtype=torch.int64)
     matrix.index_put_((test_set.y, preds), torch.ones_like(preds), accumulate=True)
@@ -200,16 +171,10 @@ def evaluate(run_dir: Path, data_dir: Path | None = None, flip: bool = True) -> 
 
 def find_lr(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig) -> Any:
     """LR range test on the training split; the plot goes to runs/cifar/lr_find.png."""
-    from common.lr_find import lr_range_test, plot_lr_find
+    from common import lr_find
 
     device = pick_device(train_cfg.device)
-    generator = seed_everything(train_cfg.seed)
-    loaders = make_loaders(
-        data_cfg, train_cfg.batch_size, train_cfg.seed, generator, train_cfg.max_samples, device
-    )
-    args = model_args(model_cfg, len(loaders.classes), loaders.mean, loaders.std)
-    model = prepare_model(args, device, use_compile=False)
+    loaders, model, _ = prepare(data_cfg, model_cfg, train_cfg, device)
     optimizer = torch.optim.SGD(model.parameters(), lr=train_cfg.lr, momentum=MOMENTUM)
-    result = lr_range_test(model, make_loss(), optimizer, loaders.train, device)
-    plot_lr_find(result, Path(train_cfg.runs_dir) / APP / "lr_find.png")
-    return result
+    plot_path = Path(train_cfg.runs_dir) / APP / "lr_find.png"
+    return lr_find.find_lr(model, make_loss(), optimizer, loaders.train, device, plot_path)

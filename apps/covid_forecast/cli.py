@@ -103,7 +103,7 @@ def train(
     ] = MODEL_DEFAULTS.num_members,
 ) -> None:
     """Train the tutorial's LSTM ensemble (one table) or the global model (JHU countries)."""
-    from common.console import console, print_metrics
+    from common.console import console, print_run
     from common.errors import UserError
 
     from .train import train as run_training
@@ -125,8 +125,7 @@ def train(
         for note in read_country(data_cfg.jhu_dir, data_cfg.country, data_cfg.province).notes:
             console.print(note)
     title = f"In-sample metrics ({result.train_seconds:.1f} s training; see `evaluate`)"
-    print_metrics(result.metrics, title=title)
-    console.print(f"Run folder: {result.run_dir}")
+    print_run(result.metrics, result.run_dir, title)
 
 
 @app.command()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from common.console import console, dataframe_table, print_metrics
+from common.console import console, dataframe_table, print_run
 from common.errors import UserError
 from common.runs import read_config, restore_config
 
@@ -34,9 +34,8 @@ def train_command(jhu_dir: Path | None, cfg: GlobalConfig, runs_dir: Path) -> No
 
     result = train_global(jhu_dir or jhu_dir_default(), cfg, runs_dir, progress=True)
     title = f"Global model: validation on the last 28 days ({result.train_seconds:.1f} s)"
-    print_metrics(result.metrics, title=title)
+    print_run(result.metrics, result.run_dir, title)
     console.print("Backtest it against the baselines: refapps covid_forecast backtest")
-    console.print(f"Run folder: {result.run_dir}")
 
 
 def backtest_command(run_dir: Path, num_countries: int, extra: list[str]) -> dict[str, Any]:

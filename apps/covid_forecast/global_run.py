@@ -19,15 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from common.checkpoint import (
-    MODEL_WEIGHTS,
-    atomic_write,
-    build_model_checked,
-    load_weights,
-    read_json,
-    save_model,
-    write_json,
-)
+from common.checkpoint import atomic_write, load_model, read_json, save_model, write_json
 from common.errors import UserError
 from common.runs import finish_run, start_run
 
@@ -86,9 +78,7 @@ class GlobalPredictor:
 
     def __init__(self, run_dir: Path, meta: dict[str, Any]) -> None:
         self.run_dir, self.meta = Path(run_dir), meta
-        self.model = build_model_checked(build_global_model, meta, run_dir)
-        load_weights(self.model, self.run_dir / MODEL_WEIGHTS)
-        self.model.eval()
+        self.model = load_model(build_global_model, meta, run_dir).eval()
         self.horizon: int = meta["model_args"]["horizon"]
         self.input_days: int = meta["model_args"]["input_days"]
         self.series = [SERIES]

@@ -10,7 +10,6 @@ same at 100 and at 100,000 cases, which is what sMAPE and MASE measure.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +18,7 @@ import torch
 from torch import nn
 from torchmetrics import Metric, MetricCollection
 
+from common.batches import TensorBatches
 from common.device import seed_everything
 from common.errors import UserError
 from common.training import fit
@@ -103,23 +103,6 @@ class CountSmape(Metric):
         return (self.total / self.count.clamp(min=1)).float()
 
 
-class ShuffledBatches:
-    """Mini-batches in a new seeded order every epoch (an iterable the loops accept)."""
-
-    def __init__(self, windows: GlobalWindows, batch_size: int, seed: int) -> None:
-        self.windows, self.batch_size = windows, batch_size
-        self.generator = torch.Generator().manual_seed(seed)
-
-    def __len__(self) -> int:
-        return -(-len(self.windows.x) // self.batch_size)
-
-    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        order = torch.randperm(len(self.windows.x), generator=self.generator)
-        for start in range(0, len(order), self.batch_size):
-            pick = order[start : start + self.batch_size]
-            yield self.windows.x[pick], self.windows.y[pick]
-
-
 def fit_global(
     daily: pd.DataFrame,
     cfg: GlobalConfig,
@@ -133,7 +116,9 @@ def fit_global(
     val = make_global_windows(val_daily, cfg) if val_daily is not None else train
     model = build_global_model(global_model_args(cfg))
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    batches = ShuffledBatches(train, cfg.batch_size, cfg.seed)
+    batches = TensorBatches(
+        train.x, train.y, cfg.batch_size, torch.Generator().manual_seed(cfg.seed)
+    )
     total_steps = cfg.epochs * len(batches)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, cfg.lr, total_steps=total_steps)
     options = LoopOptions(

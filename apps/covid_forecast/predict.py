@@ -21,12 +21,7 @@ import torch
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-from common.checkpoint import (
-    MODEL_WEIGHTS,
-    build_model_checked,
-    load_weights,
-    read_model_meta,
-)
+from common.checkpoint import load_model, read_model_meta
 from common.errors import UserError
 
 from .config import APP
@@ -126,8 +121,7 @@ class Predictor:
 def load_predictor(run_dir: Path) -> Predictor:
     """Rebuild the ensemble of a finished run (safetensors + JSON; no pickle anywhere)."""
     meta = read_model_meta(run_dir, expected_app=APP)
-    model = build_model_checked(build_model, meta, run_dir)
-    load_weights(model, Path(run_dir) / MODEL_WEIGHTS)
+    model = load_model(build_model, meta, run_dir)
     return Predictor(model, meta)
 
 

@@ -11,7 +11,6 @@ the other way round.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,21 +23,13 @@ from common.checkpoint import write_json, write_model_meta
 from common.config import TrainConfig
 from common.device import fixed_threads, pick_device, seed_everything
 from common.metrics import regression_metrics
-from common.runs import finish_run, resume_configs, start_run
-from common.training import evaluate_model, fit
-from common.training.state import LoopOptions
+from common.runs import finish_run
+from common.training import LoopOptions, evaluate_model, fit
+from common.training.wiring import RunResult, open_run, run_configs
 
 from .config import APP, DataConfig, ModelConfig
 from .data import Loaders, daily_increments, load_series, make_loaders
 from .model import MODEL_NAME, CovidEnsemble, build_model, model_args
-
-
-@dataclass
-class RunResult:
-    run_dir: Path
-    metrics: dict[str, float]
-    history: list[dict[str, Any]]
-    train_seconds: float
 
 
 class PercentageSquaredError(nn.Module):
@@ -93,7 +84,6 @@ def fit_ensemble(
         make_metrics(),
         None,
         options,
-        amp=train_cfg.amp,
     )
     return model.cpu(), args, history.records
 
@@ -102,19 +92,11 @@ def train(
     data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, progress: bool = True
 ) -> RunResult:
     """Train on every window of the data (for forecasting); metrics are in-sample, as labelled."""
-    if train_cfg.resume is not None:
-        data_cfg, model_cfg, train_cfg = resume_configs(train_cfg, DataConfig, ModelConfig)
+    data_cfg, model_cfg, train_cfg = run_configs(data_cfg, model_cfg, train_cfg)
     with fixed_threads(train_cfg.num_threads):
         increments = daily_increments(load_series(data_cfg))
         loaders = make_loaders(increments, data_cfg.window)
-        run_dir, resume = start_run(
-            train_cfg.runs_dir,
-            APP,
-            train_cfg.resume,
-            data=data_cfg,
-            model=model_cfg,
-            train=train_cfg,
-        )
+        run_dir, resume = open_run(APP, data_cfg, model_cfg, train_cfg)
         meta = {
             "app": APP,
             "model": MODEL_NAME,
@@ -158,13 +140,12 @@ def naive_in_sample(last: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
 
 def find_lr(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig) -> Any:
     """LR range test on the training windows; the plot goes to runs/covid_forecast/lr_find.png."""
-    from common.lr_find import lr_range_test, plot_lr_find
+    from common import lr_find
 
     seed_everything(train_cfg.seed)
     loaders = make_loaders(daily_increments(load_series(data_cfg)), data_cfg.window)
     model = build_model(model_args(model_cfg, len(loaders.series), loaders.scaler))
     optimizer = torch.optim.Adam(model.parameters(), lr=train_cfg.lr)
     device = pick_device(train_cfg.device)
-    result = lr_range_test(model, make_loss(), optimizer, loaders.train, device, end_lr=0.3)
-    plot_lr_find(result, Path(train_cfg.runs_dir) / APP / "lr_find.png")
-    return result
+    plot_path = Path(train_cfg.runs_dir) / APP / "lr_find.png"
+    return lr_find.find_lr(model, make_loss(), optimizer, loaders.train, device, plot_path, 0.3)

@@ -22,7 +22,6 @@ import typer
 
 from common.cli import JsonOpt, RunDirArg, RunsDirOpt, handle_user_errors, with_train_options
 from common.config import TrainConfig
-from common.errors import UserError
 
 from .config import APP, TRAIN_DEFAULTS, DataConfig, ModelConfig
 from .options import HELP, with_config_options
@@ -50,16 +49,13 @@ def download() -> None:
 @with_config_options(data_cfg=DataConfig, model_cfg=ModelConfig)
 def train(train_cfg: TrainConfig, data_cfg: DataConfig, model_cfg: ModelConfig) -> None:
     """Train a sentiment model; prints the test metrics and the run folder."""
-    from common.console import console, print_metrics
+    from common.console import print_run
 
     from .train import train as run_training
 
     result = run_training(data_cfg, model_cfg, train_cfg)
-    print_metrics(
-        result.test_metrics,
-        title=f"IMDB test metrics ({result.train_seconds:.1f} s incl. tokenising)",
-    )
-    console.print(f"Run folder: {result.run_dir}")
+    title = f"IMDB test metrics ({result.train_seconds:.1f} s incl. tokenising)"
+    print_run(result.test_metrics, result.run_dir, title)
 
 
 @app.command()
@@ -121,13 +117,13 @@ def predict(
 
     from common.checkpoint import atomic_write
     from common.console import console
+    from common.files import check_output_file
     from common.runs import resolve_run
 
     from .predict import load_predictor
     from .review_files import collect_reviews
 
-    if out is not None and out.is_dir():
-        raise UserError(f"--out {out} is a folder; give a file name such as results.csv.")
+    check_output_file("--out", out, "results.csv")
     reviews = collect_reviews(texts or [], file, csv, column, lambda: sys.stdin.buffer.read())
     predictor = load_predictor(resolve_run(run_dir, runs_dir, APP))
     table = predictor.predict_frame(reviews)

@@ -27,6 +27,7 @@ from common.metrics import binary_metrics
 from common.runs import finish_run, read_config, restore_config, resume_configs, start_run
 from common.training import evaluate_model, fit
 from common.training.state import LoopOptions
+from common.training.wiring import pick_validation
 
 from .config import APP, DataConfig, ModelConfig
 from .data import CLASSES, Loaders, make_loaders
@@ -98,9 +99,7 @@ def fit_loaders(
     options: LoopOptions,
 ) -> Any:
     """Train with the configured loop; without a validation split, keep the last epoch."""
-    val = loaders.val
-    if val is None:  # the "validation" curve is then the test split: never pick on it
-        options.monitor, val = None, loaders.test
+    options, val = pick_validation(options, loaders.val, loaders.test)
     return fit(
         train_cfg.loop,
         model,
@@ -112,7 +111,6 @@ def fit_loaders(
         make_metrics(),
         None,
         options,
-        amp=train_cfg.amp,
     )
 
 
@@ -236,11 +234,10 @@ def evaluate_other(run_dir: Path, path: Path) -> dict[str, float]:
 
 def find_lr(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig) -> Any:
     """LR range test on the training split; the plot goes to runs/imdb/lr_find.png."""
-    from common.lr_find import lr_range_test, plot_lr_find
+    from common import lr_find
 
     device = pick_device(train_cfg.device)
     loaders, model, _ = prepare(data_cfg, model_cfg, train_cfg, device)
     optimizer = make_optimizer(model, model_cfg, train_cfg)
-    result = lr_range_test(model, make_loss(), optimizer, loaders.train, device)
-    plot_lr_find(result, Path(train_cfg.runs_dir) / APP / "lr_find.png")
-    return result
+    plot_path = Path(train_cfg.runs_dir) / APP / "lr_find.png"
+    return lr_find.find_lr(model, make_loss(), optimizer, loaders.train, device, plot_path)

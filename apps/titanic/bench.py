@@ -99,8 +99,8 @@ def run_bench(quick: bool = False) -> list[dict[str, Any]]:
     network = {
         "model": NETWORK,
         "kind": "model",
-        "value": result.test_metrics["test/accuracy"],
-        "auroc": result.test_metrics["test/auroc"],
+        "value": result.metrics["test/accuracy"],
+        "auroc": result.metrics["test/auroc"],
         "train_seconds": result.train_seconds,
         "samples_per_second": num_train * train_cfg.epochs / result.train_seconds,
         "device": str(pick_device(train_cfg.device)),

@@ -81,7 +81,7 @@ def train(
     ] = False,
 ) -> None:
     """Train the network (an ensemble of seeds); prints the test metrics and the run folder."""
-    from common.console import console, print_metrics
+    from common.console import print_run
 
     from .train import train as run_training
 
@@ -95,11 +95,8 @@ def train(
     model_cfg = ModelConfig(hidden=parse_hidden(hidden), dropout=dropout, num_models=num_models)
     result = run_training(data_cfg, model_cfg, train_cfg)
     what = "in-sample (trained on all)" if train_on_all else "test"
-    print_metrics(
-        result.test_metrics,
-        title=f"Titanic {what} metrics ({result.train_seconds:.1f} s training)",
-    )
-    console.print(f"Run folder: {result.run_dir}")
+    title = f"Titanic {what} metrics ({result.train_seconds:.1f} s training)"
+    print_run(result.metrics, result.run_dir, title)
 
 
 @app.command()

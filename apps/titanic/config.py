@@ -11,6 +11,7 @@ from pathlib import Path
 
 from common.config import TrainConfig
 from common.errors import UserError
+from common.files import check_output_file
 
 APP = "titanic"
 FEATURE_SETS = ("basic", "extra", "groups")
@@ -77,11 +78,6 @@ def check_text(option: str, value: str | None) -> None:
             f"{option} is not valid UTF-8 text ({bad!r}); set "
             "your terminal to UTF-8 (e.g. LANG=C.UTF-8) or type the name without accents."
         ) from None
-
-
-def check_output_file(option: str, path: Path | None) -> None:
-    if path is not None and path.is_dir():
-        raise UserError(f"{option} {path} is a folder; give a file name such as {path}/out.csv.")
 
 
 def check_predict_options(

@@ -140,7 +140,7 @@ class Splits:
 @dataclass
 class Loaders:
     train: DataLoader
-    val: DataLoader
+    val: DataLoader | None  # None: no held-out split (`val_fraction` 0)
     test: DataLoader
     preprocessor: Preprocessor
     num_features: int
@@ -168,7 +168,7 @@ def make_loaders(
     """Read, split (when `val_fraction` > 0), fit on train only, and wrap in DataLoaders."""
     splits = read_splits(cfg, max_samples)
     train_df, test_df = splits.train, splits.test
-    val_df = test_df
+    val_df = None  # no held-out split: the loop then validates on test and keeps the last epoch
     if cfg.val_fraction > 0:
         from sklearn.model_selection import train_test_split
 
@@ -189,7 +189,7 @@ def make_loaders(
             shuffle=True,
             generator=generator,
         ),
-        val=DataLoader(dataset(val_df), batch_size=256),
+        val=None if val_df is None else DataLoader(dataset(val_df), batch_size=256),
         test=DataLoader(dataset(test_df), batch_size=256),
         preprocessor=preprocessor,
         num_features=len(preprocessor.feature_names),

@@ -18,12 +18,7 @@ from typing import Any
 import pandas as pd
 import torch
 
-from common.checkpoint import (
-    MODEL_WEIGHTS,
-    build_model_checked,
-    load_weights,
-    read_model_meta,
-)
+from common.checkpoint import load_model, read_model_meta
 from common.errors import UserError
 
 from .config import APP
@@ -121,8 +116,7 @@ class Predictor:
 def load_predictor(run_dir: Path) -> Predictor:
     """Rebuild the model and preprocessing of a finished run (no pickle anywhere)."""
     meta = read_model_meta(run_dir, expected_app=APP)
-    model = build_model_checked(build_model, meta, run_dir)
-    load_weights(model, Path(run_dir) / MODEL_WEIGHTS)
+    model = load_model(build_model, meta, run_dir)
     return Predictor(model, Preprocessor.from_json(meta["preprocessor"]), meta)
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,29 +23,15 @@ from torchmetrics import MetricCollection
 from common.checkpoint import MODEL_WEIGHTS, atomic_write, save_model, write_json
 from common.config import TrainConfig
 from common.device import fixed_threads, pick_device, seed_everything
-from common.metrics import binary_metrics
-from common.runs import finish_run, read_config, restore_config, resume_configs, start_run
-from common.training import evaluate_model, fit
+from common.metrics import binary_metrics, score
+from common.runs import finish_run, read_config, restore_config
+from common.training import LoopOptions, evaluate_model, fit
 from common.training.schedules import ResumableOneCycleLR, steps_per_epoch
-from common.training.state import LoopOptions
+from common.training.wiring import RunResult, open_run, pick_validation, run_configs
 
 from .config import APP, DataConfig, ModelConfig
 from .data import CLASSES, Loaders, make_loaders
-from .model import (
-    MODEL_NAME,
-    TitanicEnsemble,
-    build_member,
-    build_model,
-    model_args,
-)
-
-
-@dataclass
-class RunResult:
-    run_dir: Path
-    test_metrics: dict[str, float]
-    history: list[dict[str, Any]]
-    train_seconds: float
+from .model import MODEL_NAME, TitanicEnsemble, build_member, build_model, model_args
 
 
 def make_loss() -> nn.Module:
@@ -55,6 +40,12 @@ def make_loss() -> nn.Module:
 
 def make_metrics() -> MetricCollection:
     return binary_metrics()
+
+
+def make_optimizer(model: nn.Module, train_cfg: TrainConfig) -> torch.optim.Optimizer:
+    return torch.optim.AdamW(
+        model.parameters(), lr=train_cfg.lr, weight_decay=train_cfg.weight_decay
+    )
 
 
 def make_scheduler(
@@ -90,9 +81,7 @@ def fit_members(
             options = dataclasses.replace(options, run_dir=None, resume=None, progress=False)
             use_metrics, val_loader = False, [next(iter(val_loader))]
         train_loader.generator.manual_seed(train_cfg.seed + 1000 * index)
-        optimizer = torch.optim.AdamW(
-            member.parameters(), lr=train_cfg.lr, weight_decay=train_cfg.weight_decay
-        )
+        optimizer = make_optimizer(member, train_cfg)
         steps = steps_per_epoch(train_loader, train_cfg)  # this rank's share, after accumulation
         records = fit(
             train_cfg.loop,
@@ -105,7 +94,6 @@ def fit_members(
             make_metrics() if use_metrics else None,
             make_scheduler(optimizer, train_cfg, steps),
             options,
-            amp=train_cfg.amp,
         ).records
         history = history or records
     return history
@@ -125,6 +113,17 @@ def first_member_weights(run_dir: Path) -> None:
         atomic_write(path, lambda tmp: save_file(first, tmp))
 
 
+def prepare(
+    data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig
+) -> tuple[Loaders, dict[str, Any]]:
+    """Seeded loaders (preprocessing fitted on train only) and the model arguments they imply."""
+    generator = seed_everything(train_cfg.seed)
+    loaders = make_loaders(
+        data_cfg, train_cfg.batch_size, train_cfg.seed, generator, train_cfg.max_samples
+    )
+    return loaders, model_args(model_cfg, loaders.num_features)
+
+
 def run_meta(args: dict[str, Any], loaders: Loaders, data_cfg: DataConfig) -> dict[str, Any]:
     """model.json: what rebuilds the model, its fitted preprocessing, and what it was fed."""
     return {
@@ -142,33 +141,18 @@ def train(
     data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, progress: bool = True
 ) -> RunResult:
     """Train the ensemble and evaluate it on the test split; everything lands in a run folder."""
-    if train_cfg.resume is not None:
-        data_cfg, model_cfg, train_cfg = resume_configs(train_cfg, DataConfig, ModelConfig)
+    data_cfg, model_cfg, train_cfg = run_configs(data_cfg, model_cfg, train_cfg)
     device = pick_device(train_cfg.device)
     with fixed_threads(train_cfg.num_threads):
-        generator = seed_everything(train_cfg.seed)
-        loaders = make_loaders(
-            data_cfg, train_cfg.batch_size, train_cfg.seed, generator, train_cfg.max_samples
-        )
-        args = model_args(model_cfg, loaders.num_features)
+        loaders, args = prepare(data_cfg, model_cfg, train_cfg)
         model = build_model(args)
-        run_dir, resume = start_run(
-            train_cfg.runs_dir,
-            APP,
-            train_cfg.resume,
-            data=data_cfg,
-            model=model_cfg,
-            train=train_cfg,
-        )
+        run_dir, resume = open_run(APP, data_cfg, model_cfg, train_cfg)
         if resume is not None:
             first_member_weights(run_dir)
         options = LoopOptions.from_config(train_cfg, device, run_dir, resume, progress, "step")
-        if data_cfg.val_fraction == 0:
-            # the "validation" curve is then the test split: keep the last epoch instead of
-            # choosing the best one on test data
-            options.monitor = None
+        options, val_loader = pick_validation(options, loaders.val, loaders.test)
         started = time.perf_counter()
-        history = fit_members(model, args, loaders.train, loaders.val, train_cfg, options)
+        history = fit_members(model, args, loaders.train, val_loader, train_cfg, options)
         train_seconds = time.perf_counter() - started
         save_model(model.cpu(), run_dir, run_meta(args, loaders, data_cfg))
         test_metrics = evaluate_model(model, loaders.test, make_loss(), make_metrics(), options)
@@ -191,9 +175,7 @@ def evaluate(run_dir: Path, test_csv: Path | None = None) -> dict[str, Any]:
     df = read_passengers(path, require_target=True)
     logits = predictor.predict_logits(df)
     targets = torch.tensor(df[TARGET].to_numpy())
-    metrics = make_metrics()
-    metrics.update(logits, targets)
-    result: dict[str, Any] = {f"test/{k}": float(v) for k, v in metrics.compute().items()}
+    result: dict[str, Any] = score(make_metrics(), logits, targets)
     matrix = binary_confusion_matrix(logits.sigmoid(), targets).tolist()
     result["confusion_matrix"] = {
         "rows": "true died, true survived",
@@ -207,17 +189,11 @@ def evaluate(run_dir: Path, test_csv: Path | None = None) -> dict[str, Any]:
 
 def find_lr(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig) -> Any:
     """LR range test on the training split; the plot goes to runs/titanic/lr_find.png."""
-    from common.lr_find import lr_range_test, plot_lr_find
+    from common import lr_find
 
     device = pick_device(train_cfg.device)
-    generator = seed_everything(train_cfg.seed)
-    loaders = make_loaders(
-        data_cfg, train_cfg.batch_size, train_cfg.seed, generator, train_cfg.max_samples
-    )
-    model = build_member(model_args(model_cfg, loaders.num_features))
-    optimizer = torch.optim.AdamW(
-        model.parameters(), lr=train_cfg.lr, weight_decay=train_cfg.weight_decay
-    )
-    result = lr_range_test(model, make_loss(), optimizer, loaders.train, device)
-    plot_lr_find(result, Path(train_cfg.runs_dir) / APP / "lr_find.png")
-    return result
+    loaders, args = prepare(data_cfg, model_cfg, train_cfg)
+    model = build_member(args)
+    plot_path = Path(train_cfg.runs_dir) / APP / "lr_find.png"
+    optimizer = make_optimizer(model, train_cfg)
+    return lr_find.find_lr(model, make_loss(), optimizer, loaders.train, device, plot_path)

@@ -32,6 +32,7 @@ from common.training.steps import (
     check_step,
     current_lr,
     is_update_step,
+    limit_batches,
     mean_loss,
     move_to,
     num_batches,
@@ -110,9 +111,7 @@ def train_epoch(
     total = num_batches(run.train_loader, opt)
     model.train()
     loss_sum, count = torch.zeros((), device=ctx.device), 0
-    for batch_index, batch in enumerate(run.train_loader):
-        if opt.max_batches is not None and batch_index >= opt.max_batches:
-            break
+    for batch_index, batch in enumerate(limit_batches(run.train_loader, opt.max_batches)):
         update = is_update_step(batch_index, opt.grad_accum_steps, total)
         loss, logits, y = forward_backward(model, batch, run.loss_fn, ctx, sync=update)
         check_step(loss, stop, state, opt.run_dir)
@@ -143,9 +142,7 @@ def valid_epoch(
     bar = bar or TrainingProgress(enabled=False)
     model.eval()
     loss_sum, count = torch.zeros((), device=ctx.device), 0
-    for batch_index, batch in enumerate(loader):
-        if options.max_batches is not None and batch_index >= options.max_batches:
-            break
+    for batch in limit_batches(loader, options.max_batches):
         loss, logits, y = valid_step(model, batch, loss_fn, ctx)
         loss_sum.add_(loss.detach().float(), alpha=len(y))
         count += len(y)

@@ -26,6 +26,7 @@ from common.training.steps import (
     check_step,
     current_lr,
     is_update_step,
+    limit_batches,
     mean_loss,
     move_to,
     num_batches,
@@ -58,9 +59,7 @@ def run_training_script(
             loss_sum, count = torch.zeros((), device=device), 0
             total = num_batches(run.train_loader, opt)
             bar.start(f"epoch {epoch}/{epochs} train", total)
-            for batch_index, batch in enumerate(run.train_loader):
-                if opt.max_batches is not None and batch_index >= opt.max_batches:
-                    break
+            for batch_index, batch in enumerate(limit_batches(run.train_loader, opt.max_batches)):
                 update = is_update_step(batch_index, accum, total)
                 x, y = move_to(batch, device)
                 # under torchrun, gradients are all-reduced only on the update step
@@ -94,9 +93,7 @@ def run_training_script(
             loss_sum, count = torch.zeros((), device=device), 0
             bar.start(f"epoch {epoch}/{epochs} valid", num_batches(run.val_loader, opt))
             with torch.no_grad():
-                for batch_index, batch in enumerate(run.val_loader):
-                    if opt.max_batches is not None and batch_index >= opt.max_batches:
-                        break
+                for batch in limit_batches(run.val_loader, opt.max_batches):
                     x, y = move_to(batch, device)
                     with autocast_for(device, opt.amp_dtype):
                         logits = run.net(x)
@@ -107,8 +104,7 @@ def run_training_script(
                         run.val_metrics.update(logits, y)
                     bar.advance()
             record["val/loss"] = mean_loss(loss_sum, count)
-            record |= compute_metrics(run.val_metrics)
-            record["lr"] = current_lr(optimizer)
+            record |= compute_metrics(run.val_metrics) | {"lr": current_lr(optimizer)}
 
             # 3. end of epoch: schedule, history, best weights, resume checkpoint, early stop
             if scheduler is not None and opt.scheduler_interval == "epoch":

@@ -10,7 +10,7 @@ They hold no state of their own, so the three styles stay the same loop written 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +55,14 @@ def num_batches(loader: Any, options: LoopOptions) -> int | None:
     except TypeError:
         return None
     return total if options.max_batches is None else min(total, options.max_batches)
+
+
+def limit_batches(loader: Any, max_batches: int | None) -> Iterator[Any]:
+    """The batches of `loader`, stopping after `max_batches` of them (None: every batch)."""
+    for batch_index, batch in enumerate(loader):
+        if max_batches is not None and batch_index >= max_batches:
+            return
+        yield batch
 
 
 def is_update_step(batch_index: int, accum_steps: int, total: int | None) -> bool:

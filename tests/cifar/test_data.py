@@ -94,7 +94,7 @@ def test_make_loaders_gives_float_batches_in_unit_range() -> None:
     assert x.dtype == torch.float32
     assert float(x.min()) >= 0.0
     assert float(x.max()) <= 1.0
-    assert loaders.val_is_test
+    assert loaders.val is None  # no val split by default: the loop validates on test
     assert len(loaders.mean) == 3
 
 

@@ -61,7 +61,7 @@ def test_tutorial_model_trains_with_the_class_loop(tmp_path: Path) -> None:
     )
     result = train(DataConfig(), ModelConfig(name="tutorial"), cfg, progress=False)
     assert len(result.history) == 1
-    assert 0.0 <= result.test_metrics["test/accuracy"] <= 1.0
+    assert 0.0 <= result.metrics["test/accuracy"] <= 1.0
 
 
 @pytest.mark.gpu
@@ -69,7 +69,7 @@ def test_tutorial_model_trains_with_the_class_loop(tmp_path: Path) -> None:
 def test_cuda_run_keeps_data_on_the_gpu(tmp_path: Path) -> None:
     cfg = dataclasses.replace(TRAIN_DEFAULTS, device="cuda", epochs=1, runs_dir=tmp_path)
     result = train(DataConfig(), ModelConfig(width=8), cfg, progress=False)
-    assert result.test_metrics["test/accuracy"] >= 0.0
+    assert result.metrics["test/accuracy"] >= 0.0
     from apps.cifar.batches import make_loaders
 
     loaders = make_loaders(DataConfig(), 8, 0, torch.Generator(), device=torch.device("cuda"))

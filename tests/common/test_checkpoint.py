@@ -15,6 +15,7 @@ from common.checkpoint import (
     MODEL_WEIGHTS,
     atomic_write,
     capture_rng_state,
+    load_model,
     load_resume_checkpoint,
     load_weights,
     read_json,
@@ -45,6 +46,16 @@ def test_model_round_trip(tiny, saved_run):
     load_weights(fresh, run_dir / MODEL_WEIGHTS)
     for key, value in model.state_dict().items():
         assert torch.equal(fresh.state_dict()[key], value)
+
+
+def test_load_model_builds_from_meta_and_loads_the_weights(tiny, saved_run):
+    model, run_dir = saved_run
+    meta = read_model_meta(run_dir, expected_app="alpha")
+    fresh = load_model(lambda args: tiny.TinyNet(**args), meta, run_dir)
+    for key, value in model.state_dict().items():
+        assert torch.equal(fresh.state_dict()[key], value)
+    with pytest.raises(CheckpointError, match="model_args"):
+        load_model(lambda args: tiny.TinyNet(**args), meta | {"model_args": {"x": 1}}, run_dir)
 
 
 def test_truncated_weights_give_a_clear_error(tiny, saved_run):

@@ -12,7 +12,9 @@ from common.metrics import (
     compute_metrics,
     multiclass_metrics,
     regression_metrics,
+    score,
     split_metrics,
+    two_logit_metrics,
 )
 
 
@@ -84,3 +86,19 @@ def test_regression_metrics():
     assert values["val/mae"] == pytest.approx(10.0)
     assert values["val/mape"] == pytest.approx(0.1)
     assert set(values) == {"val/mae", "val/mape", "val/smape"}
+
+
+def test_two_logit_metrics_score_class_one_of_a_softmax_head():
+    logits = torch.tensor([[2.0, 0.0], [0.0, 2.0], [0.0, 1.0], [1.0, 0.0]])  # (B, 2)
+    targets = torch.tensor([0, 1, 0, 1])  # two right, two wrong
+    values = score(two_logit_metrics(), logits, targets, "test")
+    assert set(values) == {"test/accuracy", "test/auroc", "test/f1"}
+    assert values["test/accuracy"] == pytest.approx(0.5)
+    # P(class 1): positives 0.88 and 0.27, negatives 0.12 and 0.73: 3 of 4 pairs ranked right
+    assert values["test/auroc"] == pytest.approx(0.75)
+
+
+def test_score_gives_whole_split_values_under_split_keys():
+    values = score(binary_metrics(), torch.tensor([1.0, -1.0, 2.0]), torch.tensor([1, 0, 0]), "x")
+    assert values["x/accuracy"] == pytest.approx(2 / 3)
+    assert all(isinstance(v, float) for v in values.values())

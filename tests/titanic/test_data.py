@@ -110,7 +110,8 @@ def test_loaders_fit_preprocessing_on_the_training_split(data_cfg: DataConfig) -
     assert x.dtype == y.dtype == torch.float32
     assert set(y.tolist()) <= {0.0, 1.0}
     assert len(loaders.train.dataset) == 40
-    assert len(loaders.test.dataset) == len(loaders.val.dataset) == 20
+    assert len(loaders.test.dataset) == 20
+    assert loaders.val is None  # no held-out split by default: training keeps the last epoch
 
 
 def test_loaders_hold_out_a_validation_share(data_cfg: DataConfig) -> None:

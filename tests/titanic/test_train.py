@@ -47,7 +47,7 @@ def test_loop_styles_give_identical_test_metrics(
     data_cfg: DataConfig, tiny_model_cfg: ModelConfig, make_train_cfg, tmp_path: Path
 ) -> None:
     metrics = [
-        train(data_cfg, tiny_model_cfg, make_train_cfg(tmp_path, loop=loop), False).test_metrics
+        train(data_cfg, tiny_model_cfg, make_train_cfg(tmp_path, loop=loop), False).metrics
         for loop in ("script", "function", "class")
     ]
     assert metrics[0] == pytest.approx(metrics[1], abs=1e-6)
