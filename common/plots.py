@@ -15,6 +15,8 @@ from matplotlib.ticker import MaxNLocator
 
 from common.checkpoint import atomic_write
 
+CURVE_MARKERS = {"train": "o", "val": "s", "test": "^", "in_sample": "D"}  # split -> marker
+
 
 def plot_history(records: Sequence[dict[str, Any]]) -> Figure:
     """One panel per metric (loss first): train vs validation per epoch.
@@ -25,7 +27,7 @@ def plot_history(records: Sequence[dict[str, Any]]) -> Figure:
     names: list[str] = []
     for key in records[0] if records else []:
         split, _, name = key.partition("/")
-        if split in ("train", "val") and name not in names:
+        if split in CURVE_MARKERS and name not in names:
             names.append(name)
     names.sort(key=lambda n: (n != "loss", n))
     num_panels = max(1, len(names))
@@ -43,7 +45,7 @@ def plot_history(records: Sequence[dict[str, Any]]) -> Figure:
 def _plot_metric(ax: Any, records: Sequence[dict[str, Any]], name: str) -> None:
     """Train and validation values of one metric, as points joined by lines."""
     epochs = [r["epoch"] for r in records]
-    for split, marker in (("train", "o"), ("val", "s")):
+    for split, marker in CURVE_MARKERS.items():
         key = f"{split}/{name}"
         if not any(key in r for r in records):
             continue

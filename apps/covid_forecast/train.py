@@ -73,6 +73,7 @@ def fit_ensemble(
     device = pick_device(train_cfg.device)
     options = LoopOptions.from_config(train_cfg, device, run_dir, resume, progress)
     options.monitor = None  # a fixed number of epochs: picking one would peek at the target
+    options.val_split = "in_sample"  # the training windows double as the per-epoch check
     history = fit(
         train_cfg.loop,
         model,

@@ -151,6 +151,8 @@ def train(
             first_member_weights(run_dir)
         options = LoopOptions.from_config(train_cfg, device, run_dir, resume, progress, "step")
         options, val_loader = pick_validation(options, loaders.val, loaders.test)
+        if data_cfg.train_on_all:  # the "test" passengers are trained on: an in-sample curve
+            options.val_split = "in_sample"
         started = time.perf_counter()
         history = fit_members(model, args, loaders.train, val_loader, train_cfg, options)
         train_seconds = time.perf_counter() - started

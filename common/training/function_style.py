@@ -177,10 +177,12 @@ def train_model(
             bar.start(f"epoch {epoch}/{epochs} train", num_batches(run.train_loader, opt))
             record: dict[str, Any] = {"epoch": epoch} | train_epoch(run, ctx, bar, stop)
             bar.start(f"epoch {epoch}/{epochs} valid", num_batches(run.val_loader, opt))
-            record |= valid_epoch(run.net, run.val_loader, loss_fn, ctx, opt, run.val_metrics, bar)
+            record |= valid_epoch(
+                run.net, run.val_loader, loss_fn, ctx, opt, run.val_metrics, bar, opt.val_split
+            )
             record["lr"] = current_lr(optimizer)
             if scheduler is not None and opt.scheduler_interval == "epoch":
-                step_scheduler_epoch(scheduler, record, opt.monitor)
+                step_scheduler_epoch(scheduler, record, opt)
             stop_now = end_epoch(run, record)
             bar.epoch_summary(record)
             if stop_now:

@@ -131,11 +131,18 @@ class KerasModel:
                 record: dict[str, Any] = {"epoch": epoch} | train_epoch(run, ctx, bar, stop)
                 bar.start(f"epoch {epoch}/{epochs} valid", num_batches(run.val_loader, opt))
                 record |= valid_epoch(
-                    run.net, run.val_loader, self.loss_fn, ctx, opt, run.val_metrics, bar
+                    run.net,
+                    run.val_loader,
+                    self.loss_fn,
+                    ctx,
+                    opt,
+                    run.val_metrics,
+                    bar,
+                    opt.val_split,
                 )
                 record["lr"] = current_lr(self.optimizer)
                 if self.scheduler is not None and opt.scheduler_interval == "epoch":
-                    step_scheduler_epoch(self.scheduler, record, opt.monitor)
+                    step_scheduler_epoch(self.scheduler, record, opt)
                 stop_now = end_epoch(run, record)
                 bar.epoch_summary(record)
                 for callback in callbacks:

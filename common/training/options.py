@@ -33,6 +33,8 @@ class LoopOptions:
         scheduler_interval: "epoch" or "step": when `scheduler.step()` runs (per optimizer step).
         monitor / mode: the history key that picks the best epoch, and whether lower is better;
             `monitor=None` keeps the latest epoch (for when "validation" is really the test set).
+        val_split: the name the per-epoch evaluation gets in the history: "val", or "test"
+            when there is no validation split and the curve runs on the test set.
         patience: stop after this many epochs without improvement (None: never).
         run_dir: where `model.safetensors` (best), `last.pt` (resume) and `history.csv` go;
             None keeps everything in memory.
@@ -51,6 +53,7 @@ class LoopOptions:
     scheduler_interval: str = "epoch"
     monitor: str | None = "val/loss"
     mode: str = "min"
+    val_split: str = "val"
     patience: int | None = None
     run_dir: Path | None = None
     resume: Path | None = None

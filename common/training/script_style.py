@@ -103,12 +103,12 @@ def run_training_script(
                     if run.val_metrics is not None:
                         run.val_metrics.update(logits, y)
                     bar.advance()
-            record["val/loss"] = mean_loss(loss_sum, count)
+            record[f"{opt.val_split}/loss"] = mean_loss(loss_sum, count)
             record |= compute_metrics(run.val_metrics) | {"lr": current_lr(optimizer)}
 
             # 3. end of epoch: schedule, history, best weights, resume checkpoint, early stop
             if scheduler is not None and opt.scheduler_interval == "epoch":
-                step_scheduler_epoch(scheduler, record, opt.monitor)
+                step_scheduler_epoch(scheduler, record, opt)
             stop_now = end_epoch(run, record)
             bar.epoch_summary(record)
             if stop_now:

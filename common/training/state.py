@@ -91,7 +91,10 @@ def start_training(
     parallel, rank, world_size = join_job(model, device)
     if rank > 0:  # only rank 0 writes files and draws the bar
         options = dataclasses.replace(options, run_dir=None, progress=False, tensorboard=False)
-    train_metrics, val_metrics = split_metrics(metrics, "train"), split_metrics(metrics, "val")
+    train_metrics, val_metrics = (
+        split_metrics(metrics, "train"),
+        split_metrics(metrics, options.val_split),
+    )
     for m in (train_metrics, val_metrics):
         if m is not None:
             m.to(device)
@@ -126,7 +129,7 @@ def end_epoch(run: TrainingRun, record: dict[str, Any]) -> bool:
     """Record the epoch, keep the best weights, write the resume checkpoint; True means stop."""
     state, options = run.state, run.options
     # a step at the end of the epoch can blow the weights up: that shows only in val/loss
-    for key in ("train/loss", "val/loss"):
+    for key in ("train/loss", f"{options.val_split}/loss"):
         if key in record:
             check_finite(float(record[key]), record["epoch"], options.run_dir, key)
     if options.monitor is not None and options.monitor not in record:

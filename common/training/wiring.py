@@ -64,11 +64,12 @@ def pick_validation(
 
     With no validation split (`val_loader` None) the per-epoch curve runs on the test
     split, so the loop keeps the last epoch (`monitor=None`): choosing the best epoch by
-    test data would make the test figures optimistic.
+    test data would make the test figures optimistic. The history then says `test/*`,
+    never `val/*`, so nobody mistakes those figures for validation ones.
 
     Returns:
         `(options, loader)`: `options` unchanged when there is a validation split.
     """
     if val_loader is not None:
         return options, val_loader
-    return dataclasses.replace(options, monitor=None), test_loader
+    return dataclasses.replace(options, monitor=None, val_split="test"), test_loader

@@ -55,6 +55,26 @@ def test_history_keys_are_split_slash_name(tiny):
     assert all(k in ("epoch", "lr") or k.split("/")[0] in ("train", "val") for k in keys)
 
 
+@pytest.mark.parametrize("style", STYLES)
+def test_a_curve_on_the_test_split_is_labelled_test_in_every_style(tiny, style):
+    _, history = tiny.run(style, epochs=1, val_split="test")
+    keys = set(history[0])
+    assert {"test/loss", "test/accuracy", "train/loss"} <= keys
+    assert not any(k.startswith("val/") for k in keys)
+
+
+def test_a_plateau_schedule_never_follows_the_test_split():
+    from common.errors import UserError
+    from common.training.steps import step_scheduler_epoch
+
+    optimizer = torch.optim.SGD(nn.Linear(2, 1).parameters(), lr=0.1)
+    plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer)
+    with pytest.raises(UserError, match="validation split"):
+        step_scheduler_epoch(plateau, {"test/loss": 1.0}, LoopOptions(val_split="test"))
+    step_scheduler_epoch(plateau, {"val/loss": 1.0}, LoopOptions())
+    assert plateau.best == 1.0  # with a validation split it follows val/loss
+
+
 def test_cpu_runs_with_fixed_threads_are_bit_reproducible(tiny):
     first, history_1 = tiny.run("class", epochs=2)
     second, history_2 = tiny.run("class", epochs=2)

@@ -25,6 +25,7 @@ def test_pick_validation_keeps_a_real_split_and_its_monitor():
     picked, loader = pick_validation(options, ["val"], ["test"])
     assert loader == ["val"]
     assert picked.monitor == "val/accuracy"
+    assert picked.val_split == "val"
 
 
 def test_pick_validation_without_a_split_runs_on_test_and_keeps_the_last_epoch():
@@ -32,6 +33,7 @@ def test_pick_validation_without_a_split_runs_on_test_and_keeps_the_last_epoch()
     picked, loader = pick_validation(options, None, ["test"])
     assert loader == ["test"]
     assert picked.monitor is None  # never choose an epoch by test data
+    assert picked.val_split == "test"  # and the history says so
     assert options.monitor == "val/loss"  # the caller's options are left as they were
 
 

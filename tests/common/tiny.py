@@ -100,6 +100,7 @@ def run(
     loss_fn: nn.Module | None = None,
     val_noise_labels: bool = False,
     progress: bool = False,
+    val_split: str = "val",
 ) -> tuple[nn.Module, list[dict[str, Any]]]:
     """Train TinyNet with one loop style on CPU, one thread, seed 0; returns model + history."""
     with fixed_threads(1):
@@ -117,6 +118,7 @@ def run(
             run_dir=run_dir,
             resume=resume,
             progress=progress,
+            val_split=val_split,
         )
         history = fit(
             style,

@@ -215,6 +215,9 @@ def test_train_on_all_uses_both_splits(train_csv: Path, test_csv: Path, tmp_path
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert "in_sample/accuracy" in metrics
     assert not any(key.startswith("test/") for key in metrics)
+    curve = (run_dir / "history.csv").read_text().splitlines()[0].split(",")
+    assert "in_sample/loss" in curve  # the per-epoch curve is in-sample too, and says so
+    assert not any(key.startswith(("val/", "test/")) for key in curve)
 
 
 def test_non_utf8_name_is_a_clear_error(trained_run: Path) -> None:

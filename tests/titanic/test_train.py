@@ -40,7 +40,9 @@ def test_train_writes_every_run_file(trained_run: Path) -> None:
     )
     history = pd.read_csv(trained_run / "history.csv")
     assert history["epoch"].tolist() == [1, 2]
-    assert {"train/loss", "val/loss", "val/accuracy", "lr"} <= set(history.columns)
+    # no validation split by default: the per-epoch curve is the test split, and says so
+    assert {"train/loss", "test/loss", "test/accuracy", "lr"} <= set(history.columns)
+    assert not any(column.startswith("val/") for column in history.columns)
 
 
 def test_loop_styles_give_identical_test_metrics(
