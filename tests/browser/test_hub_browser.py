@@ -184,6 +184,8 @@ def test_covid_draws_a_forecast_and_refuses_an_empty_csv(
 ) -> None:
     open_page(page, f"{hub.url}/covid_forecast")
     page.wait_for_selector('[data-testid="stMain"] [data-testid="stVegaLiteChart"]')
+    # the run's metrics may render a moment after the chart (a loaded CI machine): wait
+    page.wait_for_selector('[data-testid="stMetric"]')
     assert page.locator('[data-testid="stMetric"]').count() > 0
     assert_no_exception(page)
     shot(page, "covid")
