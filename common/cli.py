@@ -26,10 +26,12 @@ from rich.markup import escape
 from common.config import TrainConfig
 from common.errors import debug_enabled, explain, set_active_run
 
-RunDirArg = Annotated[
+RunDirOpt = Annotated[
     Path | None,
-    typer.Argument(
-        help="Run folder to use (default: the newest run of this app).", show_default=False
+    typer.Option(
+        "--run-dir",
+        help="Run folder to use (default: the newest run of this app).",
+        show_default=False,
     ),
 ]
 RunsDirOpt = Annotated[

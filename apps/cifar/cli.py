@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
-from common.cli import JsonOpt, RunDirArg, RunsDirOpt, handle_user_errors, with_train_options
+from common.cli import JsonOpt, RunDirOpt, RunsDirOpt, handle_user_errors, with_train_options
 from common.commands import add_lr_find_command
 from common.config import TrainConfig
 
@@ -32,9 +32,6 @@ DATA_DEFAULTS, MODEL_DEFAULTS = DataConfig(), ModelConfig()
 DataDirOpt = Annotated[
     Path | None,
     typer.Option(help="An image folder with train/<class>/ (and test/<class>/) to use instead."),
-]
-RunDirOpt = Annotated[
-    Path | None, typer.Option(help="Run folder to use (default: the newest run of this app).")
 ]
 FlipOpt = Annotated[bool, typer.Option("--flip/--no-flip", help="Average with the mirror image.")]
 MAX_TABLE_ROWS = 50  # longer results: --out writes them all
@@ -89,7 +86,7 @@ def train(
 @app.command()
 @handle_user_errors
 def evaluate(
-    run_dir: RunDirArg = None,
+    run_dir: RunDirOpt = None,
     data_dir: DataDirOpt = None,
     flip: FlipOpt = True,
     runs_dir: RunsDirOpt = Path("runs"),

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 import typer
 
-from common.cli import JsonOpt, RunDirArg, RunsDirOpt, handle_user_errors, with_train_options
+from common.cli import JsonOpt, RunDirOpt, RunsDirOpt, handle_user_errors, with_train_options
 from common.commands import add_lr_find_command
 from common.config import TrainConfig
 
@@ -131,7 +131,7 @@ def train(
 @app.command()
 @handle_user_errors
 def evaluate(
-    run_dir: RunDirArg = None,
+    run_dir: RunDirOpt = None,
     days: Annotated[int, typer.Option(help="Backtest origins: the last N days.")] = 10,
     runs_dir: RunsDirOpt = Path("runs"),
     as_json: JsonOpt = False,
@@ -157,7 +157,7 @@ def evaluate(
 @app.command()
 @handle_user_errors
 def forecast(
-    run_dir: RunDirArg = None,
+    run_dir: RunDirOpt = None,
     days: Annotated[int, typer.Option(help="Days to forecast.")] = 60,
     csv: CsvOpt = None,
     jhu_dir: JhuDirOpt = None,
@@ -200,7 +200,7 @@ app.command("predict", help="Alias of `forecast`.")(forecast)
 @app.command()
 @handle_user_errors
 def backtest(
-    run_dir: RunDirArg = None,
+    run_dir: RunDirOpt = None,
     countries: Annotated[
         int, typer.Option(help="Score the countries with the most cases at the end.")
     ] = 20,

@@ -20,7 +20,7 @@ from typing import Annotated, Any
 
 import typer
 
-from common.cli import JsonOpt, RunDirArg, RunsDirOpt, handle_user_errors, with_train_options
+from common.cli import JsonOpt, RunDirOpt, RunsDirOpt, handle_user_errors, with_train_options
 from common.config import TrainConfig
 
 from .config import APP, TRAIN_DEFAULTS, DataConfig, ModelConfig
@@ -30,7 +30,6 @@ app = typer.Typer(
     help="IMDB movie reviews: sentiment classification from raw text.", no_args_is_help=True
 )
 TestFileOpt = Annotated[Path | None, typer.Option(help=HELP["test_file"])]
-RunDirOpt = Annotated[Path | None, typer.Option(help="Run folder (default: the newest run).")]
 SHOWN_ROWS = 50
 
 
@@ -61,7 +60,7 @@ def train(train_cfg: TrainConfig, data_cfg: DataConfig, model_cfg: ModelConfig) 
 @app.command()
 @handle_user_errors
 def evaluate(
-    run_dir: RunDirArg = None,
+    run_dir: RunDirOpt = None,
     test_file: TestFileOpt = None,
     other_reviews: Annotated[
         list[Path] | None,

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
-from common.cli import JsonOpt, RunDirArg, RunsDirOpt, handle_user_errors, with_train_options
+from common.cli import JsonOpt, RunDirOpt, RunsDirOpt, handle_user_errors, with_train_options
 from common.commands import add_lr_find_command
 from common.config import TrainConfig
 
@@ -137,7 +137,7 @@ def cv(
 @app.command()
 @handle_user_errors
 def evaluate(
-    run_dir: RunDirArg = None,
+    run_dir: RunDirOpt = None,
     test_csv: TestCsvOpt = None,
     runs_dir: RunsDirOpt = Path("runs"),
     as_json: JsonOpt = False,
@@ -164,7 +164,7 @@ def evaluate(
 @app.command()
 @handle_user_errors
 def predict(
-    run_dir: RunDirArg = None,
+    run_dir: RunDirOpt = None,
     csv: Annotated[Path | None, typer.Option(help="Passenger CSV (Survived optional).")] = None,
     out: Annotated[Path | None, typer.Option(help="Write predictions to this CSV.")] = None,
     kaggle: Annotated[

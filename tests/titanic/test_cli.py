@@ -46,7 +46,7 @@ def test_train_evaluate_predict_end_to_end(train_csv: Path, test_csv: Path, tmp_
     assert evaluated.exit_code == 0, evaluated.output
     result = json.loads(evaluated.output)
     assert sum(map(sum, result["confusion_matrix"]["values"])) == 20
-    table = run("evaluate", run_dir)
+    table = run("evaluate", "--run-dir", run_dir)
     assert table.exit_code == 0, table.output
     assert "Confusion matrix" in table.output
 
@@ -66,7 +66,7 @@ def test_predict_csv_writes_probabilities(
         source = source.drop(columns=["Survived"])
     path, out = tmp_path / "in.csv", tmp_path / "out.csv"
     source.to_csv(path, index=False)
-    result = run("predict", trained_run, "--csv", path, "--out", out)
+    result = run("predict", "--run-dir", trained_run, "--csv", path, "--out", out)
     assert result.exit_code == 0, result.output
     assert "Wrote 20 predictions" in result.output
     table = pd.read_csv(out)
@@ -81,12 +81,14 @@ def test_predict_csv_writes_probabilities(
 
 def test_predict_one_passenger_from_options(trained_run: Path) -> None:
     options = ("--pclass", 1, "--sex", "female", "--age", 30, "--fare", 80, "--embarked", "C")
-    result = run("predict", trained_run, *options, "--name", "Doe, Mrs. Jane", "--json")
+    result = run(
+        "predict", "--run-dir", trained_run, *options, "--name", "Doe, Mrs. Jane", "--json"
+    )
     assert result.exit_code == 0, result.output
     (row,) = json.loads(result.output)
     assert 0.0 <= row["survival_probability"] <= 1.0
     assert row["predicted"] == int(row["survival_probability"] >= 0.5)
-    table = run("predict", trained_run, "--pclass", 3, "--sex", "male")
+    table = run("predict", "--run-dir", trained_run, "--pclass", 3, "--sex", "male")
     assert table.exit_code == 0, table.output
     assert "Predictions" in table.output
 
@@ -124,7 +126,7 @@ def test_predict_bad_input_exits_2_and_writes_nothing(
     paths = {k: bad_csv(tmp_path, test_csv, k) for k in ("age", "no_sex", "empty", "missing")}
     args = tuple(str(a).format(**paths) for a in args)
     out = tmp_path / "out.csv"
-    result = run("predict", trained_run, *args, "--out", out)
+    result = run("predict", "--run-dir", trained_run, *args, "--out", out)
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert "Traceback" not in result.output
@@ -182,7 +184,7 @@ def test_predict_kaggle_writes_exactly_passengerid_survived(
 ) -> None:
     source = kaggle_test_csv(test_csv, tmp_path)
     out = tmp_path / "submission.csv"
-    result = run("predict", trained_run, "--csv", source, "--kaggle", out)
+    result = run("predict", "--run-dir", trained_run, "--csv", source, "--kaggle", out)
     assert result.exit_code == 0, result.output
     lines = out.read_text().splitlines()
     assert lines[0] == "PassengerId,Survived"
@@ -197,7 +199,7 @@ def test_predict_kaggle_without_passenger_id_is_a_user_error(
 ) -> None:
     path = tmp_path / "no_id.csv"
     pd.read_csv(test_csv).drop(columns=["PassengerId"]).to_csv(path, index=False)
-    result = run("predict", trained_run, "--csv", path, "--kaggle", tmp_path / "s.csv")
+    result = run("predict", "--run-dir", trained_run, "--csv", path, "--kaggle", tmp_path / "s.csv")
     assert result.exit_code == 2
     assert "PassengerId" in result.output
 
@@ -222,7 +224,9 @@ def test_train_on_all_uses_both_splits(train_csv: Path, test_csv: Path, tmp_path
 
 def test_non_utf8_name_is_a_clear_error(trained_run: Path) -> None:
     name = b"Dupr\xe9, Mr. Jean".decode("utf-8", "surrogateescape")
-    result = run("predict", trained_run, "--pclass", 3, "--sex", "male", "--name", name)
+    result = run(
+        "predict", "--run-dir", trained_run, "--pclass", 3, "--sex", "male", "--name", name
+    )
     assert result.exit_code == 2
     assert "--name is not valid UTF-8" in result.output
     assert "Traceback" not in result.output
@@ -232,7 +236,7 @@ def test_non_utf8_name_is_a_clear_error(trained_run: Path) -> None:
 def test_output_that_is_a_folder_is_a_user_error(
     trained_run: Path, test_csv: Path, tmp_path: Path, option: str
 ) -> None:
-    result = run("predict", trained_run, "--csv", test_csv, option, tmp_path)
+    result = run("predict", "--run-dir", trained_run, "--csv", test_csv, option, tmp_path)
     assert result.exit_code == 2
     assert "is a folder" in result.output
     assert "Traceback" not in result.output
