@@ -237,3 +237,25 @@ def test_pages_load_models_once_through_cache_resource(page):
 def test_the_cache_check_catches_an_uncached_load():
     tree = ast.parse("import streamlit as st\npredictor = load_predictor(run_dir)\n")
     assert _calls_outside_cached_functions(tree, "load_predictor") == [2]
+
+
+def test_every_command_that_reads_a_run_takes_it_as_run_dir():
+    """The same CLI shape everywhere: `--run-dir RUN_DIR`, never a positional run folder."""
+    import importlib
+
+    import typer.main
+
+    from apps.registry import discover_apps
+
+    checked = 0
+    for found in discover_apps():
+        cli = importlib.import_module(f"apps.{found.name}.cli")
+        group = typer.main.get_command(cli.app)
+        for name, command in group.commands.items():
+            params = {p.name: p for p in command.params}
+            if "run_dir" not in params:
+                continue
+            checked += 1
+            assert params["run_dir"].param_type_name == "option", f"{found.name} {name}"
+            assert "--run-dir" in params["run_dir"].opts, f"{found.name} {name}"
+    assert checked >= 8  # predict and evaluate in each of the four apps, at least
