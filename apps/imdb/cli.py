@@ -54,7 +54,7 @@ def train(train_cfg: TrainConfig, data_cfg: DataConfig, model_cfg: ModelConfig) 
 
     result = run_training(data_cfg, model_cfg, train_cfg)
     title = f"IMDB test metrics ({result.train_seconds:.1f} s incl. tokenising)"
-    print_run(result.test_metrics, result.run_dir, title)
+    print_run(result.metrics, result.run_dir, title)
 
 
 @app.command()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,24 +23,16 @@ from common.checkpoint import write_json, write_model_meta
 from common.config import TrainConfig
 from common.device import fixed_threads, pick_device, seed_everything
 from common.metrics import binary_metrics
-from common.runs import finish_run, read_config, restore_config, resume_configs, start_run
+from common.runs import finish_run, read_config, restore_config
 from common.training import evaluate_model, fit
 from common.training.state import LoopOptions
-from common.training.wiring import pick_validation
+from common.training.wiring import RunResult, open_run, pick_validation, run_configs
 
 from .config import APP, DataConfig, ModelConfig
 from .data import CLASSES, Loaders, make_loaders
 from .decision import held_out_decision
 from .model import build_model, model_args
 from .text import save_tokenizer
-
-
-@dataclass
-class RunResult:
-    run_dir: Path
-    test_metrics: dict[str, float]
-    history: list[dict[str, Any]]
-    train_seconds: float  # tokenising, features and training (what the bench bar counts)
 
 
 def make_loss() -> nn.Module:
@@ -161,8 +152,7 @@ def train(
     data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, progress: bool = True
 ) -> RunResult:
     """Train one model and evaluate it on the test split; everything lands in a run folder."""
-    if train_cfg.resume is not None:
-        data_cfg, model_cfg, train_cfg = resume_configs(train_cfg, DataConfig, ModelConfig)
+    data_cfg, model_cfg, train_cfg = run_configs(data_cfg, model_cfg, train_cfg)
     device = pick_device(train_cfg.device)
     with fixed_threads(train_cfg.num_threads):
         started = time.perf_counter()
@@ -170,14 +160,7 @@ def train(
         if data_cfg.val_fraction == 0 and data_cfg.threshold_fraction > 0:
             decision = calibrate(data_cfg, model_cfg, train_cfg)
         loaders, model, meta = prepare(data_cfg, model_cfg, train_cfg, device)
-        run_dir, resume = start_run(
-            train_cfg.runs_dir,
-            APP,
-            train_cfg.resume,
-            data=data_cfg,
-            model=model_cfg,
-            train=train_cfg,
-        )
+        run_dir, resume = open_run(APP, data_cfg, model_cfg, train_cfg)
         save_tokenizer(loaders.tokenizer, run_dir)
         write_model_meta(run_dir, meta)
         options = LoopOptions.from_config(train_cfg, device, run_dir, resume, progress)

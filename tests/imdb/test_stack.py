@@ -76,8 +76,8 @@ def test_train_with_lexicon_stack_saves_weights_the_predictor_applies(
     result = train(data_cfg, model_cfg, train_cfg, progress=False)
     meta = json.loads((result.run_dir / "model.json").read_text())
     assert set(meta["stack"]) == {"ngram", "lexicon", "bias"}
-    assert result.test_metrics["threshold"] == meta["threshold"]
-    assert 0.0 <= result.test_metrics["test/accuracy"] <= 1.0
+    assert result.metrics["threshold"] == meta["threshold"]
+    assert 0.0 <= result.metrics["test/accuracy"] <= 1.0
     predictor = load_predictor(result.run_dir)
     stack = Stack(**meta["stack"])
     text = "great wonderful superb"

@@ -89,5 +89,5 @@ def test_train_on_cuda_with_pinned_batches_and_bf16(
 ) -> None:
     data_cfg, model_cfg, train_cfg = tiny(tmp_path, model, device="cuda", amp=True)
     result = train(data_cfg, model_cfg, train_cfg, progress=False)
-    assert 0.0 <= result.test_metrics["test/accuracy"] <= 1.0
+    assert 0.0 <= result.metrics["test/accuracy"] <= 1.0
     assert load_predictor(result.run_dir).predict(["great"])[0].label in ("negative", "positive")
