@@ -34,6 +34,8 @@ err_console = Console(stderr=True, highlight=False)
 
 
 def format_value(value: Any) -> str:
+    if value is None:  # a field the user left out (no name, no age): a dash, not "None"
+        return "–"
     if isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
             return str(value)

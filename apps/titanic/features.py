@@ -33,13 +33,26 @@ EXTRA_NUMERIC = ("TicketGroupSize", "LogFarePerPerson")
 STATE_KEYS = ("features", "categories", "age_by_title", "medians", "means", "stds", "tickets")
 
 
-def title_of(name: Any) -> str:
-    """'Braund, Mr. Owen Harris' -> 'Mr'; rare or unknown titles (even 'Dona') -> a known one."""
+def title_of(name: Any, sex: Any = None, age: Any = None) -> str:
+    """'Braund, Mr. Owen Harris' -> 'Mr'; rare or unknown titles (even 'Dona') -> a known one.
+
+    Without a title in the name (no name typed on the page), the usual title for the sex and
+    age stands in: "Rare" (mostly officers and clergymen) would say a woman was one of them.
+    """
     match = re.search(r",\s*([^.]+)\.", name) if isinstance(name, str) else None
     if match is None:
-        return "Rare"
+        return _usual_title(sex, age)
     title = TITLE_ALIASES.get(match.group(1).strip(), match.group(1).strip())
     return title if title in TITLES else "Rare"
+
+
+def _usual_title(sex: Any, age: Any) -> str:
+    known_age = isinstance(age, int | float) and np.isfinite(age)
+    if sex == "male":
+        return "Master" if known_age and age < 13 else "Mr"
+    if sex == "female":
+        return "Mrs" if known_age and age >= 18 else "Miss"
+    return "Rare"
 
 
 def _text(values: pd.Series) -> list[str | None]:
@@ -109,7 +122,7 @@ def _raw_features(df: pd.DataFrame, tickets: dict[str, int], is_training: bool) 
             "Pclass": df["Pclass"].astype(int).to_numpy(),
             "Sex": df["Sex"].to_numpy(dtype=object),
             "Embarked": df["Embarked"].fillna("missing").to_numpy(dtype=object),
-            "Title": [title_of(n) for n in df["Name"]],
+            "Title": [title_of(*row) for row in zip(df["Name"], df["Sex"], df["Age"], strict=True)],
             "Deck": [d if isinstance(d, str) and d in DECKS else "U" for d in cabin],
             "Age": df["Age"].to_numpy(dtype=float),
             "SibSp": df["SibSp"].to_numpy(dtype=float),

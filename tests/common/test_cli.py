@@ -254,6 +254,14 @@ def test_a_table_cut_by_the_caller_reports_the_real_total():
     assert "First 14 of 120 rows; see forecast.csv." in result.output
 
 
+def test_a_left_out_field_shows_as_a_dash_not_none():
+    rows = [{"name": None, "age": None, "probability": 0.5}]
+    result = CliRunner().invoke(_table_app(rows), ["show"])
+    assert "None" not in result.output
+    assert result.output.count("–") == 2
+    assert "0.5000" in result.output
+
+
 def test_a_whole_table_has_no_caption():
     result = CliRunner().invoke(_table_app([{"a": 1}, {"a": 2}]), ["show"])
     assert "First" not in result.output

@@ -157,6 +157,22 @@ def test_title_of_names(name: str | None, title: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("sex", "age", "title"),
+    [
+        ("male", 30.0, "Mr"),
+        ("male", 8.0, "Master"),
+        ("male", float("nan"), "Mr"),
+        ("female", 40.0, "Mrs"),
+        ("female", 10.0, "Miss"),
+        ("female", float("nan"), "Miss"),
+    ],
+)
+def test_a_missing_name_gets_the_usual_title_for_sex_and_age(sex: str, age: float, title: str):
+    assert title_of(None, sex, age) == title
+    assert title_of("Minahan, Dr. William Edward", sex, age) == "Rare"  # a real title wins
+
+
+@pytest.mark.parametrize(
     ("column", "value", "message"),
     [
         ("Age", -5, "Age must be between 0 and 120 (row 2: -5)"),
