@@ -86,6 +86,12 @@ def start_training(
     options: LoopOptions,
 ) -> TrainingRun:
     """Place the model, join a torchrun job if there is one, and resume if asked."""
+    plateau = isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)
+    if plateau and options.val_split != "val":  # refuse before an epoch is spent
+        raise UserError(
+            "A plateau learning-rate schedule needs a validation split (--val-fraction); "
+            "without one it would follow the test set."
+        )
     device = options.device
     model.to(device)
     parallel, rank, world_size = join_job(model, device)

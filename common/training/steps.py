@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from common.checkpoint import RESUME_CHECKPOINT
-from common.errors import TrainingStopped, UserError
+from common.errors import TrainingStopped
 
 if TYPE_CHECKING:
     from common.training.options import LoopOptions
@@ -43,17 +43,12 @@ def current_lr(optimizer: torch.optim.Optimizer) -> float:
 def step_scheduler_epoch(scheduler: Any, record: Mapping[str, float], options: LoopOptions) -> None:
     """Per-epoch scheduler step; ReduceLROnPlateau gets the monitored value (or val/loss).
 
-    A plateau scheduler never follows test data: without a validation split it is an error.
+    `start_training` refuses a plateau scheduler without a validation split.
     """
-    if not isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+    if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+        scheduler.step(record.get(options.monitor or "val/loss", record["val/loss"]))
+    else:
         scheduler.step()
-        return
-    if options.val_split != "val":
-        raise UserError(
-            "A plateau learning-rate schedule needs a validation split (--val-fraction); "
-            "without one it would follow the test set."
-        )
-    scheduler.step(record.get(options.monitor or "val/loss", record["val/loss"]))
 
 
 def num_batches(loader: Any, options: LoopOptions) -> int | None:

@@ -65,12 +65,15 @@ def test_a_curve_on_the_test_split_is_labelled_test_in_every_style(tiny, style):
 
 def test_a_plateau_schedule_never_follows_the_test_split():
     from common.errors import UserError
+    from common.training.state import start_training
     from common.training.steps import step_scheduler_epoch
 
-    optimizer = torch.optim.SGD(nn.Linear(2, 1).parameters(), lr=0.1)
+    model = nn.Linear(2, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer)
-    with pytest.raises(UserError, match="validation split"):
-        step_scheduler_epoch(plateau, {"test/loss": 1.0}, LoopOptions(val_split="test"))
+    parts = (model, nn.MSELoss(), optimizer, plateau, [], [], None)
+    with pytest.raises(UserError, match="validation split"):  # before any epoch is spent
+        start_training(*parts, LoopOptions(val_split="test"))
     step_scheduler_epoch(plateau, {"val/loss": 1.0}, LoopOptions())
     assert plateau.best == 1.0  # with a validation split it follows val/loss
 
