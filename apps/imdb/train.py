@@ -22,7 +22,7 @@ from torchmetrics import MetricCollection
 from common.checkpoint import write_json, write_model_meta
 from common.config import TrainConfig
 from common.device import fixed_threads, pick_device, seed_everything
-from common.metrics import binary_metrics
+from common.metrics import binary_metrics, score
 from common.runs import finish_run, read_config, restore_config
 from common.training import evaluate_model, fit
 from common.training.state import LoopOptions
@@ -193,9 +193,7 @@ def evaluate(run_dir: Path, test_file: Path | None = None) -> dict[str, Any]:
     reviews = load_split(dataclasses.replace(saved, test_file=test_file or saved.test_file), "test")
     logits = predictor.predict_logits(reviews.texts)
     logits -= math.log(predictor.threshold / (1 - predictor.threshold))  # decide at threshold
-    metrics = make_metrics()
-    metrics.update(logits, torch.tensor(reviews.labels))
-    result: dict[str, Any] = {f"test/{k}": float(v) for k, v in metrics.compute().items()}
+    result: dict[str, Any] = score(make_metrics(), logits, torch.tensor(reviews.labels))
     result["num_samples"] = len(reviews.labels)
     write_json(Path(run_dir) / "evaluation.json", result)
     return result
