@@ -28,8 +28,6 @@ from common.files import read_json
 from common.pages import find_run_or_stop, page_errors, show_run_summary, upload_too_large
 from common.runs import read_config, restore_config
 
-TITLE = "COVID-19: forecast daily new cases"
-
 
 @st.cache_resource(show_spinner="Loading the model...")
 def cached_predictor(run_dir: str) -> Predictor:
@@ -99,7 +97,7 @@ def show_tutorial_backtest(run_dir: Path, series: str) -> None:
 
 
 def main() -> None:
-    st.title(TITLE)
+    st.title("COVID-19: forecast daily new cases")
     run_dir = find_run_or_stop(APP)
     try:
         is_global = is_global_run(run_dir)
@@ -117,5 +115,5 @@ def main() -> None:
     st.caption(f"Run: {run_dir}")
 
 
-with page_errors(TITLE):
+with page_errors("COVID-19: forecast daily new cases"):  # the title above: one name
     main()

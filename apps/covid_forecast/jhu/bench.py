@@ -21,12 +21,13 @@ from common.device import pick_device
 
 from .config import APP, GlobalConfig
 from .data import country_matrix, daily_from_cumulative, jhu_dir_default, top_countries
-from .extras.backtest import MODEL_ALONE, MODEL_METHOD
-from .extras.report import backtest_report
 from .train import fit_global
 
 
 def jhu_rows(quick: bool = False, cfg: GlobalConfig | None = None) -> list[dict[str, Any]]:
+    from .extras.backtest import MODEL_ALONE, MODEL_METHOD
+    from .extras.report import backtest_report
+
     cfg = cfg or GlobalConfig()
     if quick:
         cfg = dataclasses.replace(cfg, epochs=2, num_members=1)
