@@ -1,6 +1,6 @@
 """How the AutoETS blend weights were chosen: validation origins before the backtest period only.
 
-    python -m studies.covid_forecast.blend_weights     # ~1-5 min on 2 cores, load-dependent
+    python -m studies.covid_forecast.blend_weights     # 1-12 min on 2 cores, load-dependent
 
 The JHU files cut at 2020-06-30 (nothing later is read), origins weekly 2020-05-06 ..
 2020-06-17, the 20 countries with most cases at the cut, the default global model (refitted
