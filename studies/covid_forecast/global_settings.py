@@ -1,6 +1,6 @@
 """How the global model's window weight and epochs were chosen: validation origins only.
 
-    python -m studies.covid_forecast.global_settings            # ~10-30 min on 2 cores
+    python -m studies.covid_forecast.global_settings            # ~7 min on 2 cores at load ~3
     python -m studies.covid_forecast.global_settings --quick    # smoke run, 1 epoch, 2 origins
 
 The same validation set as blend_weights.py (JHU files cut at 2020-06-30, origins weekly
