@@ -1,4 +1,4 @@
-"""Benchmark: the default model, the tutorial's CNN and three baselines side by side.
+"""Front-end: the benchmark: the default model, the tutorial's CNN and three baselines.
 
     refapps bench imdb --json
 
@@ -25,11 +25,10 @@ import torch
 
 from common.data import data_root
 
-from .baselines import VADER_THRESHOLD, fit_linear, vader
 from .config import TRAIN_DEFAULTS, DataConfig, ModelConfig
 from .data import Reviews, load_split
-from .review_files import read_bytes, read_labelled
-from .scoring import label_metrics
+from .dispatch import open_predictor, recipe_for
+from .review_files import read_bytes
 from .train import train
 
 TUTORIAL_ACCURACY = 0.813  # the tutorial's CNN on its own 20,000 / 5,000 split
@@ -41,6 +40,8 @@ OTHER_SETS = {"yelp": "yelp_labelled.txt", "amazon": "amazon_cells_labelled.txt"
 
 def other_sets() -> dict[str, Reviews]:
     """The mirrored review sentences from other sites that are present (evaluation only)."""
+    from .extras.other_reviews import read_labelled
+
     folder = data_root() / "imdb" / "other_reviews"
     return {
         name: read_labelled(read_bytes(folder / file), file)
@@ -56,6 +57,8 @@ def score_rows(
     sets: dict[str, Reviews],
 ) -> list[dict[str, Any]]:
     """`{set}/accuracy` (per-class accuracy beside it) and `{set}/positive_rate` rows."""
+    from .extras.other_reviews import label_metrics
+
     rows = []
     for name, reviews in sets.items():
         scores = label_metrics(predict_proba(reviews.texts), reviews.labels, name, threshold)
@@ -94,13 +97,12 @@ def in_domain_row(
 def neural_rows(
     model_cfg: ModelConfig, data_cfg: DataConfig, runs_dir: Path, quick: bool, **overrides: Any
 ) -> list[dict[str, Any]]:
-    from .predict import load_predictor
-
     train_cfg = dataclasses.replace(
         TRAIN_DEFAULTS, runs_dir=runs_dir, max_samples=64 if quick else None, **overrides
     )
-    result = train(data_cfg, model_cfg, train_cfg, progress=False)
-    predictor = load_predictor(result.run_dir)
+    recipe = recipe_for(data_cfg, model_cfg)
+    result = train(data_cfg, model_cfg, train_cfg, progress=False, recipe=recipe)
+    predictor = open_predictor(result.run_dir)
 
     def predict_proba(texts: list[str]) -> np.ndarray:
         return predictor.predict_logits(texts).sigmoid().numpy()
@@ -126,6 +128,8 @@ def neural_rows(
 
 
 def baseline_rows(train_reviews: Reviews, test: Reviews, quick: bool) -> list[dict[str, Any]]:
+    from .extras.baselines import VADER_THRESHOLD, fit_linear, vader
+
     rows = []
     for name in ("tfidf_logreg", "nbsvm_logreg"):
         model = fit_linear(name, train_reviews, 1 if quick else 2)

@@ -143,9 +143,7 @@ def test_bad_input_exits_2_with_the_fix_and_writes_nothing(runs: list[str], tmp_
 
 
 def test_lr_find_suggests_a_rate_and_saves_the_plot(data_root: Path, tmp_path: Path) -> None:
-    result = runner.invoke(
-        app, ["imdb", "lr-find", "--runs-dir", str(tmp_path), "--max-samples", "32"]
-    )
+    result = runner.invoke(app, ["imdb", "lr-find", "--runs-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "Suggested learning rate" in result.output
     assert (tmp_path / "imdb" / "lr_find.png").is_file()
