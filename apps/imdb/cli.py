@@ -29,6 +29,7 @@ app = typer.Typer(
     help="IMDB movie reviews: sentiment classification from raw text.", no_args_is_help=True
 )
 SHOWN_ROWS = 50
+EMPTY = "empty review: no text to classify"
 D, M = DataConfig(), ModelConfig()
 
 
@@ -36,7 +37,10 @@ def _opt(help_text: str, *names: str) -> Any:
     return typer.Option(*names, help=help_text)
 
 
-CsvOpt = Annotated[Path | None, _opt("UTF-8 CSV file with a review column.")]
+CsvOpt = Annotated[
+    Path | None,
+    _opt("UTF-8 CSV file with a review column; a row with an empty review gets a reason."),
+]
 TrainFileOpt = Annotated[Path | None, _opt("CSV/TSV of (label, text) (default: aclImdb/train).")]
 TestFileOpt = Annotated[Path | None, _opt("CSV/TSV of (label, text) (default: aclImdb/test).")]
 ValFractionOpt = Annotated[
@@ -167,7 +171,7 @@ def predict(
     column: Annotated[str, typer.Option(help="The CSV column holding the reviews.")] = "text",
     out: Annotated[
         Path | None,
-        typer.Option(help="Write every prediction to this CSV (text,label,probability)."),
+        typer.Option(help="Write every prediction to this CSV (text,label,probability,reason)."),
     ] = None,
     run_dir: RunDirOpt = None,
     runs_dir: RunsDirOpt = Path("runs"),
@@ -197,17 +201,20 @@ def predict(
 
 
 def prediction_table(predictor: Any, texts: list[str]) -> Any:
-    """Columns text, label (positive/negative), probability (of positive)."""
+    """Columns text, label, probability (of positive), reason: one row per text, in order.
+
+    An empty or blank text (a CSV row) gets no label and no probability, and the reason why.
+    """
+    import numpy as np
     import pandas as pd
 
-    predictions = predictor.predict(texts)
-    return pd.DataFrame(
-        {
-            "text": texts,
-            "label": [p.label for p in predictions],
-            "probability": [p.probability for p in predictions],
-        }
-    )
+    rows = [i for i, text in enumerate(texts) if text.strip()]
+    table = pd.DataFrame({"text": texts, "label": "", "probability": np.nan, "reason": EMPTY})
+    predictions = predictor.predict([texts[i] for i in rows]) if rows else []
+    table.loc[rows, "label"] = [p.label for p in predictions]
+    table.loc[rows, "probability"] = [p.probability for p in predictions]
+    table.loc[rows, "reason"] = ""
+    return table
 
 
 def print_predictions(table: Any) -> None:

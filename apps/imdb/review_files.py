@@ -6,7 +6,9 @@
 
 Every reader takes raw bytes and decodes them as strict UTF-8: a file in another encoding
 or a binary file is refused with a `UserError` that says so (never silent replacement
-characters). An empty or whitespace-only review is refused, as on the page.
+characters). An empty review given as an argument is refused, as on the page; blank lines
+of a text file separate nothing and are skipped; a CSV row with an empty review keeps its
+place and is answered with a reason instead of a label, so the output lines up with the input.
 """
 
 from __future__ import annotations
@@ -49,10 +51,10 @@ def decode_text(raw: bytes, name: str) -> str:
         ) from None
 
 
-def check_texts(texts: list[str], source: str) -> list[str]:
+def check_texts(texts: list[str], source: str, allow_empty: bool = False) -> list[str]:
     """Refuse empty reviews and strings that cannot be encoded (e.g. a latin-1 terminal)."""
     for i, text in enumerate(texts, start=1):
-        if not text.strip():
+        if not text.strip() and not allow_empty:
             raise UserError(f"{source} {i} is empty; give the text of a review.")
         try:
             text.encode("utf-8")
@@ -74,11 +76,15 @@ def read_lines(raw: bytes, name: str) -> list[str]:
     return check_texts(lines, f"{name}: review")
 
 
-def read_frame(text: str, name: str) -> pd.DataFrame:
-    """A CSV with a header row."""
+def read_frame(text: str, name: str, keep_blank: bool = False) -> pd.DataFrame:
+    """A CSV with a header; with `keep_blank`, a blank line is a row of empty cells."""
     try:
         return pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, nrows=MAX_REVIEWS + 1
+            io.StringIO(text.rstrip("\r\n") if keep_blank else text),  # end: not rows
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=not keep_blank,
+            nrows=MAX_REVIEWS + 1,
         )
     except pd.errors.EmptyDataError:
         raise UserError(f"{name} is empty.") from None
@@ -87,8 +93,8 @@ def read_frame(text: str, name: str) -> pd.DataFrame:
 
 
 def read_review_csv(raw: bytes, name: str, column: str) -> list[str]:
-    """The reviews in one column of a CSV file with a header row."""
-    df = read_frame(decode_text(raw, name), name)
+    """The reviews in one column of a CSV file with a header row, one per row, empty ones too."""
+    df = read_frame(decode_text(raw, name), name, keep_blank=True)
     if column not in df.columns:
         found = ", ".join(map(str, df.columns)) or "none"
         raise UserError(
@@ -97,7 +103,7 @@ def read_review_csv(raw: bytes, name: str, column: str) -> list[str]:
     texts = [str(v) for v in df[column].tolist()]
     if not texts:
         raise UserError(f"{name} has a header but no reviews.")
-    return check_texts(texts, f"{name}: row")
+    return check_texts(texts, f"{name}: row", allow_empty=True)
 
 
 def collect_reviews(
@@ -121,4 +127,4 @@ def collect_reviews(
             "Give review texts as arguments, '-' for standard input, --file FILE "
             "(one review a line) or --csv FILE."
         )
-    return check_texts(found, "Review")
+    return check_texts(found, "Review", allow_empty=True)  # empty ones: CSV rows, answered

@@ -82,7 +82,31 @@ def test_predict_reads_arguments_stdin_file_and_csv(runs: list[str], tmp_path: P
         "awful boring",
         "superb, moving",
     ]
-    assert list(rows[0]) == ["text", "label", "probability"]
+    assert list(rows[0]) == ["text", "label", "probability", "reason"]
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_predict_csv_answers_every_row_even_an_empty_one(
+    runs: list[str], tmp_path: Path, blank: str
+) -> None:
+    table = tmp_path / "three.csv"
+    table.write_text(f"text\ngreat wonderful\n{blank}\nawful boring\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["imdb", "predict", "--csv", str(table), "--out", str(out), *runs])
+    assert result.exit_code == 0, result.output
+    with out.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["text"] for r in rows] == ["great wonderful", blank, "awful boring"]
+    assert [r["label"] for r in rows] == ["positive", "", "negative"]
+    assert rows[1]["probability"] == ""
+    assert "empty" in rows[1]["reason"]
+    assert rows[0]["reason"] == rows[2]["reason"] == ""
+    two_columns = tmp_path / "two.csv"
+    two_columns.write_text("id,text\n1,great\n2,\n3,awful\n", encoding="utf-8")
+    args = ["imdb", "predict", "--csv", str(two_columns), *runs, "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert [r["label"] for r in json.loads(result.output)] == ["positive", "", "negative"]
 
 
 def test_predict_out_writes_every_row_and_the_table_says_what_it_hides(
@@ -101,7 +125,7 @@ def test_predict_out_writes_every_row_and_the_table_says_what_it_hides(
     with out.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 60
-    assert list(rows[0]) == ["text", "label", "probability"]
+    assert list(rows[0]) == ["text", "label", "probability", "reason"]
     assert {r["label"] for r in rows} <= {"positive", "negative"}
 
 
