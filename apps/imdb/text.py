@@ -3,10 +3,12 @@
     refapps imdb train      # fits the tokenizer on the training split, saves tokenizer.json
 
 A Hugging Face `tokenizers` WordLevel tokenizer: the normaliser drops `<br />` tags, applies
-Unicode NFKC and lowercases; the pre-tokeniser splits words from punctuation; the vocabulary
-is learned on the training split only and saved as `tokenizer.json` in the run, so evaluate,
-predict and the page tokenise exactly as in training. Torchtext is not used (its last release
-cannot load with current torch).
+Unicode NFKC, lowercases and joins tokenised text's "do n't" into "don't" (so tokenised and
+raw text read alike; "it 's" and a trailing " ." already split as "it's" and "." do); the
+pre-tokeniser splits words from punctuation; the vocabulary is learned on the training split
+only and saved as `tokenizer.json` in the run, so evaluate, predict and the page tokenise
+exactly as in training (a run saved before keeps its own normaliser). Torchtext is not used
+(its last release cannot load with current torch).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ def train_tokenizer(texts: list[str], vocab_size: int, min_frequency: int) -> To
             normalizers.Replace(Regex(r"<br\s*/?>"), " "),
             normalizers.NFKC(),
             normalizers.Lowercase(),
+            normalizers.Replace("\u2019", "'"),  # typographic apostrophe
+            normalizers.Replace(Regex(r" n ?'t\b"), "n't"),  # tokenised "do n't" -> "don't"
         ]
     )
     tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()  # words and runs of punctuation

@@ -70,6 +70,25 @@ def test_tokenizer_normalises_and_round_trips(tmp_path: Path) -> None:
     assert again.encode("an awful film").ids == tokenizer.encode("an awful film").ids
 
 
+def test_tokenised_text_reads_like_raw_text() -> None:
+    tokenizer = train_tokenizer(CORPUS, vocab_size=100, min_frequency=1)
+    pairs = [
+        ("I do n't like it .", "I don't like it."),
+        ("it 's great , does n 't matter", "It's great, doesn't matter"),
+        ("wo n't , ca n't", "won't, can't"),
+        ("don 't", "Don\u2019t"),  # a tokenised split, and a typographic apostrophe
+    ]
+
+    def words(text: str) -> list[str]:
+        normalised = tokenizer.normalizer.normalize_str(text)
+        return [word for word, _ in tokenizer.pre_tokenizer.pre_tokenize_str(normalised)]
+
+    for tokenised, raw in pairs:
+        assert words(tokenised) == words(raw), raw
+    assert words("I do n't") == ["i", "don", "'", "t"]
+    assert words("rock n roll") == ["rock", "n", "roll"]  # a lone n stays
+
+
 def test_encode_truncates_and_batches_cut_flat_rows() -> None:
     tokenizer = train_tokenizer(CORPUS, vocab_size=100, min_frequency=1)
     encoded = encode(tokenizer, ["great film great film great", "", "awful"], max_tokens=3)

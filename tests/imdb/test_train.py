@@ -53,6 +53,13 @@ def test_predictor_and_explanation(trained_run: Path) -> None:
         predictor.predict(["good", b"tr\xe8s bon".decode("utf-8", "surrogateescape")])
 
 
+def test_tokenised_and_raw_text_get_the_same_prediction(trained_run: Path) -> None:
+    predictor = load_predictor(trained_run)
+    tokenised = ["the plot was boring , i do n't like it .", "it 's a great film ."]
+    raw = ["The plot was boring, I don't like it.", "It\u2019s a great film."]
+    assert predictor.predict(tokenised) == predictor.predict(raw)
+
+
 def test_evaluate_reports_accuracy_auroc_f1(trained_run: Path, data_root: Path) -> None:
     result = evaluate(trained_run)
     assert result["num_samples"] == 32
