@@ -38,24 +38,14 @@ def test_help_lists_the_commands() -> None:
         assert command in result.output
 
 
-def test_train_evaluate_and_other_reviews(data_root: Path, tmp_path: Path) -> None:
+def test_train_then_evaluate(data_root: Path, tmp_path: Path) -> None:
     runs = ["--runs-dir", str(tmp_path / "runs")]
-    result = runner.invoke(app, ["imdb", "train", *TINY, "--snippets-per-review", "1", *runs])
+    result = runner.invoke(app, ["imdb", "train", *TINY, *runs])
     assert result.exit_code == 0, result.output
     assert "test/accuracy" in result.output
     result = runner.invoke(app, ["imdb", "evaluate", *runs, "--json"])
     assert result.exit_code == 0, result.output
     assert {"test/accuracy", "test/auroc", "test/f1"} <= json.loads(result.output).keys()
-    other = data_root / "imdb" / "other_reviews" / "yelp_labelled.txt"
-    result = runner.invoke(
-        app, ["imdb", "evaluate", *runs, "--other-reviews", str(other), "--json"]
-    )
-    assert result.exit_code == 0, result.output
-    scores = json.loads(result.output)
-    assert {"yelp/accuracy", "yelp/positive_rate", "yelp/negative_accuracy"} <= scores.keys()
-    assert scores["yelp/num_samples"] == 8
-    meta = json.loads(next((tmp_path / "runs").glob("imdb/*/model.json")).read_text())
-    assert meta["num_train_snippets"] > 0  # --snippets-per-review 1 reached the data
 
 
 @pytest.fixture

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from apps.cli import app
 from apps.imdb.extras.other_reviews import label_metrics, read_labelled
 from common.errors import UserError
+
+runner = CliRunner()
 
 PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -33,6 +40,26 @@ def test_read_labelled_reads_tab_lines_and_text_label_csv() -> None:
         read_labelled(b"fine\t1\nunsure\tmaybe\n", "bad.txt")
     with pytest.raises(UserError, match="is empty"):
         read_labelled(b"fine\t1\n \t0\n", "blank.txt")
+
+
+def test_cli_scores_other_reviews_with_a_run_trained_on_snippets(
+    data_root: Path, tmp_path: Path
+) -> None:
+    runs = ["--runs-dir", str(tmp_path / "runs")]
+    tiny = ["--vocab-size", "200", "--min-frequency", "1", "--num-buckets", "1009"]
+    args = [*tiny, "--min-ngram-reviews", "1", "--snippets-per-review", "1", *runs]
+    result = runner.invoke(app, ["imdb", "train", *args])
+    assert result.exit_code == 0, result.output
+    other = data_root / "imdb" / "other_reviews" / "yelp_labelled.txt"
+    result = runner.invoke(
+        app, ["imdb", "evaluate", *runs, "--other-reviews", str(other), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.output)
+    assert {"yelp/accuracy", "yelp/positive_rate", "yelp/negative_accuracy"} <= scores.keys()
+    assert scores["yelp/num_samples"] == 8
+    meta = json.loads(next((tmp_path / "runs").glob("imdb/*/model.json")).read_text())
+    assert meta["num_train_snippets"] > 0  # --snippets-per-review 1 reached the data
 
 
 @PROPERTY
