@@ -1,4 +1,4 @@
-"""Benchmark: CV on the training split for every model, then each model once on the test split.
+"""Front-end: the benchmark, CV on the training split for every model, then each on the test split.
 
     refapps bench titanic --json
 
@@ -21,9 +21,9 @@ import torch
 from common.device import pick_device
 
 from .config import TRAIN_DEFAULTS, DataConfig, ModelConfig
-from .cv import CLASSICAL, NETWORK, classical_model, classical_scores, cross_validate
 from .data import read_splits
 from .features import TARGET, fit_preprocessor
+from .model import MODEL_NAME
 from .train import train
 
 TUTORIAL_ACCURACY = 0.810
@@ -33,24 +33,25 @@ def classical_test_rows(data_cfg: DataConfig, seed: int) -> list[dict[str, Any]]
     """Each classical model fitted on the training split, scored once on the test split."""
     from sklearn.metrics import accuracy_score, roc_auc_score
 
-    splits = read_splits(data_cfg)
+    from .extras.baselines import CLASSICAL, classical_model, classical_scores, threshold
+
+    train_df, test_df = read_splits(data_cfg)
     rows = []
     for name in CLASSICAL:
         started = time.perf_counter()
-        preprocessor = fit_preprocessor(splits.train, data_cfg.features)
-        x_train = preprocessor.transform(splits.train, is_training=True, seed=seed)
-        model = classical_model(name, seed).fit(x_train, splits.train[TARGET])
+        preprocessor = fit_preprocessor(train_df, data_cfg.features)
+        x_train = preprocessor.transform(train_df, is_training=True, seed=seed)
+        model = classical_model(name, seed).fit(x_train, train_df[TARGET])
         seconds = time.perf_counter() - started
-        scores = classical_scores(model, preprocessor.transform(splits.test))
-        threshold = 0.0 if name == "svm" else 0.5
+        scores = classical_scores(model, preprocessor.transform(test_df))
         rows.append(
             {
                 "model": name,
                 "kind": "baseline",
-                "value": float(accuracy_score(splits.test[TARGET], scores > threshold)),
-                "auroc": float(roc_auc_score(splits.test[TARGET], scores)),
+                "value": float(accuracy_score(test_df[TARGET], scores > threshold(name))),
+                "auroc": float(roc_auc_score(test_df[TARGET], scores)),
                 "train_seconds": seconds,
-                "samples_per_second": len(splits.train) / seconds,
+                "samples_per_second": len(train_df) / seconds,
                 "device": "cpu",
             }
         )
@@ -58,6 +59,9 @@ def classical_test_rows(data_cfg: DataConfig, seed: int) -> list[dict[str, Any]]
 
 
 def cv_rows(data_cfg: DataConfig, model_cfg: ModelConfig, quick: bool) -> list[dict[str, Any]]:
+    """`cv/accuracy` rows of every model (5 folds x 3 repeats; 2 x 1 of 2 epochs when quick)."""
+    from .extras.cv import cross_validate
+
     train_cfg = dataclasses.replace(TRAIN_DEFAULTS, epochs=2) if quick else TRAIN_DEFAULTS
     folds, repeats = (2, 1) if quick else (5, 3)
     started = time.perf_counter()
@@ -78,7 +82,7 @@ def cv_rows(data_cfg: DataConfig, model_cfg: ModelConfig, quick: bool) -> list[d
             "samples_per_second": None,
             "folds": f"{folds}x{repeats}",
             "cv_seconds_all_models": cv_seconds,
-            "device": device if row["model"] == NETWORK else "cpu",
+            "device": device if row["model"] == MODEL_NAME else "cpu",
         }
         for row in result.rows
     ]
@@ -95,9 +99,9 @@ def run_bench(quick: bool = False) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as runs_dir:
         train_cfg = dataclasses.replace(train_cfg, runs_dir=Path(runs_dir))
         result = train(data_cfg, model_cfg, train_cfg, progress=False)
-    num_train = len(read_splits(data_cfg).train)
+    num_train = len(read_splits(data_cfg)[0])
     network = {
-        "model": NETWORK,
+        "model": MODEL_NAME,
         "kind": "model",
         "value": result.metrics["test/accuracy"],
         "auroc": result.metrics["test/auroc"],

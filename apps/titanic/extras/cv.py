@@ -1,11 +1,11 @@
-"""Model selection that never looks at the test split: repeated stratified k-fold on train.
+"""`refapps titanic cv`: repeated stratified k-fold on the training split, never the test split.
 
     refapps titanic cv                        # 5 folds x 3 repeats, every model, cv.json
     refapps titanic cv --num-models 5 --hidden 32
 
 Each fold fits its own preprocessing (medians, scaling, ticket and mate counts) on the
-fold's training rows only, then trains the app's network and the classical models a
-Kaggle user would try on the same features, and scores them on the held-out rows.
+fold's training rows only, then trains the app's network and the classical models
+(baselines.py) on the same features, and scores them on the held-out rows.
 """
 
 from __future__ import annotations
@@ -27,14 +27,15 @@ from common.device import fixed_threads, seed_everything
 from common.runs import new_run_dir, write_config
 from common.training import LoopOptions
 
-from .config import APP, DataConfig, ModelConfig
-from .data import csv_paths, read_passengers
-from .features import TARGET, fit_preprocessor
-from .model import build_model, model_args
-from .train import fit_members
+from ..config import APP, DataConfig, ModelConfig
+from ..data import csv_paths, read_passengers
+from ..features import TARGET, fit_preprocessor
+from ..model import MODEL_NAME, build_model, model_args
+from ..train import fit_network
+from .baselines import CLASSICAL, classical_model, classical_scores, threshold
+from .ensemble import fit_other_members
 
-NETWORK = "TitanicEnsemble"
-CLASSICAL = ("logistic_regression", "hist_gradient_boosting", "random_forest", "svm")
+NETWORK = MODEL_NAME
 
 
 @dataclass
@@ -54,29 +55,6 @@ def cv_splits(
     yield from splitter.split(np.zeros(len(labels)), labels)
 
 
-def classical_model(name: str, seed: int) -> Any:
-    """The scikit-learn models a Kaggle user would try, with their usual settings."""
-    from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.svm import SVC
-
-    return {
-        "logistic_regression": lambda: LogisticRegression(C=1.0, max_iter=2000),
-        "hist_gradient_boosting": lambda: HistGradientBoostingClassifier(random_state=seed),
-        "random_forest": lambda: RandomForestClassifier(
-            n_estimators=200, min_samples_leaf=2, random_state=seed, n_jobs=1
-        ),
-        "svm": lambda: SVC(C=1.0, random_state=seed),
-    }[name]()
-
-
-def classical_scores(model: Any, x: np.ndarray) -> np.ndarray:
-    """A score that ranks passengers (probability, or the SVM's margin); > threshold = survived."""
-    if hasattr(model, "predict_proba"):
-        return model.predict_proba(x)[:, 1]
-    return model.decision_function(x)
-
-
 def network_probs(
     x_train: np.ndarray,
     y_train: np.ndarray,
@@ -93,7 +71,11 @@ def network_probs(
     args = model_args(model_cfg, x.shape[1])
     model = build_model(args)
     options = LoopOptions(monitor=None, progress=False, scheduler_interval="step")
-    fit_members(model, args, loader, [(x[:1], y[:1])], train_cfg, options, use_metrics=False)
+    seed_everything(train_cfg.seed)
+    loader.generator.manual_seed(train_cfg.seed)
+    val_loader = [(x[:1], y[:1])]  # the loop validates every epoch; one row keeps that cheap
+    fit_network(model.members[0], loader, val_loader, train_cfg, options, metrics=None)
+    fit_other_members(model, args, loader, val_loader, train_cfg, options)
     with torch.no_grad():
         return torch.sigmoid(model.eval()(torch.from_numpy(x_test))).numpy()
 
@@ -117,15 +99,14 @@ def fold_scores(
     for name in models:
         started = time.perf_counter()
         if name == NETWORK:
-            scores, threshold = network_probs(x_train, y_train, x_held, model_cfg, train_cfg), 0.5
+            scores, cut = network_probs(x_train, y_train, x_held, model_cfg, train_cfg), 0.5
         else:
             fitted = classical_model(name, train_cfg.seed).fit(x_train, y_train)
-            scores = classical_scores(fitted, x_held)
-            threshold = 0.0 if name == "svm" else 0.5
+            scores, cut = classical_scores(fitted, x_held), threshold(name)
         rows.append(
             {
                 "model": name,
-                "accuracy": float(accuracy_score(y_held, scores > threshold)),
+                "accuracy": float(accuracy_score(y_held, scores > cut)),
                 "auroc": float(roc_auc_score(y_held, scores)),
                 "fit_seconds": time.perf_counter() - started,
             }

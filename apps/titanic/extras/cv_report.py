@@ -1,4 +1,4 @@
-"""The `refapps titanic cv` command's work: run the CV with a progress bar, print the table.
+"""`refapps titanic cv`: the command's progress bar, table and verdict around `cv.py`.
 
     refapps titanic cv --json     # the same rows as cv.json, for machines
 
@@ -12,7 +12,7 @@ from typing import Any
 
 from common.config import TrainConfig
 
-from .config import DataConfig, ModelConfig
+from ..config import DataConfig, ModelConfig
 from .cv import NETWORK, cross_validate
 
 

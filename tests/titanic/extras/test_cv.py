@@ -6,10 +6,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from typer.testing import CliRunner
 
-from apps.titanic import cv as cv_module
-from apps.titanic.config import DataConfig, ModelConfig
-from apps.titanic.cv import NETWORK, cross_validate, cv_splits
+from apps.cli import app
+from apps.titanic.config import APP, DataConfig, ModelConfig
+from apps.titanic.extras import cv as cv_module
+from apps.titanic.extras.cv import NETWORK, cross_validate, cv_splits
 from apps.titanic.features import fit_preprocessor
 
 
@@ -78,4 +80,16 @@ def test_cross_validate_scores_every_model_and_writes_cv_json(
     saved = json.loads((result.run_dir / "cv.json").read_text())
     assert (saved["num_folds"], saved["num_repeats"]) == (2, 2)
     assert len(saved["folds"]) == 4 * len(models)
-    assert result.run_dir.parent == tmp_path / "titanic_cv"
+    assert result.run_dir.parent == tmp_path / f"{APP}_cv"  # a renamed copy writes <name>_cv
+
+
+def test_cv_command_prints_every_model_and_writes_cv_json(train_csv: Path, tmp_path: Path) -> None:
+    options = ("--folds", 2, "--repeats", 1, "--epochs", 1, "--hidden", 4, "--num-models", 1)
+    args = ["cv", "--train-csv", train_csv, "--runs-dir", tmp_path, *options, "--json"]
+    result = CliRunner().invoke(app, [APP, *map(str, args)])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)["models"]
+    names = [r["model"] for r in rows]
+    assert names[0] == NETWORK
+    assert {"logistic_regression", "hist_gradient_boosting", "random_forest", "svm"} <= set(names)
+    assert len(list((tmp_path / f"{APP}_cv").glob("*/cv.json"))) == 1
