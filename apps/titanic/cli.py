@@ -189,27 +189,22 @@ def predict(
     from .data import read_passengers
     from .predict import Passenger, load_predictor
 
-    check_predict_options(
-        csv is not None,
-        pclass is not None and sex is not None,
-        texts={"--sex": sex, "--embarked": embarked, "--name": name, "--cabin": cabin},
-        outputs={"--out": out, "--kaggle": kaggle},
-    )
+    described = {"--pclass": pclass, "--sex": sex, "--age": age, "--fare": fare}
+    described |= {"--embarked": embarked, "--name": name, "--cabin": cabin}
+    described |= {"--sibsp": sibsp or None, "--parch": parch or None}
+    check_predict_options(csv, described, outputs={"--out": out, "--kaggle": kaggle})
     predictor = load_predictor(resolve_run(run_dir, runs_dir, APP))
+    submission = None
     if kaggle is not None and csv is not None:
-        from common.console import console
+        from .extras.kaggle import kaggle_submission
 
-        from .extras.kaggle import write_submission
-
-        count = write_submission(predictor, csv, kaggle)
-        console.print(f"Wrote a Kaggle submission of {count} passengers to {kaggle}")
-        return
-    if csv is not None:
+        submission, table = kaggle_submission(predictor, csv)
+    elif csv is not None:
         table = predictor.predict_frame(read_passengers(csv), source=str(csv))
     else:
         passenger = Passenger(pclass, sex, age, sibsp, parch, fare, embarked, name, cabin)  # type: ignore[arg-type]
         table = predictor.predict_frame(pd.DataFrame([passenger.to_row()]), "--options")
-    show_predictions(table, as_json, out)
+    show_predictions(table, as_json, out, kaggle, submission)
 
 
 def find_lr(train_cfg: TrainConfig) -> Any:

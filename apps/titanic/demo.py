@@ -27,7 +27,7 @@ from common.pages import (
 )
 
 TITLE = "Titanic: who survives?"
-RESULT_KEY = "titanic_result"
+RESULT_KEY = f"{APP}_result"
 COLUMNS = ("pclass", "sex", "age", "fare", "sibsp", "parch", "embarked", "name")
 EXAMPLES: dict[str, dict[str, Any]] = {
     label: dict(zip(COLUMNS, values, strict=True))

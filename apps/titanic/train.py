@@ -20,7 +20,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 from torchmetrics import MetricCollection
 
-from common.checkpoint import MODEL_WEIGHTS, save_model
+from common.checkpoint import MODEL_WEIGHTS, load_resume_checkpoint, save_model
 from common.config import TrainConfig
 from common.device import fixed_threads, pick_device, seed_everything
 from common.errors import UserError
@@ -128,6 +128,7 @@ def train(
         model = build_model(args)
         run_dir, resume = open_run(APP, data_cfg, model_cfg, train_cfg)
         if resume is not None:
+            load_resume_checkpoint(resume)  # a refused last.pt stops here, before any write
             first_member_weights(run_dir)
         options = LoopOptions.from_config(train_cfg, device, run_dir, resume, progress, "step")
         options, val_loader = pick_validation(options, loaders.val, loaders.test)

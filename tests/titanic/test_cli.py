@@ -119,6 +119,8 @@ def bad_csv(tmp_path: Path, test_csv: Path, kind: str) -> Path:
         (("--csv", "{missing}"), "CSV file not found"),
         (("--age", 30), "Give --csv FILE, or describe a passenger"),
         (("--sex", "female"), "Give --csv FILE, or describe a passenger"),
+        (("--csv", "{age}", "--pclass", 1), "not both (--pclass)"),
+        (("--csv", "{age}", "--sibsp", 2), "not both (--sibsp)"),
     ],
 )
 def test_predict_bad_input_exits_2_and_writes_nothing(
@@ -217,3 +219,13 @@ def test_lr_find_sweeps_the_default_model_and_writes_the_plot(
     assert result.exit_code == 0, result.output
     assert "Suggested learning rate" in result.output
     assert (tmp_path / APP / "lr_find.png").stat().st_size > 0
+
+
+def test_predict_out_and_json_are_both_honoured(
+    trained_run: Path, test_csv: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out.csv"
+    result = run("predict", "--run-dir", trained_run, "--csv", test_csv, "--out", out, "--json")
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.output)) == 20  # only JSON on stdout, for machines
+    assert len(pd.read_csv(out)) == 20

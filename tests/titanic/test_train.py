@@ -105,3 +105,18 @@ def test_train_refuses_an_ensemble_it_would_not_train(
     with pytest.raises(UserError, match="--num-models"):
         train(data_cfg, ModelConfig(hidden=(4,), num_models=2), make_train_cfg(tmp_path), False)
     assert not (tmp_path / "titanic").exists()  # refused before a run folder is made
+
+
+@pytest.mark.parametrize("damage", [b"garbage", b"\x80\x04K\x01."])  # junk; a pickled 1
+def test_a_refused_resume_leaves_the_trained_model_loadable(
+    data_cfg: DataConfig, tiny_model_cfg: ModelConfig, make_train_cfg, tmp_path: Path, damage
+) -> None:
+    from apps.titanic.predict import load_predictor
+
+    run_dir = train(data_cfg, tiny_model_cfg, make_train_cfg(tmp_path), progress=False).run_dir
+    weights = (run_dir / "model.safetensors").read_bytes()
+    (run_dir / "last.pt").write_bytes(damage)
+    with pytest.raises(UserError, match=r"last\.pt"):
+        train(DataConfig(), ModelConfig(), make_train_cfg(tmp_path, resume=run_dir), False)
+    assert (run_dir / "model.safetensors").read_bytes() == weights
+    assert load_predictor(run_dir).model.members[0] is not None

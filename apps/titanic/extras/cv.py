@@ -24,6 +24,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from common.config import TrainConfig
 from common.device import fixed_threads, seed_everything
+from common.errors import UserError
 from common.runs import new_run_dir, write_config
 from common.training import LoopOptions
 
@@ -53,6 +54,19 @@ def cv_splits(
 
     splitter = RepeatedStratifiedKFold(n_splits=num_folds, n_repeats=num_repeats, random_state=seed)
     yield from splitter.split(np.zeros(len(labels)), labels)
+
+
+def check_folds(labels: np.ndarray, num_folds: int, source: str) -> None:
+    """Refuse a fold count that a class cannot fill: stratified folds need k of each class."""
+    survived, died = int((labels == 1).sum()), int((labels == 0).sum())
+    fewest = min(survived, died)
+    if fewest >= num_folds:
+        return
+    fix = f"use --folds {fewest} or fewer, or " if fewest >= 2 else ""
+    raise UserError(
+        f"{source}: {survived} passengers survived and {died} died, but --folds {num_folds} "
+        f"needs at least {num_folds} of each; {fix}give a training file with more passengers."
+    )
 
 
 def network_probs(
@@ -145,6 +159,7 @@ def cross_validate(
     train_path = data_cfg.train_csv or csv_paths(data_cfg)[0]
     train_df = read_passengers(train_path, require_target=True).reset_index(drop=True)
     labels = train_df[TARGET].to_numpy()
+    check_folds(labels, num_folds, str(train_path))
     folds = []
     with fixed_threads(train_cfg.num_threads):
         splits = cv_splits(labels, num_folds, num_repeats, train_cfg.seed)

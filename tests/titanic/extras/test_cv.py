@@ -93,3 +93,24 @@ def test_cv_command_prints_every_model_and_writes_cv_json(train_csv: Path, tmp_p
     assert names[0] == NETWORK
     assert {"logistic_regression", "hist_gradient_boosting", "random_forest", "svm"} <= set(names)
     assert len(list((tmp_path / f"{APP}_cv").glob("*/cv.json"))) == 1
+
+
+def test_cv_with_fewer_passengers_of_a_class_than_folds_says_so(
+    train_csv: Path, tmp_path: Path
+) -> None:
+    """Six passengers, three of each outcome, five folds: one line naming the counts, exit 2."""
+    small = pd.read_csv(train_csv)
+    small = pd.concat(
+        [small[small["Survived"] == 1].head(3), small[small["Survived"] == 0].head(3)]
+    )
+    path = tmp_path / "six.csv"
+    small.to_csv(path, index=False)
+    args = ["cv", "--train-csv", path, "--runs-dir", tmp_path, "--folds", 5, "--epochs", 1]
+    result = CliRunner().invoke(app, [APP, *map(str, args)])
+    assert result.exit_code == 2, result.output
+    assert "3 passengers survived and 3 died" in result.output
+    assert "--folds 5 needs at least 5 of each" in result.output
+    assert "use --folds 3 or fewer" in result.output
+    assert "Unexpected" not in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / f"{APP}_cv").exists()
