@@ -109,11 +109,12 @@ def cv(
     ),
     folds: Annotated[int, typer.Option(help="Folds per repeat.", min=2, max=20)] = 5,
     repeats: Annotated[int, typer.Option(help="Repeats (new shuffles).", min=1, max=20)] = 3,
-    seed: Annotated[int, typer.Option(help="Seed of the splits and the models.")] = 0,
+    seeds: Annotated[int, typer.Option(help="Model seeds per split.", min=1, max=10)] = 3,
+    seed: Annotated[int, typer.Option(help="Seed of the splits; models: seed + k.")] = 0,
     runs_dir: RunsDirOpt = Path("runs"),
     as_json: JsonOpt = False,
 ) -> None:
-    """Repeated stratified k-fold on the TRAINING split: the network beside 4 classical models."""
+    """Repeated stratified k-fold on the TRAINING split: the network beside 4 models, 2 rules."""
     from .extras.cv_report import run_cv_command
 
     train_cfg = dataclasses.replace(
@@ -126,7 +127,7 @@ def cv(
     )
     data_cfg = DataConfig(train_csv=train_csv, test_csv=train_csv, features=features)
     model_cfg = ModelConfig(hidden=parse_hidden(hidden), dropout=dropout, num_models=num_models)
-    run_cv_command(data_cfg, model_cfg, train_cfg, folds, repeats, as_json)
+    run_cv_command(data_cfg, model_cfg, train_cfg, folds, repeats, as_json, seeds)
 
 
 @app.command()

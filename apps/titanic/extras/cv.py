@@ -5,11 +5,13 @@
 
 Each fold fits its own preprocessing (medians, scaling, ticket and mate counts) on the
 fold's training rows only, then trains the app's network and the classical models
-(baselines.py) on the same features, and scores them on the held-out rows.
+(baselines.py) on the same features and the two rules (rules.py), and scores them on the
+held-out rows, whose outcomes no model sees. `--seeds N` trains each split's models N times.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -35,8 +37,10 @@ from ..model import MODEL_NAME, build_model, model_args
 from ..train import fit_network
 from .baselines import CLASSICAL, classical_model, classical_scores, threshold
 from .ensemble import fit_other_members
+from .rules import RULES
 
 NETWORK = MODEL_NAME
+MODELS = (NETWORK, *CLASSICAL, *RULES)
 
 
 @dataclass
@@ -102,18 +106,23 @@ def fold_scores(
     model_cfg: ModelConfig,
     train_cfg: TrainConfig,
 ) -> list[dict[str, Any]]:
-    """Fit the preprocessing on this fold's training rows, then score every model."""
+    """Fit the preprocessing on this fold's training rows, then score every model.
+
+    The models see the held-out passengers without their outcome, which is only scored.
+    """
     from sklearn.metrics import accuracy_score, roc_auc_score
 
+    held, y_held = held_df.drop(columns=[TARGET]), held_df[TARGET].to_numpy()
     preprocessor = fit_preprocessor(train_df, data_cfg.features)
     x_train = preprocessor.transform(train_df, is_training=True, seed=train_cfg.seed)
-    x_held = preprocessor.transform(held_df)
-    y_train, y_held = train_df[TARGET].to_numpy(), held_df[TARGET].to_numpy()
+    x_held, y_train = preprocessor.transform(held), train_df[TARGET].to_numpy()
     rows = []
     for name in models:
         started = time.perf_counter()
         if name == NETWORK:
             scores, cut = network_probs(x_train, y_train, x_held, model_cfg, train_cfg), 0.5
+        elif name in RULES:
+            scores, cut = RULES[name](train_df, held).astype(float), 0.5
         else:
             fitted = classical_model(name, train_cfg.seed).fit(x_train, y_train)
             scores, cut = classical_scores(fitted, x_held), threshold(name)
@@ -128,21 +137,42 @@ def fold_scores(
     return rows
 
 
+def split_means(folds: list[dict[str, Any]], name: str, metric: str) -> np.ndarray:
+    """One value per split: `name`'s `metric` averaged over the seeds of that split."""
+    mine = pd.DataFrame([f for f in folds if f["model"] == name])
+    return mine.groupby("fold")[metric].mean().to_numpy()
+
+
 def summarize(folds: list[dict[str, Any]], models: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Mean, std (ddof=1) and standard error (std / sqrt(num splits)) per model."""
+    """Mean and std (ddof=1) over every split and seed; standard error over the splits.
+
+    The standard error is the std of the per-split means (seeds averaged) / sqrt(splits):
+    a rule scored once per split and a network scored once per seed are on one footing.
+    """
     rows = []
     for name in models:
         mine = [f for f in folds if f["model"] == name]
         row: dict[str, Any] = {"model": name, "kind": "model" if name == NETWORK else "baseline"}
         for metric in ("accuracy", "auroc"):
-            values = np.array([f[metric] for f in mine])
-            std = float(values.std(ddof=1)) if len(values) > 1 else 0.0
+            values, per_split = (
+                np.array([f[metric] for f in mine]),
+                split_means(folds, name, metric),
+            )
             row[f"cv/{metric}"] = float(values.mean())
-            row[f"cv/{metric}_std"] = std
-            row[f"cv/{metric}_se"] = std / math.sqrt(len(values))
+            row[f"cv/{metric}_std"] = float(values.std(ddof=1)) if len(values) > 1 else 0.0
+            spread = float(per_split.std(ddof=1)) if len(per_split) > 1 else 0.0
+            row[f"cv/{metric}_se"] = spread / math.sqrt(len(per_split))
+        row["num_scores"] = len(mine)
         row["fit_seconds"] = float(np.mean([f["fit_seconds"] for f in mine]))
         rows.append(row)
     return rows
+
+
+def paired_difference(folds: list[dict[str, Any]], first: str, second: str) -> tuple[float, float]:
+    """Mean accuracy of `first` minus `second`, and its standard error, paired over splits."""
+    diff = split_means(folds, first, "accuracy") - split_means(folds, second, "accuracy")
+    se = float(diff.std(ddof=1)) / math.sqrt(len(diff)) if len(diff) > 1 else 0.0
+    return float(diff.mean()), se
 
 
 def cross_validate(
@@ -151,11 +181,16 @@ def cross_validate(
     train_cfg: TrainConfig,
     num_folds: int = 5,
     num_repeats: int = 3,
-    models: tuple[str, ...] = (NETWORK, *CLASSICAL),
+    models: tuple[str, ...] = MODELS,
     write_run: bool = True,
     on_fold: Callable[[], None] | None = None,
+    num_seeds: int = 1,
 ) -> CvResult:
-    """Repeated stratified k-fold on the TRAINING split only; the test split is never read."""
+    """Repeated stratified k-fold on the TRAINING split only; the test split is never read.
+
+    The splits come from `train_cfg.seed`; the models of each split are trained with the
+    seeds `train_cfg.seed + k` for k < `num_seeds` (the rules, deterministic, once).
+    """
     train_path = data_cfg.train_csv or csv_paths(data_cfg)[0]
     train_df = read_passengers(train_path, require_target=True).reset_index(drop=True)
     labels = train_df[TARGET].to_numpy()
@@ -164,17 +199,14 @@ def cross_validate(
     with fixed_threads(train_cfg.num_threads):
         splits = cv_splits(labels, num_folds, num_repeats, train_cfg.seed)
         for index, (train_idx, held_idx) in enumerate(splits):
-            fold = fold_scores(
-                train_df.iloc[train_idx],
-                train_df.iloc[held_idx],
-                models,
-                data_cfg,
-                model_cfg,
-                train_cfg,
-            )
-            folds += [{"fold": index, **row} for row in fold]
-            if on_fold is not None:
-                on_fold()
+            for k in range(num_seeds):
+                seeded = dataclasses.replace(train_cfg, seed=train_cfg.seed + k)
+                mine = models if k == 0 else tuple(m for m in models if m not in RULES)
+                parts = (train_df.iloc[train_idx], train_df.iloc[held_idx], mine)
+                fold = fold_scores(*parts, data_cfg, model_cfg, seeded)
+                folds += [{"fold": index, "seed": seeded.seed, **row} for row in fold]
+                if on_fold is not None:
+                    on_fold()
     rows = summarize(folds, models)
     run_dir = None
     if write_run:
@@ -183,5 +215,6 @@ def cross_validate(
         run_dir = new_run_dir(train_cfg.runs_dir, f"{APP}_cv")
         write_config(run_dir, f"{APP}_cv", data=data_cfg, model=model_cfg, train=train_cfg)
         cv_setup = {"num_folds": num_folds, "num_repeats": num_repeats, "seed": train_cfg.seed}
+        cv_setup["num_seeds"] = num_seeds
         write_json(run_dir / "cv.json", {**cv_setup, "models": rows, "folds": folds})
     return CvResult(run_dir, rows, folds)

@@ -1,4 +1,4 @@
-"""`refapps titanic cv`: the command's progress bar, table and verdict around `cv.py`.
+"""`refapps titanic cv`: the command's progress bar, table and verdicts around `cv.py`.
 
     refapps titanic cv --json     # the same rows as cv.json, for machines
 
@@ -8,28 +8,37 @@ Kept apart from `cv.py` so the CV itself stays free of printing (the bench calls
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from common.config import TrainConfig
 
 from ..config import DataConfig, ModelConfig
-from .cv import NETWORK, cross_validate
+from .baselines import CLASSICAL
+from .cv import NETWORK, CvResult, cross_validate, paired_difference
+from .rules import RULES
 
 
-def network_verdict(rows: list[dict[str, Any]]) -> str:
-    """Is the network within one standard error of the best classical model?"""
-    network = next(r for r in rows if r["model"] == NETWORK)
-    classical = [r for r in rows if r["model"] != NETWORK]
-    if not classical:
-        return ""
-    best = max(classical, key=lambda r: r["cv/accuracy"])
-    bar = best["cv/accuracy"] - best["cv/accuracy_se"]
-    ok = network["cv/accuracy"] >= bar
-    return (
-        f"{'OK' if ok else 'BELOW'}: the network's CV accuracy {network['cv/accuracy']:.4f} vs "
-        f"the best classical model ({best['model']}) {best['cv/accuracy']:.4f} minus one "
-        f"standard error = {bar:.4f}"
-    )
+def verdicts(result: CvResult) -> list[str]:
+    """The network against the best classical model and each rule, paired over the splits.
+
+    "ABOVE" means the network's mean CV accuracy beats the other model's by more than one
+    standard error of the paired difference; "WITHIN" or "BELOW" otherwise.
+    """
+    names = [r["model"] for r in result.rows]
+    if NETWORK not in names:
+        return []
+    classical = [r for r in result.rows if r["model"] in CLASSICAL]
+    others = [r["model"] for r in result.rows if r["model"] in RULES]
+    if classical:
+        others.insert(0, max(classical, key=lambda r: r["cv/accuracy"])["model"])
+    lines = []
+    for other in others:
+        diff, se = paired_difference(result.folds, NETWORK, other)
+        word = "ABOVE" if diff > se else ("BELOW" if diff < -se else "WITHIN")
+        lines.append(
+            f"{word}: the network minus {other}: {diff:+.4f} accuracy "
+            f"(standard error of the paired difference {se:.4f})"
+        )
+    return lines
 
 
 def run_cv_command(
@@ -39,20 +48,19 @@ def run_cv_command(
     num_folds: int,
     num_repeats: int,
     as_json: bool,
+    num_seeds: int = 1,
 ) -> None:
+    """Run the CV with a progress bar, then print the table and the verdicts (or JSON)."""
     from rich.progress import Progress
 
     from common.console import console, dataframe_table
 
     with Progress(console=console, transient=True, disable=as_json) as bar:
-        task = bar.add_task("cross-validation", total=num_folds * num_repeats)
+        task = bar.add_task("cross-validation", total=num_folds * num_repeats * num_seeds)
+        advance = lambda: bar.advance(task)  # noqa: E731
+        splits = (num_folds, num_repeats)
         result = cross_validate(
-            data_cfg,
-            model_cfg,
-            train_cfg,
-            num_folds,
-            num_repeats,
-            on_fold=lambda: bar.advance(task),
+            data_cfg, model_cfg, train_cfg, *splits, on_fold=advance, num_seeds=num_seeds
         )
     if as_json:
         print(json.dumps({"run_dir": str(result.run_dir), "models": result.rows}))
@@ -62,12 +70,15 @@ def run_cv_command(
             "model": r["model"],
             "kind": r["kind"],
             "cv/accuracy": f"{r['cv/accuracy']:.4f} ± {r['cv/accuracy_std']:.4f}",
+            "se": f"{r['cv/accuracy_se']:.4f}",
             "cv/auroc": f"{r['cv/auroc']:.4f} ± {r['cv/auroc_std']:.4f}",
             "fit s": f"{r['fit_seconds']:.2f}",
         }
         for r in result.rows
     ]
-    title = f"{num_folds}-fold x {num_repeats} CV on the training split (mean ± std)"
+    seeds = f", {num_seeds} seeds" if num_seeds > 1 else ""
+    title = f"{num_folds}-fold x {num_repeats} CV{seeds} on the training split (mean ± std)"
     console.print(dataframe_table(shown, title=title))
-    console.print(network_verdict(result.rows))
+    for line in verdicts(result):
+        console.print(line)
     console.print(f"Wrote {result.run_dir / 'cv.json'}")

@@ -92,7 +92,22 @@ def test_cv_command_prints_every_model_and_writes_cv_json(train_csv: Path, tmp_p
     names = [r["model"] for r in rows]
     assert names[0] == NETWORK
     assert {"logistic_regression", "hist_gradient_boosting", "random_forest", "svm"} <= set(names)
+    assert {"gender_rule", "wcg_rule"} <= set(names)
     assert len(list((tmp_path / f"{APP}_cv").glob("*/cv.json"))) == 1
+
+
+def test_cv_command_prints_the_verdicts_over_seeds(train_csv: Path, tmp_path: Path) -> None:
+    options = ("--folds", 2, "--repeats", 1, "--epochs", 1, "--hidden", 4, "--seeds", 2)
+    args = ["cv", "--train-csv", train_csv, "--runs-dir", tmp_path, *options]
+    result = CliRunner().invoke(app, [APP, *map(str, args)])
+    assert result.exit_code == 0, result.output
+    assert "2 seeds" in result.output
+    for other in ("wcg_rule", "gender_rule"):
+        assert f"the network minus {other}" in result.output
+    (cv_json,) = (tmp_path / f"{APP}_cv").glob("*/cv.json")
+    saved = json.loads(cv_json.read_text())
+    assert saved["num_seeds"] == 2
+    assert {f["seed"] for f in saved["folds"] if f["model"] == NETWORK} == {0, 1}
 
 
 def test_cv_with_fewer_passengers_of_a_class_than_folds_says_so(
