@@ -1,11 +1,11 @@
-"""Benchmark: both models' honest backtests on REFAPPS_DATA, beside every baseline.
+"""Front-end: the benchmark, both models' honest backtests on REFAPPS_DATA beside every baseline.
 
     refapps bench covid_forecast --json
 
 Tutorial model (China table): 1-day-ahead over the last 10 days (all three series pooled,
-and new confirmed alone), and 7 days ahead from the last origin with a full week left.
-Global model (when REFAPPS_DATA/covid/jhu holds the JHU files): the JHU backtest of
-jhu_bench.py, origins every 7 days over the last 26 weeks, 20 countries, h = 1..14.
+and new confirmed alone), and 7 days ahead from the last origin with a full week left
+(the backtest of extras/backtest.py). Global model, when REFAPPS_DATA/covid/jhu holds the
+JHU files: jhu/bench.py, origins every 7 days over the last 26 weeks, 20 countries.
 """
 
 from __future__ import annotations
@@ -20,26 +20,25 @@ import torch
 
 from common.device import pick_device
 
-from .backtest import MODEL_METHOD, horizon_cells, run_backtest, score
 from .config import APP, TRAIN_DEFAULTS, DataConfig, ModelConfig
 from .data import load_series
 from .train import train
 
-TUTORIAL = {"in_sample": 0.49}  # its MAPE on its own training windows (naive there: 0.472)
-
 
 def run_bench(quick: bool = False, data_cfg: DataConfig | None = None) -> list[dict[str, Any]]:
     rows = tutorial_rows(quick, data_cfg or DataConfig())
-    from .jhu import JHU_FILES, jhu_dir_default
+    from .jhu.data import JHU_FILES, jhu_dir_default
 
     if (jhu_dir_default() / JHU_FILES["confirmed_num"]).is_file():
-        from .jhu_bench import jhu_rows
+        from .jhu.bench import jhu_rows
 
         rows += jhu_rows(quick)
     return rows
 
 
 def tutorial_rows(quick: bool, data_cfg: DataConfig) -> list[dict[str, Any]]:
+    from .extras.backtest import MODEL_METHOD, run_backtest
+
     model_cfg = ModelConfig(num_members=2) if quick else ModelConfig()
     train_cfg = dataclasses.replace(TRAIN_DEFAULTS, epochs=3 if quick else TRAIN_DEFAULTS.epochs)
     with tempfile.TemporaryDirectory() as runs:
@@ -59,6 +58,15 @@ def tutorial_rows(quick: bool, data_cfg: DataConfig) -> list[dict[str, Any]]:
         "torch": torch.__version__,
         "seeds": model_cfg.num_members,
     }
+    in_sample = {"metric": "in_sample_mape", "value": round(result.metrics["in_sample/mape"], 4)}
+    tutorial = {"model": MODEL_METHOD, "kind": "model", "tutorial": 0.49}  # the tutorial's MAPE
+    return [*backtest_rows(bt, base), base | tutorial | in_sample]
+
+
+def backtest_rows(bt: Any, base: dict[str, Any]) -> list[dict[str, Any]]:
+    """MAPE (and sMAPE, MAE) of every method at 1 day and 7 days ahead."""
+    from .extras.backtest import MODEL_METHOD, horizon_cells, score
+
     last_full_week = max(0, len(bt.origins) - 7)
     cases = [  # (metric name, horizon, series index or None for all, origin)
         ("h1_mape_all_series", 1, None, None),
@@ -72,18 +80,11 @@ def tutorial_rows(quick: bool, data_cfg: DataConfig) -> list[dict[str, Any]]:
         target = bt.actual[origins, days][..., pick]
         for method, forecast in bt.forecasts.items():
             figures = score(forecast[origins, days][..., pick], target)
+            kind = "model" if method == MODEL_METHOD else "baseline"
             rows.append(
                 base
-                | {
-                    "model": method,
-                    "kind": "model" if method == MODEL_METHOD else "baseline",
-                    "metric": metric,
-                    "value": round(figures["mape"], 4),
-                    "smape": round(figures["smape"], 4),
-                    "mae": round(figures["mae"], 2),
-                    "tutorial": None,
-                }
+                | {"model": method, "kind": kind, "metric": metric, "tutorial": None}
+                | {"value": round(figures["mape"], 4), "smape": round(figures["smape"], 4)}
+                | {"mae": round(figures["mae"], 2)}
             )
-    in_sample = {"metric": "in_sample_mape", "value": round(result.metrics["in_sample/mape"], 4)}
-    rows.append(base | {"model": MODEL_METHOD, "kind": "model", "tutorial": 0.49} | in_sample)
     return rows

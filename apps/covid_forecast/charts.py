@@ -1,4 +1,4 @@
-"""Altair charts for the page: the forecast band as a shaded area, and a backtest's scores.
+"""Front-end: Altair charts for the page, the forecast band as a shaded area and backtest scores.
 
     streamlit run apps/covid_forecast/demo.py
 
@@ -13,7 +13,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from .predict import ForecastResult
+from .forecasts import ForecastResult
 
 DATE_FORMAT = "%b %d, %Y"
 

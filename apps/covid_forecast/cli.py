@@ -1,4 +1,4 @@
-"""Step 6, the command line: `refapps covid_forecast download | train | evaluate | forecast`.
+"""Front-end: the command line, `refapps covid_forecast download | train | evaluate | forecast`.
 
     refapps covid_forecast train
     refapps covid_forecast evaluate --days 10
@@ -8,22 +8,35 @@
     refapps covid_forecast forecast --country "South Korea" --method auto
 
 Each command is a thin adapter: options -> config dataclasses -> a function -> a rich table.
-Heavy imports (torch, the app's modules) happen inside the commands to keep `--help` fast.
+The global model's side is jhu/commands.py; options are imported from extras/ only where
+they are set. Heavy imports happen inside the commands to keep `--help` fast. An option a
+command does not use is refused with one line, never ignored.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from common.cli import JsonOpt, RunDirOpt, RunsDirOpt, handle_user_errors, with_train_options
 from common.commands import add_lr_find_command
 from common.config import TrainConfig
+from common.errors import UserError
 
-from .config import APP, TRAIN_DEFAULTS, DataConfig, GlobalConfig, ModelConfig
+from .commands import (
+    data_config,
+    find_lr,
+    given_options,
+    read_counts,
+    show_forecast,
+    train_tutorial,
+    tutorial_forecast,
+)
+from .config import APP, TRAIN_DEFAULTS, DataConfig, ModelConfig
+from .jhu.config import GlobalConfig
 
 app = typer.Typer(
     help="COVID-19 forecasting: the tutorial's LSTM, or one global model for JHU countries.",
@@ -51,19 +64,6 @@ RepairOpt = Annotated[
 ]
 
 
-def data_config(
-    csv: Path | None,
-    jhu_dir: Path | None,
-    country: str | None,
-    repair: bool,
-    window: int,
-    province: str | None = None,
-) -> DataConfig:
-    return DataConfig(
-        csv=csv, jhu_dir=jhu_dir, country=country, province=province, repair=repair, window=window
-    )
-
-
 @app.command()
 @handle_user_errors
 def download() -> None:
@@ -84,48 +84,35 @@ def train(
     province: ProvinceOpt = None,
     repair: RepairOpt = False,
     model: Annotated[
-        str,
-        typer.Option(
-            help="tutorial: the tutorial's LSTM on one table (China by default); "
-            "global: one model for the JHU countries with the most cases."
-        ),
+        str, typer.Option(help="tutorial: the LSTM on one table; global: one model, JHU countries.")
     ] = "tutorial",
     num_countries: Annotated[
         int, typer.Option(help="Global model: train on this many top JHU countries.")
     ] = GLOBAL_DEFAULTS.num_countries,
     window: Annotated[int, typer.Option(help="Days the LSTM reads.")] = DATA_DEFAULTS.window,
     hidden_size: Annotated[
-        int, typer.Option(help="LSTM hidden units.")
+        int, typer.Option(help="Hidden units (LSTM; global model: 256 unless given).")
     ] = MODEL_DEFAULTS.hidden_size,
     num_layers: Annotated[int, typer.Option(help="LSTM layers.")] = MODEL_DEFAULTS.num_layers,
     members: Annotated[
-        int, typer.Option(help="Ensemble members (seeds).")
+        int, typer.Option(help="Ensemble members, seeds (global model: 3 unless given).")
     ] = MODEL_DEFAULTS.num_members,
 ) -> None:
     """Train the tutorial's LSTM ensemble (one table) or the global model (JHU countries)."""
-    from common.console import console, print_run
-    from common.errors import UserError
-
-    from .train import train as run_training
-
     if model == "global":
-        from .global_cli import train_command
+        from .jhu.commands import global_config, train_command
 
-        cfg = GlobalConfig(num_countries=num_countries, seed=train_cfg.seed)
-        train_command(jhu_dir, cfg, train_cfg.runs_dir)
+        options = train_cfg.to_json() | {"hidden_size": hidden_size, "members": members}
+        cfg = global_config(options | {"num_countries": num_countries}, given_options())
+        train_command(jhu_dir, cfg, train_cfg.runs_dir, train_cfg.device)
         return
     if model != "tutorial":
         raise UserError(f"--model must be tutorial or global (got {model!r}).")
+    if "num_countries" in given_options():
+        raise UserError("--num-countries is for --model global; the tutorial model reads a table.")
     data_cfg = data_config(csv, jhu_dir, country, repair, window, province)
     model_cfg = ModelConfig(hidden_size=hidden_size, num_layers=num_layers, num_members=members)
-    result = run_training(data_cfg, model_cfg, train_cfg)
-    if data_cfg.country is not None:  # e.g. a recovered series JHU stopped reporting
-        from .jhu import read_country
-
-        for note in read_country(data_cfg.jhu_dir, data_cfg.country, data_cfg.province).notes:
-            console.print(note)
-    title = f"In-sample metrics ({result.train_seconds:.1f} s training; see `evaluate`)"
-    print_run(result.metrics, result.run_dir, title)
+    train_tutorial(data_cfg, model_cfg, train_cfg)
 
 
 @app.command()
@@ -138,15 +125,22 @@ def evaluate(
 ) -> None:
     """Rolling-origin backtest (retrained per origin): LSTM vs baselines at 1 and 7 days."""
     from common.console import console, dataframe_table
-    from common.errors import UserError
-    from common.runs import resolve_run
+    from common.runs import read_config, resolve_run, restore_config
 
-    from .backtest import evaluate as run_evaluation
+    from .jhu.predict import is_global_run
 
     if not 1 <= days <= 365:
         raise UserError(f"--days must be in 1..365 (got {days})")
     run = resolve_run(run_dir, runs_dir, APP)
-    result = run_evaluation(run, days)
+    if is_global_run(run):
+        raise UserError(
+            f"{run} holds the global model; `evaluate` backtests the tutorial model. "
+            "Score a global run with: refapps covid_forecast backtest"
+        )
+    from .extras.backtest import evaluate as run_evaluation
+
+    cumulative, _ = read_counts(restore_config(DataConfig, read_config(run)["data"]))
+    result = run_evaluation(run, days, cumulative)
     if as_json:
         typer.echo(json.dumps(result))
         return
@@ -165,32 +159,33 @@ def forecast(
     province: ProvinceOpt = None,
     repair: RepairOpt = False,
     method: Annotated[
-        str,
-        typer.Option(help="Global runs: model, baseline (the country's best) or auto."),
-    ] = "model",
+        str | None,
+        typer.Option(help="Global runs: model (default), baseline (the country's best) or auto."),
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="Write the table to this CSV.")] = None,
     png: Annotated[Path | None, typer.Option(help="Save the chart to this PNG.")] = None,
     runs_dir: RunsDirOpt = Path("runs"),
     as_json: JsonOpt = False,
 ) -> None:
     """Recursive forecast with an ensemble band, and when new confirmed cases reach zero."""
-    from common.runs import read_config, resolve_run, restore_config
+    from common.runs import resolve_run
 
-    from .data import load_series
-    from .global_cli import forecast_command, is_global_run, show_forecast
-    from .predict import load_predictor
+    from .jhu.predict import is_global_run
 
     run = resolve_run(run_dir, runs_dir, APP)
-    notes: list[str] = []
     if is_global_run(run):
-        result, notes = forecast_command(run, country, province, days, method)
+        from .jhu.commands import forecast_command
+
+        if csv is not None or repair:
+            raise UserError("A global run reads JHU files: leave out --csv and --repair.")
+        result, notes = forecast_command(run, country, province, days, method or "model", jhu_dir)
     else:
-        predictor = load_predictor(run)
-        if csv is None and country is None:
-            data_cfg = restore_config(DataConfig, read_config(run)["data"])
-        else:
-            data_cfg = data_config(csv, jhu_dir, country, repair, predictor.window, province)
-        result = predictor.forecast(load_series(data_cfg), days)
+        if method is not None:
+            raise UserError(
+                "--method is for global runs (train --model global); "
+                "a tutorial run forecasts with its LSTM ensemble."
+            )
+        result, notes = tutorial_forecast(run, days, csv, jhu_dir, country, province, repair)
     show_forecast(result, notes, out or run / "forecast.csv", png or run / "forecast.png", as_json)
 
 
@@ -211,10 +206,9 @@ def backtest(
     as_json: JsonOpt = False,
 ) -> None:
     """Global model vs statsforecast baselines: origins every 7 days over the last 26 weeks."""
-    from common.errors import UserError
     from common.runs import resolve_run
 
-    from .global_cli import backtest_command, show_backtest
+    from .jhu.commands import backtest_command, show_backtest
 
     if not 1 <= countries <= 200:
         raise UserError(f"--countries must be in 1..200 (got {countries})")
@@ -223,13 +217,6 @@ def backtest(
         typer.echo(json.dumps(report))
         return
     show_backtest(report)
-
-
-def find_lr(train_cfg: TrainConfig) -> Any:
-    """The LR range test on this app's default data and model (`refapps covid_forecast lr-find`)."""
-    from . import train
-
-    return train.find_lr(DataConfig(), ModelConfig(), train_cfg)
 
 
 add_lr_find_command(app, find_lr, TRAIN_DEFAULTS)

@@ -1,11 +1,11 @@
-"""Step 1, prepare the data: cumulative counts -> validated daily table -> increments -> windows.
+"""Step 1 of 6, prepare the data: cumulative counts -> validated table -> increments -> windows.
 
     refapps covid_forecast download   # REFAPPS_DATA/covid/covid-19.csv, sha256-verified
 
-Any table with a date column and cumulative count columns works (`--csv`), and so do the
-JHU CSSE global time series (`--country Italy`, read by jhu.py). Bad input is refused with a
-message naming the file, column and date; `repair=True` (`--repair`) instead takes the
-running maximum of each cumulative series and interpolates missing dates.
+Any table with a date column and cumulative count columns works (`--csv`). Bad input is
+refused with a message naming the file, column and date; `repair=True` (`--repair`) instead
+takes the running maximum of each cumulative series and interpolates missing dates.
+(A JHU country, `--country`, is read by extras/jhu_country.py.)
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from common.data import data_root, fetch_verified
 from common.errors import UserError
 
 from .config import DataConfig
-from .jhu import jhu_dir_default, read_country
 
 URL = (
     "https://raw.githubusercontent.com/lyhue1991/eat_pytorch_in_20_days/"
@@ -140,15 +139,16 @@ def _check_continuity(df: pd.DataFrame, source: str, repair: bool) -> pd.DataFra
 
 
 def load_series(cfg: DataConfig) -> pd.DataFrame:
-    """The configured cumulative counts: JHU country, --csv, or the tutorial's China data."""
-    if cfg.country is not None:
-        found = read_country(cfg.jhu_dir or jhu_dir_default(), cfg.country, cfg.province)
-        df = found.cumulative
-    else:
-        df = read_table(cfg.csv or download(), cfg.repair)
-    if len(df) < cfg.window + 3:
-        raise UserError(f"Need at least {cfg.window + 3} days of data (got {len(df)}).")
-    return df
+    """The configured cumulative counts: --csv, or the tutorial's China data."""
+    if cfg.country is not None:  # the front-ends read it with extras/jhu_country.py
+        raise ValueError("load_series reads tables; a JHU country needs extras/jhu_country.py")
+    return check_length(read_table(cfg.csv or download(), cfg.repair), cfg.window)
+
+
+def check_length(cumulative: pd.DataFrame, window: int) -> pd.DataFrame:
+    if len(cumulative) < window + 3:
+        raise UserError(f"Need at least {window + 3} days of data (got {len(cumulative)}).")
+    return cumulative
 
 
 def daily_increments(cumulative: pd.DataFrame) -> pd.DataFrame:
@@ -187,17 +187,15 @@ class Loaders:
     series: list[str]
 
 
-def make_loaders(increments: pd.DataFrame, window: int, val_days: int = 0) -> Loaders:
-    """Full-batch loaders (the data is tiny); the scaler sees training days only.
+def make_loaders(increments: pd.DataFrame, window: int) -> Loaders:
+    """Full-batch loaders (the data is tiny); the training windows double as validation.
 
-    With `val_days` 0 the training windows double as validation, as in the tutorial.
+    As in the tutorial, every window trains the model; `evaluate` (extras/backtest.py) is
+    the honest check: it retrains on the days before each origin only.
     """
     values = increments.to_numpy(dtype=np.float32)
-    train_values = values[: len(values) - val_days]
     x, y = make_windows(values, window)
-    num_train = len(x) - val_days
-    if num_train < 1:
-        raise UserError(f"No training windows left: need more than {window + val_days} days.")
-    train = [(x[:num_train], y[:num_train])]
-    val = [(x[num_train:], y[num_train:])] if val_days else train
-    return Loaders(train, val, Scaler.fit(train_values), [str(c) for c in increments.columns])
+    if len(x) < 1:
+        raise UserError(f"No training windows: need more than {window} days.")
+    train = [(x, y)]
+    return Loaders(train, train, Scaler.fit(values), [str(c) for c in increments.columns])

@@ -1,11 +1,12 @@
-"""Step 7, try it: a Streamlit page for COVID forecasts (either model kind).
+"""Front-end: the Streamlit page for COVID forecasts (either model kind).
 
     streamlit run apps/covid_forecast/demo.py     # or: refapps demo
 
 With a global run (`train --model global`): any JHU country, a method (model, best baseline
-or the backtest's winner), the band as a shaded area, and the country's own backtest. With a
-tutorial run: the run's table (or an uploaded one), a series, and the ensemble's band.
-Uses the newest run (`$REFAPPS_RUNS_DIR`, default `runs`).
+or the backtest's winner), the band as a shaded area, and the country's own backtest
+(jhu/demo.py). With a tutorial run: the run's table (or an uploaded one), a series, and the
+ensemble's band. Uses the newest run (`$REFAPPS_RUNS_DIR`, default `runs`). The whole page
+runs inside `page_errors`, so it is guarded when run alone, not only inside the hub.
 """
 
 from __future__ import annotations
@@ -16,13 +17,15 @@ import pandas as pd
 import streamlit as st
 
 from apps.covid_forecast.charts import backtest_chart, forecast_chart
+from apps.covid_forecast.commands import read_counts
 from apps.covid_forecast.config import APP, DataConfig
-from apps.covid_forecast.data import load_series, read_table
-from apps.covid_forecast.global_cli import is_global_run
-from apps.covid_forecast.predict import Predictor, first_zero_date, load_predictor
-from common.checkpoint import read_json
+from apps.covid_forecast.data import read_table
+from apps.covid_forecast.forecasts import first_zero_date
+from apps.covid_forecast.jhu.predict import is_global_run
+from apps.covid_forecast.predict import Predictor, load_predictor
 from common.errors import UserError
-from common.pages import find_run_or_stop, show_run_summary, upload_too_large
+from common.files import read_json
+from common.pages import find_run_or_stop, page_errors, show_run_summary, upload_too_large
 from common.runs import read_config, restore_config
 
 
@@ -54,7 +57,8 @@ def show_tutorial(run_dir: Path) -> None:
         if uploaded is not None and not upload_too_large(uploaded):
             cumulative, source = read_table(uploaded), uploaded.name
         else:
-            cumulative, source = load_series(restore_config(DataConfig, config["data"])), None
+            data_cfg = restore_config(DataConfig, config["data"])
+            cumulative, source = read_counts(data_cfg, predictor.series)[0], None
         left, middle, right = st.columns(3)
         series = left.selectbox("Series", predictor.series, key="series")
         days = middle.slider("Days ahead", 1, 120, 60, key="days")
@@ -92,19 +96,24 @@ def show_tutorial_backtest(run_dir: Path, series: str) -> None:
         st.image(str(run_dir / "backtest.png"), caption="1-day-ahead forecasts at every origin")
 
 
-st.title("COVID-19: forecast daily new cases")
-run_dir = find_run_or_stop(APP)
-try:
-    is_global = is_global_run(run_dir)
-except UserError as err:
-    st.error(f"{err} (run {run_dir}): train again with `refapps {APP} train`.")
-    st.stop()
-if is_global:
-    from apps.covid_forecast.demo_global import show_global
+def main() -> None:
+    st.title("COVID-19: forecast daily new cases")
+    run_dir = find_run_or_stop(APP)
+    try:
+        is_global = is_global_run(run_dir)
+    except UserError as err:
+        st.error(f"{err} (run {run_dir}): train again with `refapps {APP} train`.")
+        st.stop()
+    if is_global:
+        from apps.covid_forecast.jhu.demo import show_global
 
-    show_global(run_dir)
-else:
-    show_tutorial(run_dir)
-st.subheader("The model")
-show_run_summary(run_dir, ("in_sample/smape", "in_sample/naive_smape", "val/smape", "val/loss"))
-st.caption(f"Run: {run_dir}")
+        show_global(run_dir)
+    else:
+        show_tutorial(run_dir)
+    st.subheader("The model")
+    show_run_summary(run_dir, ("in_sample/smape", "in_sample/naive_smape", "val/smape", "val/loss"))
+    st.caption(f"Run: {run_dir}")
+
+
+with page_errors("COVID-19: forecast daily new cases"):  # the title above: one name
+    main()

@@ -1,4 +1,4 @@
-"""Step 2, define the model: the tutorial's LSTM + linear layer + relative-change block.
+"""Step 2 of 6, define the model: the tutorial's LSTM + linear layer + relative-change block.
 
 The LSTM reads a window of daily new counts as two features per series: log1p(count)
 standardised with statistics fitted on the training days, and log1p(count) relative to the

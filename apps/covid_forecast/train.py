@@ -1,11 +1,12 @@
-"""Step 3, train: fit the tutorial's LSTM ensemble (its backtest is in backtest.py).
+"""Steps 3 and 4 of 6, train and evaluate: fit the tutorial's LSTM ensemble, score it in-sample.
 
     refapps covid_forecast train                   # class-style loop, as in the tutorial
     refapps covid_forecast train --loop script     # the same result, written out flat
 
 A run folder gets config.json, model.safetensors + model.json (with the fitted log-scaler),
-last.pt, history.csv, curves.png and metrics.json. backtest.py imports this module, never
-the other way round.
+last.pt, history.csv, curves.png and metrics.json. The metrics are in-sample (the model
+trained on those windows), beside "tomorrow equals today" on the same windows; the honest
+check, a backtest retrained per origin, is `evaluate` (extras/backtest.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import torch
 from torch import nn
 from torchmetrics import MetricCollection
@@ -30,6 +32,7 @@ from common.training.wiring import RunResult, open_run, run_configs
 from .config import APP, DataConfig, ModelConfig
 from .data import Loaders, daily_increments, load_series, make_loaders
 from .model import MODEL_NAME, CovidEnsemble, build_model, model_args
+from .scores import smape
 
 
 class PercentageSquaredError(nn.Module):
@@ -90,12 +93,21 @@ def fit_ensemble(
 
 
 def train(
-    data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, progress: bool = True
+    data_cfg: DataConfig,
+    model_cfg: ModelConfig,
+    train_cfg: TrainConfig,
+    progress: bool = True,
+    cumulative: pd.DataFrame | None = None,
 ) -> RunResult:
-    """Train on every window of the data (for forecasting); metrics are in-sample, as labelled."""
+    """Train on every window of the data (for forecasting); metrics are in-sample, as labelled.
+
+    `cumulative`: counts the caller read (a JHU country); by default the table of `data_cfg`.
+    """
     data_cfg, model_cfg, train_cfg = run_configs(data_cfg, model_cfg, train_cfg)
     with fixed_threads(train_cfg.num_threads):
-        increments = daily_increments(load_series(data_cfg))
+        if cumulative is None:
+            cumulative = load_series(data_cfg)
+        increments = daily_increments(cumulative)
         loaders = make_loaders(increments, data_cfg.window)
         run_dir, resume = open_run(APP, data_cfg, model_cfg, train_cfg)
         meta = {
@@ -128,25 +140,10 @@ def naive_in_sample(last: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
     A JHU country's early days are 0 cases, where MAPE divides by zero (USA gave 17,857):
     those days are left out of the MAPE; sMAPE and MAE use every day.
     """
-    error, total = (last - y).abs(), last.abs() + y.abs()
-    nonzero = y.abs() > 0
-    smape = torch.where(total > 0, 2 * error / total.clamp(min=1e-12), torch.zeros_like(total))
+    error, nonzero = (last - y).abs(), y.abs() > 0
     mape = (error[nonzero] / y.abs()[nonzero]).mean() if nonzero.any() else torch.tensor(0.0)
     return {
         "in_sample/naive_mape": float(mape),
-        "in_sample/naive_smape": float(smape.mean()),
+        "in_sample/naive_smape": smape(last, y),
         "in_sample/naive_mae": float(error.mean()),
     }
-
-
-def find_lr(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig) -> Any:
-    """LR range test on the training windows; the plot goes to runs/covid_forecast/lr_find.png."""
-    from common import lr_find
-
-    seed_everything(train_cfg.seed)
-    loaders = make_loaders(daily_increments(load_series(data_cfg)), data_cfg.window)
-    model = build_model(model_args(model_cfg, len(loaders.series), loaders.scaler))
-    optimizer = torch.optim.Adam(model.parameters(), lr=train_cfg.lr)
-    device = pick_device(train_cfg.device)
-    plot_path = Path(train_cfg.runs_dir) / APP / "lr_find.png"
-    return lr_find.find_lr(model, make_loss(), optimizer, loaders.train, device, plot_path, 0.3)

@@ -90,22 +90,23 @@ def growing_jhu(folder: Path, num_days: int = 90, num_countries: int = 5) -> Pat
     return write_jhu(folder, rows)
 
 
+TINY_GLOBAL = {"input_days": 14, "horizon": 7, "hidden_size": 8, "num_members": 1, "epochs": 2}
+
+
+def growing_daily(num_days: int = 90, num_series: int = 6) -> pd.DataFrame:
+    t = np.arange(num_days)[:, None]
+    levels = 10.0 * 3 ** np.arange(num_series)[None, :]
+    values = levels * np.exp(0.02 * t) * (1 - 0.3 * (t % 7 == 6))
+    return pd.DataFrame(values, index=pd.date_range("2020-03-01", periods=num_days))
+
+
 @pytest.fixture(scope="session")
 def tiny_global_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tiny global run on growing fake JHU data, with a hand-written backtest for Italy."""
-    from apps.covid_forecast.config import GlobalConfig
-    from apps.covid_forecast.global_run import train_global, write_backtest
+    """A tiny global run on growing fake JHU data (no backtest yet)."""
+    from apps.covid_forecast.jhu.config import GlobalConfig
+    from apps.covid_forecast.jhu.train import train_global
 
     root = tmp_path_factory.mktemp("global")
     jhu = growing_jhu(root / "jhu", num_days=90)
-    cfg = GlobalConfig(input_days=14, horizon=7, hidden_size=8, num_members=1, epochs=2)
-    run_dir = train_global(jhu, cfg, root / "runs", progress=False).run_dir
-    rows = [
-        {"country": "Italy", "horizon": "1..7", "method": m, "smape": s, "relmae": r}
-        | {"mase": 1.0, "coverage": None}
-        for m, s, r in [("global", 0.2, 0.8), ("Naive", 0.3, 1.0), ("AutoETS", 0.25, 0.9)]
-    ]
-    best = {"Italy": "global"}
-    report = {"period": "2020-03-01..2020-03-15", "rows": rows, "best": best}
-    write_backtest(run_dir, report | {"best_baseline": {"Italy": "Naive"}, "origins": []})
-    return run_dir
+    cfg = GlobalConfig(**TINY_GLOBAL)
+    return train_global(jhu, cfg, root / "runs", progress=False).run_dir

@@ -7,9 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from apps.covid_forecast.config import DataConfig
 from apps.covid_forecast.data import (
     Scaler,
     daily_increments,
+    load_series,
     make_loaders,
     make_windows,
     read_table,
@@ -77,10 +79,15 @@ def test_edge_case_files_get_one_clear_error(text: str, fragment: str) -> None:
     assert "np.float64" not in str(caught.value)
 
 
-def test_scaler_is_fitted_on_training_days_only(covid_csv: Path) -> None:
+def test_scaler_sees_only_the_days_it_is_given(covid_csv: Path) -> None:
     increments = daily_increments(read_table(covid_csv))
-    loaders = make_loaders(increments, window=8, val_days=5)
-    expected = Scaler.fit(increments.to_numpy()[:-5])
-    assert loaders.scaler == expected
-    assert len(loaders.val[0][0]) == 5
+    loaders = make_loaders(increments.iloc[:-5], window=8)  # a backtest cuts before fitting
+    assert loaders.scaler == Scaler.fit(increments.to_numpy()[:-5])
+    assert loaders.scaler != Scaler.fit(increments.to_numpy())
+    assert loaders.val is loaders.train  # the tutorial's in-sample check
     assert np.isfinite(loaders.scaler.log_std).all()
+
+
+def test_load_series_leaves_jhu_countries_to_the_extras(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"extras/jhu_country\.py"):
+        load_series(DataConfig(country="Italy", jhu_dir=tmp_path))

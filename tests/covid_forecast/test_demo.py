@@ -53,20 +53,33 @@ def runs_with_global(
     return runs
 
 
-def test_global_page_country_method_and_backtest(runs_with_global: Path) -> None:
+def test_global_page_forecasts_a_country(runs_with_global: Path) -> None:
     at = AppTest.from_file(PAGE, default_timeout=90).run()
     assert not at.exception
     assert "5 JHU countries" in at.markdown[0].value  # the text comes from the run
     assert at.selectbox(key="country").value == "Italy"
     assert "Italy" in at.metric[0].label
-    assert any("beat every baseline" in c.value for c in at.caption)
-    at.radio(key="method").set_value("baseline").run()
-    assert not at.exception
-    assert any("Method used: Naive" in c.value for c in at.caption)
+    assert any("Method used: global" in c.value for c in at.caption)
+    assert "No backtest in this run yet" in at.info[0].value
     at.selectbox(key="country").set_value("US").run()
+    assert not at.exception
     assert "US" in at.metric[0].label
-    assert "not in this run's backtest" in at.info[0].value
     assert "covid_forecasts" in at.session_state
+
+
+def test_page_alone_shows_a_broken_run_in_an_error_box(
+    runs_with_model: Path, tmp_path: Path
+) -> None:
+    run_dir = (
+        runs_with_model
+        / "covid_forecast"
+        / (runs_with_model / "covid_forecast" / "LATEST").read_text().strip()
+    )
+    weights = run_dir / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:100])  # truncated, as by a half-finished copy
+    at = AppTest.from_file(PAGE, default_timeout=90).run()
+    assert not at.exception  # no traceback box: the page's own boundary caught it
+    assert any(str(run_dir) in e.value for e in at.error)
 
 
 @pytest.mark.parametrize(

@@ -7,13 +7,9 @@ import pandas as pd
 import pytest
 
 from apps.covid_forecast.data import Scaler, read_table
+from apps.covid_forecast.forecasts import first_zero_date
 from apps.covid_forecast.model import CovidEnsemble
-from apps.covid_forecast.predict import (
-    FORECASTERS,
-    first_zero_date,
-    forecast_members,
-    load_predictor,
-)
+from apps.covid_forecast.predict import forecast_members, load_predictor
 from common.errors import UserError
 
 HISTORY = np.array([[float(v), 2.0 * v] for v in range(20, 4, -1)])  # (16, 2), falling
@@ -26,19 +22,6 @@ def test_forecast_members_shape_and_naive_start() -> None:
     paths = forecast_members(model, HISTORY, horizon=5, window=8)
     assert paths.shape == (3, 5, 2)
     assert np.allclose(paths, HISTORY[-1])  # an untrained member repeats the last day
-
-
-@pytest.mark.parametrize("name", sorted(FORECASTERS))
-def test_baselines_forecast_every_day_and_series(name: str) -> None:
-    out = FORECASTERS[name](HISTORY, 7)
-    assert out.shape == (7, 2)
-    assert np.isfinite(out).all()
-    assert (out >= 0).all()
-
-
-def test_weekly_drift_and_log_linear_follow_a_decline() -> None:
-    assert (FORECASTERS["weekly_drift"](HISTORY, 3)[:, 0] < HISTORY[-1, 0]).all()
-    assert FORECASTERS["log_linear"](HISTORY, 3)[-1, 0] < HISTORY[-1, 0]
 
 
 def test_first_zero_date_rounds_and_handles_never() -> None:

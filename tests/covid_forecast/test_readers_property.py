@@ -1,18 +1,15 @@
-"""Any bytes given to the covid readers raise only the project's own errors (UserError)."""
+"""Any bytes given to the table reader raise only the project's own errors (UserError)."""
 
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from apps.covid_forecast.data import read_table
-from apps.covid_forecast.jhu import read_jhu_file
 from common.errors import UserError
 
-HEADER = "Province/State,Country/Region,Lat,Long,1/22/20,1/23/20,1/24/20\n"
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 cells = st.one_of(
     st.integers(-5, 10**12).map(str),
@@ -36,21 +33,3 @@ def test_covid_csv_reader_raises_only_user_errors(data: bytes) -> None:
     except UserError:
         return
     assert frame.index.is_monotonic_increasing
-
-
-@SETTINGS
-@given(
-    st.one_of(
-        st.binary(max_size=300),
-        csv_like.map(lambda body: (HEADER + body).encode()),
-        csv_like.map(str.encode),
-    )
-)
-def test_jhu_reader_raises_only_user_errors(tmp_path_factory, data: bytes) -> None:
-    path: Path = tmp_path_factory.mktemp("jhu") / "time_series_covid19_confirmed_global.csv"
-    path.write_bytes(data)
-    try:
-        wide = read_jhu_file(path)
-    except UserError:
-        return
-    assert (wide.to_numpy() >= 0).all()

@@ -4,12 +4,12 @@ import dataclasses
 import json
 from pathlib import Path
 
+import pytest
 import torch
 
-from apps.covid_forecast.backtest import evaluate, run_backtest, score_table
 from apps.covid_forecast.config import DataConfig, ModelConfig
-from apps.covid_forecast.data import daily_increments, make_loaders, read_table
-from apps.covid_forecast.train import fit_ensemble, train
+from apps.covid_forecast.data import Scaler, daily_increments, make_loaders, read_table
+from apps.covid_forecast.train import fit_ensemble, naive_in_sample, train
 
 
 def test_train_writes_every_run_file(tiny_run: Path) -> None:
@@ -44,35 +44,6 @@ def test_loop_styles_give_the_same_weights(tiny_configs: tuple, covid_csv: Path)
     assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
 
 
-def test_backtest_scores_model_and_baselines(tiny_configs: tuple, covid_csv: Path) -> None:
-    data_cfg, model_cfg, train_cfg = tiny_configs
-    bt = run_backtest(read_table(covid_csv), data_cfg, model_cfg, train_cfg, num_days=3, horizon=7)
-    assert bt.actual.shape == (3, 7, 3)
-    assert np_isnan_tail(bt.actual)
-    rows = score_table(bt)
-    methods = {r["method"] for r in rows if r["horizon"] == 1}
-    assert methods == {"lstm", "naive", "weekly_drift", "log_linear"}
-    assert all(r["horizon"] == 1 for r in rows)  # no origin has 7 known days after it
-
-
-def np_isnan_tail(actual) -> bool:
-    import numpy as np
-
-    return bool(np.isnan(actual[-1, 1:]).all() and not np.isnan(actual[:, 0]).any())
-
-
-def test_evaluate_writes_backtest_json_and_png(tiny_run: Path) -> None:
-    result = evaluate(tiny_run, num_days=2)
-    assert (tiny_run / "backtest.png").is_file()
-    assert json.loads((tiny_run / "backtest.json").read_text())["num_days"] == 2
-    assert {r["series"] for r in result["rows"]} == {
-        "all",
-        "confirmed_num",
-        "cured_num",
-        "dead_num",
-    }
-
-
 def test_resume_continues_the_epoch_count(tiny_configs: tuple) -> None:
     data_cfg, model_cfg, train_cfg = tiny_configs
     first = train(data_cfg, model_cfg, dataclasses.replace(train_cfg, epochs=2), progress=False)
@@ -85,22 +56,18 @@ def test_resume_continues_the_epoch_count(tiny_configs: tuple) -> None:
     assert [r["epoch"] for r in resumed.history] == [1, 2, 3, 4]
 
 
-def test_bench_quick_reports_model_and_every_baseline(covid_csv: Path) -> None:
-    from apps.covid_forecast.bench import run_bench
+def test_naive_in_sample_skips_zero_days_in_mape() -> None:
+    last = torch.tensor([[0.0], [10.0], [20.0]])
+    y = torch.tensor([[5.0], [0.0], [10.0]])  # a zero day: MAPE would divide by 0
+    figures = naive_in_sample(last, y)
+    assert figures["in_sample/naive_mape"] == pytest.approx((1.0 + 1.0) / 2)
+    assert figures["in_sample/naive_smape"] == pytest.approx((2.0 + 2.0 + 2 / 3) / 3)
+    assert figures["in_sample/naive_mae"] == pytest.approx(25 / 3)
 
-    rows = run_bench(quick=True, data_cfg=DataConfig(csv=covid_csv))
-    h1 = {r["model"]: r for r in rows if r["metric"] == "h1_mape_all_series"}
-    assert set(h1) == {"lstm", "naive", "weekly_drift", "log_linear"}
-    assert h1["lstm"]["kind"] == "model"
-    assert all(
-        k in rows[0]
-        for k in (
-            "app",
-            "value",
-            "train_seconds",
-            "samples_per_second",
-            "device",
-            "torch",
-            "tutorial",
-        )
-    )
+
+def test_train_takes_counts_the_caller_read(tiny_configs: tuple, covid_csv: Path) -> None:
+    data_cfg, model_cfg, train_cfg = tiny_configs
+    shorter = read_table(covid_csv).iloc[:20]  # not what data_cfg's file holds
+    result = train(data_cfg, model_cfg, train_cfg, progress=False, cumulative=shorter)
+    saved = json.loads((result.run_dir / "scaler.json").read_text())
+    assert saved == Scaler.fit(daily_increments(shorter).to_numpy()).to_json()

@@ -6,9 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from apps.covid_forecast.config import DataConfig
-from apps.covid_forecast.data import load_series
-from apps.covid_forecast.jhu import (
+from apps.covid_forecast.jhu.data import (
     correct_downward,
     is_stopped,
     read_country,
@@ -17,7 +15,7 @@ from apps.covid_forecast.jhu import (
 )
 from common.errors import UserError
 
-from .conftest import write_jhu
+from ..conftest import write_jhu
 
 KNOWN = ["Italy", "Korea, South", "US", "United Kingdom", "Canada"]
 
@@ -97,16 +95,6 @@ def test_stopped_series_is_left_out_with_a_note(tmp_path: Path) -> None:
     assert not is_stopped(pd.Series(growing))
 
 
-def test_data_config_stores_absolute_paths(tmp_path: Path, monkeypatch) -> None:
-    folder = jhu_with_provinces(tmp_path)
-    monkeypatch.chdir(tmp_path)
-    cfg = DataConfig(jhu_dir=Path("jhu"), country="Xland", window=2)
-    assert cfg.jhu_dir == folder.resolve()
-    assert cfg.jhu_dir.is_absolute()
-    with pytest.raises(UserError, match="Need at least"):
-        load_series(cfg)  # three days are too few, but the country was found
-
-
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
@@ -114,6 +102,7 @@ def test_data_config_stores_absolute_paths(tmp_path: Path, monkeypatch) -> None:
         ("a,b\n1,2\n", "not a JHU time-series file"),
         ("Province/State,Country/Region,Lat,Long,1/22/20,xx\n,Italy,0,0,1,2\n", "'xx'"),
         ("Province/State,Country/Region,Lat,Long,1/22/20,1/23/20\n,Italy,0,0,1,-2\n", "negative"),
+        ("Province/State,Country/Region,Lat,Long,1/22/20,1/21/20\n,Italy,0,0,1,2\n", "goes back"),
     ],
 )
 def test_bad_jhu_files_get_one_clear_error(tmp_path: Path, text: str, fragment: str) -> None:
@@ -129,3 +118,33 @@ def test_blank_day_keeps_the_previous_count(tmp_path: Path) -> None:
         "Province/State,Country/Region,Lat,Long,1/22/20,1/23/20,1/24/20\n,It,0,0,1,,3\n"
     )
     assert np.array_equal(read_jhu_file(path).to_numpy()[0], [1, 1, 3])
+
+
+HEADER = "Province/State,Country/Region,Lat,Long,1/22/20,1/23/20,1/24/20\n"
+
+
+def test_a_repeated_country_row_is_refused_not_summed(tmp_path: Path) -> None:
+    path = tmp_path / "file.csv"
+    path.write_text(HEADER + ",Italy,0,0,1,2,3\nA,Xland,0,0,1,1,1\n,Italy,0,0,1,2,3\n")
+    with pytest.raises(UserError, match=r"the row Italy appears twice"):
+        read_jhu_file(path)
+    path.write_text(HEADER + "A,Xland,0,0,1,1,1\nB,Xland,0,0,1,1,1\nA,Xland,0,0,2,2,2\n")
+    with pytest.raises(UserError, match=r"the row Xland \(A\) appears twice"):
+        read_jhu_file(path)
+
+
+@pytest.mark.parametrize("cell", ["abc", "12 cases", "1,5"])
+def test_a_text_cell_is_an_error_naming_the_cell(tmp_path: Path, cell: str) -> None:
+    path = tmp_path / "file.csv"
+    path.write_text(HEADER + f',Italy,0,0,1,"{cell}",3\n,Spain,0,0,1,2,3\n')
+    with pytest.raises(UserError, match="Italy on '1/23/20'") as caught:
+        read_jhu_file(path)
+    assert repr(cell) in str(caught.value)
+
+
+def test_a_repeated_date_column_is_named_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "file.csv"
+    path.write_text(HEADER.replace("1/24/20", "1/23/20") + ",Italy,0,0,1,2,3\n")
+    with pytest.raises(UserError, match="date column '1/23/20' appears more than once") as caught:
+        read_jhu_file(path)
+    assert ".1" not in str(caught.value)

@@ -1,11 +1,11 @@
-"""Benchmark rows of the JHU backtest: the global model and every statsforecast baseline.
+"""Front-end: the benchmark rows of the global model, its JHU backtest beside every baseline.
 
     refapps bench covid_forecast --json
 
-Model rows: `global` (the default: the network blended with AutoETS, combine.py) and
+Model rows: `global` (the default: the network blended with AutoETS, predict.py) and
 `global_only` (the network alone). Metrics `jhu_h1_7_smape`, `jhu_h1_7_relmae`,
 `jhu_h1_14_smape`, `jhu_h1_14_relmae` and `jhu_band_coverage` (P10-P90, h = 1..14), each
-row with the period and the country count.
+row with the period and the country count (extras/backtest.py and extras/report.py).
 The period follows the data: a longer JHU file measures its own last 26 weeks.
 """
 
@@ -19,15 +19,15 @@ import torch
 
 from common.device import pick_device
 
-from .combine import MODEL_ALONE
 from .config import APP, GlobalConfig
-from .global_train import fit_global
-from .jhu import country_matrix, jhu_dir_default, top_countries
-from .jhu_backtest import MODEL_METHOD, daily_from_cumulative
-from .scores import backtest_report
+from .data import country_matrix, daily_from_cumulative, jhu_dir_default, top_countries
+from .train import fit_global
 
 
 def jhu_rows(quick: bool = False, cfg: GlobalConfig | None = None) -> list[dict[str, Any]]:
+    from .extras.backtest import MODEL_ALONE, MODEL_METHOD
+    from .extras.report import backtest_report
+
     cfg = cfg or GlobalConfig()
     if quick:
         cfg = dataclasses.replace(cfg, epochs=2, num_members=1)

@@ -1,12 +1,14 @@
-"""Step 4b, the JHU backtest: the global model and every baseline, at the same origins.
+"""`refapps covid_forecast backtest`: the global model and every baseline, at the same origins.
 
     refapps covid_forecast backtest              # last 26 weeks, 20 countries, h = 1..14
 
 Origins (first forecast days) every 7 days over the last 26 weeks of the data. At each
 origin every method sees only the days before it: the raw cumulative counts are cut there
-first, then corrected (jhu.correct_downward) and differenced, and the global model is
+first, then corrected (data.correct_downward) and differenced, and the global model is
 retrained on that history alone (top countries chosen at the origin, too). The actual
-values are the reported daily counts, negatives clipped to 0.
+values are the reported daily counts, negatives clipped to 0. `add_blend` turns the
+network's row into the default blend with AutoETS (predict.py) and keeps the network alone
+as `global_only`, reusing the AutoETS fits the backtest made.
 """
 
 from __future__ import annotations
@@ -18,20 +20,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .baselines import BASELINES, MethodForecast, forecast_baselines
-from .config import GlobalConfig
-from .jhu import correct_downward, top_countries
+from ..baselines import BASELINES, MethodForecast, forecast_baselines
+from ..config import GlobalConfig
+from ..data import daily_from_cumulative, top_countries
+from ..predict import ETS, blend
 
 MODEL_METHOD = "global"
+MODEL_ALONE = "global_only"
 PERIOD_WEEKS = 26
 STEP_DAYS = 7
 
 Forecaster = Callable[[pd.DataFrame, list[str], int], dict[str, MethodForecast]]
-
-
-def daily_from_cumulative(cumulative: pd.DataFrame) -> pd.DataFrame:
-    """Corrected cumulative counts -> daily new counts (>= 0), first day dropped."""
-    return correct_downward(cumulative).diff().iloc[1:].clip(lower=0)
 
 
 def backtest_origins(
@@ -56,8 +55,8 @@ def global_forecaster(cfg: GlobalConfig, device: Any = None) -> Forecaster:
     calls = [0]
 
     def forecast(daily: pd.DataFrame, countries: list[str], horizon: int) -> dict:
-        from .global_model import forecast_quantiles
-        from .global_train import fit_global
+        from ..model import forecast_quantiles
+        from ..train import fit_global
 
         if calls[0] % cfg.refit_every == 0:
             train_on = top_countries(daily.cumsum(), cfg.num_countries)  # known at the origin
@@ -122,3 +121,27 @@ def _store(bt: JhuBacktest, method: str, k: int, out: MethodForecast, shape: tup
         if values is None:
             continue
         target.setdefault(method, np.full(shape, np.nan))[k] = values
+
+
+def add_blend(bt: JhuBacktest, weights: tuple[float, float], model: str = MODEL_METHOD) -> None:
+    """`model` becomes the blend with AutoETS; the network alone stays as `global_only`.
+
+    Reuses the AutoETS forecasts the backtest already made at each origin (no refit). With
+    both weights 0 (or no AutoETS in the backtest) nothing changes.
+    """
+    if not any(weights) or ETS not in bt.median or model not in bt.median:
+        return
+    alone = MethodForecast(bt.median[model], bt.low.get(model), bt.high.get(model))
+    ets = np.moveaxis(bt.median[ETS], 1, 0)  # (H, O, S): the horizon first, as blend wants
+    moved = [None if v is None else np.moveaxis(v, 1, 0) for v in (alone.low, alone.high)]
+    mixed = blend(MethodForecast(np.moveaxis(alone.median, 1, 0), *moved), ets, weights)
+    for target, values, own in (
+        (bt.median, mixed.median, alone.median),
+        (bt.low, mixed.low, alone.low),
+        (bt.high, mixed.high, alone.high),
+    ):
+        if values is None:
+            continue
+        rest = {k: v for k, v in target.items() if k != model}
+        target.clear()
+        target.update({model: np.moveaxis(values, 0, 1), MODEL_ALONE: own} | rest)

@@ -1,10 +1,11 @@
-"""The forecasters people actually use, from statsforecast, on the same histories as the model.
+"""The statsforecast models: AutoETS, which the default forecast blends in, and the baselines.
 
-    refapps covid_forecast backtest      # the global model beside every baseline
+    refapps covid_forecast forecast --country Italy    # AutoETS(7) on Italy's days, blended
+    refapps covid_forecast backtest                    # the global model beside every baseline
 
 Naive, SeasonalNaive(7), RandomWalkWithDrift, WindowAverage(7), AutoETS (season 7) and
-AutoTheta (season 7), fitted per country on the days before an origin, with their own 80 %
-interval (P10-P90) where the method has one.
+AutoTheta (season 7), each fitted per series on the days it is given (in a backtest, the
+days before an origin), with its own 80 % interval (P10-P90) where the method has one.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Step 2b, the global model: one network for the daily new cases of many countries.
+"""Step 2 of 6, define the model: one network for the daily new cases of many countries.
 
     refapps covid_forecast train --model global      # 50 JHU countries, about a minute
 

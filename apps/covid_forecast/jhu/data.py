@@ -1,14 +1,15 @@
-"""Step 1b, the JHU CSSE global time series, read in their own layout.
+"""Step 1 of 6, prepare the data: the JHU CSSE global time series, read in their own layout.
 
     refapps covid_forecast forecast --country "South Korea"    # reads REFAPPS_DATA/covid/jhu
 
 One row per country or province, `Province/State, Country/Region, Lat, Long`, then one
 column per day (`M/D/YY`) of cumulative counts. Provinces are summed per country (or one is
 picked with `--province`); common names and ISO codes resolve to JHU's names ("South
-Korea", "KOR" -> "Korea, South"). Downward corrections: a cumulative count that later
-falls is lowered to that later value (a backward running minimum), so the last total is
-kept and no day has a negative count. A series that stops growing for `STOPPED_DAYS` days
-at the end (recovered counts that stopped being reported) is left out with a note.
+Korea", "KOR" -> "Korea, South"). A repeated row or date column, or a cell that is not a
+number, is refused with its row or column named. Downward corrections: a cumulative count
+that later falls is lowered to that later value (a backward running minimum), so the last
+total is kept and no day has a negative count. A series that stops growing for
+`STOPPED_DAYS` days at the end (recovered counts no longer reported) is left out with a note.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +35,7 @@ JHU_FILES = {  # series name -> file in a JHU CSSE csse_covid_19_time_series fol
 KEY_COLUMNS = ["Province/State", "Country/Region", "Lat", "Long"]
 STOPPED_DAYS = 28  # no growth for four weeks at the end: the series stopped being reported
 MAX_BYTES = 200_000_000
+SERIES = "confirmed_num"  # what the global model forecasts
 ALIASES = {  # common names and ISO 3166 codes whose JHU spelling differs
     "south korea": "Korea, South", "korea": "Korea, South", "kor": "Korea, South",
     "kr": "Korea, South", "north korea": "Korea, North", "prk": "Korea, North",
@@ -59,11 +62,15 @@ def read_jhu_file(path: Path) -> pd.DataFrame:
         raise UserError(f"{path} is larger than {MAX_BYTES // 1_000_000} MB; not a JHU file.")
     try:
         text = path.read_bytes().decode("utf-8-sig")
+        header = next(csv.reader(io.StringIO(text)), [])
         wide = pd.read_csv(io.StringIO(text), dtype=dict.fromkeys(KEY_COLUMNS[:2], str))
     except pd.errors.EmptyDataError as err:
         raise UserError(f"{path} is empty; expected a JHU time-series CSV.") from err
     except (UnicodeError, ValueError, csv.Error, pd.errors.ParserError) as err:
         raise UserError(f"{path} is not a readable CSV file ({type(err).__name__}).") from err
+    repeated = [name for name, count in Counter(header[4:]).items() if count > 1]
+    if repeated:  # pandas would rename the second one '5/1/20.1'
+        raise UserError(f"{path}: the date column {repeated[0]!r} appears more than once.")
     return _parse_wide(wide, path)
 
 
@@ -77,16 +84,39 @@ def _parse_wide(wide: pd.DataFrame, path: Path) -> pd.DataFrame:
     if dates.isna().any():
         bad = wide.columns[4:][int(np.flatnonzero(dates.isna())[0])]
         raise UserError(f"{path}: column {bad!r} is not a date like 1/22/20.")
-    if dates.duplicated().any() or not dates.is_monotonic_increasing:
-        raise UserError(f"{path}: the date columns repeat or are out of order.")
-    values = wide.iloc[:, 4:].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
-    if (~np.isfinite(values[~np.isnan(values)])).any() or (values < 0).any():
-        raise UserError(f"{path}: counts must be finite and not negative.")
-    values = pd.DataFrame(values).ffill(axis=1).fillna(0.0).to_numpy()  # a blank day: unchanged
+    behind = np.flatnonzero(np.diff(dates.to_numpy()) <= np.timedelta64(0))
+    if len(behind):
+        later, earlier = wide.columns[5 + behind[0]], wide.columns[4 + behind[0]]
+        raise UserError(
+            f"{path}: the date column {later!r} repeats or goes back after {earlier!r}."
+        )
     country = wide["Country/Region"].fillna("").astype(str).str.strip()
     province = wide["Province/State"].fillna("").astype(str).str.strip()
     index = pd.MultiIndex.from_arrays([country, province], names=["country", "province"])
+    if index.has_duplicates:  # summing it would count its cases twice
+        name, where = index[index.duplicated()][0]
+        raise UserError(f"{path}: the row {name}{f' ({where})' if where else ''} appears twice.")
+    values = _counts(wide, index, path)
+    values = pd.DataFrame(values).ffill(axis=1).fillna(0.0).to_numpy()  # a blank day: unchanged
     return pd.DataFrame(values, index=index, columns=pd.DatetimeIndex(dates, name="date"))
+
+
+def _counts(wide: pd.DataFrame, index: pd.MultiIndex, path: Path) -> np.ndarray:
+    """The day columns as floats (NaN where blank); a cell that is not a count is an error."""
+    cells = wide.iloc[:, 4:]
+    values = cells.apply(pd.to_numeric, errors="coerce")
+    bad = ~np.isfinite(values.fillna(0.0)) | (values < 0)
+    for column in cells.columns[~cells.apply(pd.api.types.is_numeric_dtype)]:  # text in it
+        text = cells[column].astype(str).str.strip()
+        bad[column] |= values[column].isna() & cells[column].notna() & (text != "")
+    if bad.to_numpy().any():
+        row, column = (int(hits[0]) for hits in np.nonzero(bad.to_numpy()))
+        name, province = index[row]
+        raise UserError(
+            f"{path}: {name}{f' ({province})' if province else ''} on {cells.columns[column]!r} "
+            f"is {cells.iat[row, column]!r}, not a count (a finite number, not negative)."
+        )
+    return values.to_numpy(dtype=float)
 
 
 def resolve_country(query: str, known: list[str]) -> str:
@@ -200,3 +230,17 @@ def country_matrix(
 def top_countries(matrix: pd.DataFrame, num_countries: int) -> list[str]:
     """The countries with the most cumulative cases on the last day of `matrix`."""
     return list(matrix.iloc[-1].sort_values(ascending=False).index[:num_countries])
+
+
+def daily_from_cumulative(cumulative: pd.DataFrame) -> pd.DataFrame:
+    """Corrected cumulative counts -> daily new counts (>= 0), first day dropped."""
+    return correct_downward(cumulative).diff().iloc[1:].clip(lower=0)
+
+
+def country_daily(
+    jhu_dir: Path, country: str, province: str | None = None
+) -> tuple[pd.Series, JhuSeries]:
+    """(daily new confirmed of one country, its JhuSeries with the resolved name and notes)."""
+    found = read_country(jhu_dir, country, province)
+    daily = found.cumulative[SERIES].diff().iloc[1:].clip(lower=0)
+    return daily, found

@@ -1,11 +1,12 @@
-"""Step 4, evaluate honestly: a rolling-origin backtest of the ensemble against baselines.
+"""`refapps covid_forecast evaluate`: a rolling-origin backtest of the ensemble against baselines.
 
     refapps covid_forecast evaluate --days 10
 
 For each of the last `num_days` days (an origin), a fresh ensemble is trained on the days
 before it only, and every forecaster predicts the next `horizon` days from the same
-history. Horizon 1 is scored on every origin; horizon h on the origins whose h days all
-lie in the data. The baselines run through the same loop, so the comparison is fair.
+history: the LSTM ensemble, "tomorrow equals today", a weekly-drift rule and a log-linear
+trend. Horizon 1 is scored on every origin; horizon h on the origins whose h days all lie
+in the data. The baselines run through the same loop, so the comparison is fair.
 """
 
 from __future__ import annotations
@@ -27,12 +28,37 @@ from common.device import fixed_threads
 from common.metrics import regression_metrics
 from common.runs import read_config, restore_config
 
-from .config import DataConfig, ModelConfig
-from .data import daily_increments, load_series, make_loaders
-from .predict import FORECASTERS, forecast_members
-from .train import fit_ensemble
+from ..config import DataConfig, ModelConfig
+from ..data import daily_increments, load_series, make_loaders
+from ..predict import forecast_members
+from ..train import fit_ensemble
 
 MODEL_METHOD = "lstm"
+
+
+def naive(history: np.ndarray, horizon: int) -> np.ndarray:
+    """Tomorrow (and every later day) equals today."""
+    return np.repeat(history[-1:], horizon, axis=0)
+
+
+def weekly_drift(history: np.ndarray, horizon: int) -> np.ndarray:
+    """Today times the average daily growth factor of the last week, compounded."""
+    floor = np.maximum(history, 1.0)
+    daily_factor = (floor[-1] / floor[-8]) ** (1 / 7)  # (C,)
+    steps = np.arange(1, horizon + 1)[:, None]
+    return history[-1] * daily_factor**steps
+
+
+def log_linear(history: np.ndarray, horizon: int, fit_days: int = 7) -> np.ndarray:
+    """A straight line through log(counts) of the last `fit_days`, extended (exponential trend)."""
+    logs = np.log(np.maximum(history[-fit_days:], 1.0))  # (fit_days, C)
+    days = np.arange(fit_days, dtype=float)
+    slope, intercept = np.polyfit(days, logs, 1)  # each (C,)
+    future = np.arange(fit_days, fit_days + horizon, dtype=float)[:, None]
+    return np.exp(intercept + slope * future)
+
+
+FORECASTERS = {"naive": naive, "weekly_drift": weekly_drift, "log_linear": log_linear}
 
 
 @dataclass
@@ -76,16 +102,18 @@ def run_backtest(
 
 
 def evaluate(
-    run_dir: Path, num_days: int = 10, data_cfg: DataConfig | None = None
+    run_dir: Path, num_days: int = 10, cumulative: pd.DataFrame | None = None
 ) -> dict[str, Any]:
-    """Backtest the run's configuration (retrained per origin) on its data or `data_cfg`."""
+    """Backtest the run's configuration (retrained per origin) on its data or `cumulative`."""
     from common.plots import save_figure
 
     saved = read_config(run_dir)
-    data_cfg = data_cfg or restore_config(DataConfig, saved["data"])
+    data_cfg = restore_config(DataConfig, saved["data"])
     model_cfg = restore_config(ModelConfig, saved["model"])
     train_cfg = restore_config(TrainConfig, saved["train"], resume=None)
-    bt = run_backtest(load_series(data_cfg), data_cfg, model_cfg, train_cfg, num_days)
+    if cumulative is None:
+        cumulative = load_series(data_cfg)
+    bt = run_backtest(cumulative, data_cfg, model_cfg, train_cfg, num_days)
     rows = score_table(bt)
     figure_path = save_figure(plot_backtest(bt), Path(run_dir) / "backtest.png")
     result = {"num_days": num_days, "rows": rows, "plot": str(figure_path)}

@@ -1,16 +1,21 @@
-"""Step 3b, train the global model on the windows of many countries with a pinball loss.
+"""Steps 3 and 4 of 6, train and evaluate: the global model on many countries' windows.
 
-    refapps covid_forecast train --model global
+    refapps covid_forecast train --model global       # 50 countries, ~1-2 min on 2 cores
 
 `fit_global(daily, cfg)` takes a (dates x countries) frame of daily new counts, cuts every
 complete (input_days + horizon) window of every country, and trains the members side by
 side with the quantile (pinball) loss in the scaled log1p space: an error of 10 % costs the
-same at 100 and at 100,000 cases, which is what sMAPE and MASE measure.
+same at 100 and at 100,000 cases, which is what sMAPE and MASE measure. `train_global` fits
+twice: once with the last `VAL_DAYS` held out, so history.csv shows the training loss next
+to the validation sMAPE it should track, then on every day for the model that forecasts.
+The run stores the JHU folder as an absolute path.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,13 +24,20 @@ from torch import nn
 from torchmetrics import Metric, MetricCollection
 
 from common.batches import TensorBatches
+from common.checkpoint import save_model
 from common.device import seed_everything
 from common.errors import UserError
+from common.files import atomic_write
+from common.runs import finish_run, start_run
 from common.training import fit
 from common.training.state import LoopOptions
+from common.training.wiring import RunResult
 
-from .config import GlobalConfig
-from .global_model import (
+from ..scores import smape_terms
+from .config import APP, GlobalConfig
+from .data import SERIES, country_matrix, daily_from_cumulative, top_countries
+from .model import (
+    GLOBAL_MODEL_NAME,
     QUANTILES,
     CovidGlobalEnsemble,
     build_global_model,
@@ -34,6 +46,8 @@ from .global_model import (
     scale_windows,
     unscale,
 )
+
+VAL_DAYS = 28  # held out at the end: the validation curve in history.csv
 
 
 class PinballLoss(nn.Module):
@@ -66,8 +80,7 @@ def make_global_windows(daily: pd.DataFrame, cfg: GlobalConfig) -> GlobalWindows
     """Every complete window of every column of `daily` (dates x countries, counts >= 0)."""
     values = np.clip(daily.to_numpy(dtype=np.float64), 0, None)  # (T, S)
     span = cfg.input_days + cfg.horizon
-    first = 0 if cfg.recent_days is None else max(0, len(values) - cfg.recent_days - span + 1)
-    starts = np.arange(first, len(values) - span + 1)
+    starts = np.arange(len(values) - span + 1)
     if len(starts) == 0:
         raise UserError(f"Need more than {span} days of data to train the global model.")
     idx = starts[:, None] + np.arange(span)[None, :]  # (W, span)
@@ -94,8 +107,7 @@ class CountSmape(Metric):
         median = preds.mean(1)[..., 1] if preds.dim() == 4 else preds[..., 1]  # (B, H)
         level = targets[:, -1:]
         forecast, actual = unscale(median, level[:, 0]), unscale(targets[:, :-2], level[:, 0])
-        total = forecast + actual
-        ratio = torch.where(total > 0, 2 * (forecast - actual).abs() / total.clamp(min=1e-9), 0)
+        ratio = smape_terms(forecast, actual)
         self.total += ratio.sum().double()
         self.count += ratio.numel()
 
@@ -141,3 +153,40 @@ def fit_global(
         options,
     )
     return model.cpu().eval(), history.records
+
+
+def train_global(
+    jhu_dir: Path,
+    cfg: GlobalConfig,
+    runs_dir: Path,
+    progress: bool = True,
+    device: torch.device | None = None,
+) -> RunResult:
+    """Fit the global model on the top countries of the JHU files; write a run folder."""
+    jhu_dir = Path(jhu_dir).expanduser().resolve()
+    cumulative = country_matrix(jhu_dir, corrected=False)
+    countries = top_countries(cumulative, cfg.num_countries)
+    daily = daily_from_cumulative(cumulative)[countries]
+    run_dir, _ = start_run(runs_dir, APP, None, data={"jhu_dir": jhu_dir}, model=cfg)
+    started = time.perf_counter()
+    held_out = daily.iloc[-(VAL_DAYS + cfg.input_days) :]  # targets in the last VAL_DAYS only
+    _, records = fit_global(daily.iloc[:-VAL_DAYS], cfg, held_out, device, progress)
+    model, _ = fit_global(daily, cfg, device=device)  # the same recipe on every day
+    seconds = time.perf_counter() - started
+    meta = {
+        "app": APP,
+        "model": GLOBAL_MODEL_NAME,
+        "model_args": global_model_args(cfg),
+        "level_days": cfg.level_days,
+        "series": [SERIES],
+        "jhu_dir": str(jhu_dir),
+        "countries": countries,
+        "last_day": str(daily.index[-1].date()),
+        "ets_weights": [cfg.ets_weight_h1_7, cfg.ets_weight_h8_14],  # predict.py's blend
+    }
+    save_model(model, run_dir, meta)
+    history = pd.DataFrame(records)
+    atomic_write(run_dir / "history.csv", lambda tmp: history.to_csv(tmp, index=False))
+    metrics = {k: float(v) for k, v in records[-1].items() if "/" in k} | {"train_seconds": seconds}
+    finish_run(run_dir, records, metrics)
+    return RunResult(run_dir, metrics, records, seconds)

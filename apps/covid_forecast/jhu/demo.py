@@ -1,8 +1,10 @@
-"""The global model's part of the page: any JHU country, a method, its own backtest.
+"""Front-end: the Streamlit page's global-model part, any JHU country, a method, its backtest.
 
     streamlit run apps/covid_forecast/demo.py     # with a `train --model global` run
 
-Imported by demo.py; every text about the run comes from its config and model.json.
+Called by ../demo.py (inside its `page_errors`); every text about the run comes from its
+config and model.json. The method choice and the country's backtest come from extras/,
+imported only when a backtest exists or another method than the model is chosen.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ from typing import Any
 import streamlit as st
 
 from apps.covid_forecast.charts import backtest_chart, forecast_chart
-from apps.covid_forecast.config import APP
-from apps.covid_forecast.global_cli import forecast_command
-from apps.covid_forecast.global_run import SERIES, load_global, read_backtest, verdict
-from apps.covid_forecast.jhu import country_matrix, resolve_country
+from apps.covid_forecast.jhu.commands import forecast_command
+from apps.covid_forecast.jhu.config import APP, BACKTEST_FILE
+from apps.covid_forecast.jhu.data import SERIES, country_matrix, resolve_country
+from apps.covid_forecast.jhu.predict import load_global
 from common.errors import UserError
 
 METHOD_LABELS = {"model": "global model", "baseline": "best baseline", "auto": "auto (winner)"}
@@ -75,10 +77,13 @@ def show_global(run_dir: Path) -> None:
 
 def show_country_backtest(run_dir: Path, country: str) -> None:
     st.subheader(f"Backtest: {country}")
-    report = read_backtest(run_dir)
-    if report is None:
+    if not (run_dir / BACKTEST_FILE).is_file():
         st.info(f"No backtest in this run yet. Run:\n\n```\nrefapps {APP} backtest\n```")
         return
+    from apps.covid_forecast.jhu.extras.methods import verdict
+    from apps.covid_forecast.jhu.extras.report import read_backtest
+
+    report = read_backtest(run_dir)
     judged = verdict(report, country)
     if judged.best is None:
         command = f'refapps {APP} backtest --country "{country}"'

@@ -9,13 +9,13 @@ from typer.testing import CliRunner
 
 from apps.cli import app
 
+from ...conftest import growing_jhu
+
 runner = CliRunner()
 
 
 @pytest.mark.slow  # trains the default global model and runs every baseline: ~30 s
 def test_global_train_backtest_forecast(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from .conftest import growing_jhu
-
     jhu = growing_jhu(tmp_path / "data" / "covid" / "jhu", num_days=90)
     runs = ["--runs-dir", str(tmp_path / "runs")]
     monkeypatch.chdir(tmp_path)
@@ -46,10 +46,8 @@ def test_global_train_backtest_forecast(tmp_path: Path, monkeypatch: pytest.Monk
 
 @pytest.mark.slow  # every statsforecast baseline at three origins
 def test_jhu_bench_rows_name_metric_method_period_and_device(tmp_path: Path) -> None:
-    from apps.covid_forecast.jhu_bench import jhu_rows
+    from apps.covid_forecast.jhu.bench import jhu_rows
     from common.device import pick_device
-
-    from .conftest import growing_jhu
 
     growing_jhu(tmp_path / "data" / "covid" / "jhu", num_days=90)  # REFAPPS_DATA is tmp/data
     rows = jhu_rows(quick=True)
