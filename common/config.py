@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from common.errors import UserError
 
-LoopStyle = Literal["script", "function", "class"]
 LOOP_STYLES: tuple[str, ...] = ("script", "function", "class")
 
 

@@ -15,7 +15,7 @@ import tarfile
 import zlib
 from pathlib import Path
 
-from common.errors import DataNotFoundError, UserError
+from common.errors import DataNotFoundError
 
 DATA_ENV = "REFAPPS_DATA"
 CACHE_ENV = "REFAPPS_CACHE"
@@ -115,11 +115,3 @@ def extract_tar(archive_path: Path, dest_dir: Path, members_prefix: str | None =
             f"{archive_path} is corrupt or unsafe to extract ({err}); "
             "delete it and download it again."
         ) from err
-
-
-def require_file(path: Path, what: str) -> Path:
-    """Return `path` if it is a readable file, else raise a UserError naming it."""
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise UserError(f"{what} not found: {path}")
-    return path

@@ -13,7 +13,6 @@ import os
 import random
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -129,42 +128,3 @@ def world_size() -> int:
     if torch.distributed.is_available() and torch.distributed.is_initialized():
         return torch.distributed.get_world_size()
     return int(os.environ.get("WORLD_SIZE", "1"))
-
-
-def is_main_process() -> bool:
-    """Only rank 0 writes files and prints progress."""
-    return rank() == 0
-
-
-@dataclass(frozen=True)
-class DistContext:
-    """What a process needs to know about the job it belongs to."""
-
-    rank: int
-    world_size: int
-    device: torch.device
-
-    @property
-    def is_main(self) -> bool:
-        return self.rank == 0
-
-
-def setup_distributed(device_name: str = "auto") -> DistContext:
-    """Join the `torchrun` process group (NCCL on CUDA, Gloo on CPU); a no-op for one process."""
-    if not is_distributed():
-        return DistContext(rank=0, world_size=1, device=pick_device(device_name))
-    if device_name == "auto":
-        use_cuda = torch.cuda.is_available()
-    else:
-        use_cuda = device_name.startswith("cuda")
-    device = torch.device("cuda", local_rank()) if use_cuda else torch.device("cpu")
-    if use_cuda:
-        torch.cuda.set_device(device)
-    if not torch.distributed.is_initialized():
-        torch.distributed.init_process_group(backend="nccl" if use_cuda else "gloo")
-    return DistContext(rank=rank(), world_size=world_size(), device=device)
-
-
-def cleanup_distributed() -> None:
-    if torch.distributed.is_available() and torch.distributed.is_initialized():
-        torch.distributed.destroy_process_group()

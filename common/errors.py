@@ -87,10 +87,6 @@ def set_active_run(run_dir: Path | None) -> None:
     _active_run_dir = None if run_dir is None else Path(run_dir)
 
 
-def active_run() -> Path | None:
-    return _active_run_dir
-
-
 _OS_FIXES = {
     errno.EISDIR: "it is a folder; give a file path instead",
     errno.ENOTDIR: "a part of this path is a file, not a folder; choose another path",

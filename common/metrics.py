@@ -71,11 +71,6 @@ def multiclass_metrics(num_classes: int) -> MetricCollection:
     return MetricCollection({k: _on_probs(m, _softmax, _as_long) for k, m in plain.items()})
 
 
-def classification_metrics(num_classes: int) -> MetricCollection:
-    """Binary metrics for two classes with a single logit, multiclass metrics otherwise."""
-    return binary_metrics() if num_classes <= 2 else multiclass_metrics(num_classes)
-
-
 def regression_metrics() -> MetricCollection:
     """MAPE, sMAPE and MAE (the forecasting app's metrics)."""
     import torchmetrics.regression as r

@@ -14,7 +14,6 @@ same route: `state.start_training`, the steps of `steps.py`, `state.end_epoch` p
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import torch
@@ -49,19 +48,13 @@ def fit(
     metrics: MetricCollection | None = None,
     scheduler: Any = None,
     options: LoopOptions | None = None,
-    amp: bool | None = None,
 ) -> History:
     """Train with the loop style named `loop` ("script", "function" or "class").
 
-    Everything about how to train (device, AMP, clipping, accumulation, callbacks, files)
-    is in `options`. `amp` is kept for older call sites: when given, it sets
-    `options.amp_dtype` as `LoopOptions.from_config` would.
+    Everything about how to train (device, AMP, clipping, accumulation, files) is in
+    `options`.
     """
     opt = options or LoopOptions()
-    if amp is not None:
-        from common.device import amp_dtype
-
-        opt = dataclasses.replace(opt, amp_dtype=amp_dtype(opt.device, amp))
     if loop == "script":
         return run_training_script(
             model, loss_fn, optimizer, train_loader, val_loader, epochs, metrics, scheduler, opt
