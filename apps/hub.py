@@ -18,8 +18,9 @@ from typing import Any
 import streamlit as st
 
 from common.errors import UserError
+from common.lookup import latest_run
 from common.pages import runs_dir, train_command
-from common.runs import latest_run, read_metrics
+from common.runs import read_metrics
 
 APPS_DIR = Path(__file__).parent
 MAX_CARD_METRICS = 3

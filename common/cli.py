@@ -23,8 +23,9 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
+from common.boundary import debug_enabled, explain
 from common.config import TrainConfig
-from common.errors import debug_enabled, explain, set_active_run
+from common.errors import set_active_run
 
 RunDirOpt = Annotated[
     Path | None,
@@ -127,8 +128,15 @@ def _train_parameters(defaults: TrainConfig) -> list[inspect.Parameter]:
     return [
         option(
             "epochs",
-            Annotated[int, typer.Option(help="Passes over the training data.")],
-            defaults.epochs,
+            Annotated[
+                int | None,
+                typer.Option(
+                    help=f"Passes over the training data [default: {defaults.epochs}; with "
+                    "--resume: the run's own count].",
+                    show_default=False,
+                ),
+            ],
+            None,
         ),
         option(
             "batch_size",
@@ -214,7 +222,9 @@ def with_train_options(defaults: TrainConfig) -> Callable[[Callable[..., Any]], 
     """Decorate `def train(train_cfg: TrainConfig, <app options>)` to take the shared options.
 
     The shared options are added to the command's signature (Typer reads it), collected
-    into one validated `TrainConfig`, and passed as `train_cfg`.
+    into one validated `TrainConfig`, and passed as `train_cfg`. `--epochs` left out is the
+    app's default on a new run, and None under `--resume`: `common.runs.run_configs` then
+    trains the resumed run to its own count.
     """
     shared = _train_parameters(defaults)
     shared_names = {p.name for p in shared}
@@ -231,6 +241,8 @@ def with_train_options(defaults: TrainConfig) -> Callable[[Callable[..., Any]], 
         @functools.wraps(command)
         def wrapper(**kwargs: Any) -> Any:
             shared_values = {k: kwargs.pop(k) for k in list(kwargs) if k in shared_names}
+            if shared_values["epochs"] is None and shared_values["resume"] is None:
+                shared_values["epochs"] = defaults.epochs
             train_cfg = dataclasses.replace(defaults, **shared_values)
             return command(train_cfg=train_cfg, **kwargs)
 

@@ -24,7 +24,8 @@ import pandas as pd
 import streamlit as st
 
 from common.errors import UserError
-from common.runs import CURVES, HISTORY, latest_run, read_metrics
+from common.lookup import latest_run
+from common.runs import CURVES, HISTORY, read_metrics
 
 RUNS_ENV = "REFAPPS_RUNS_DIR"
 DEBUG_ENV = "REFAPPS_DEBUG"

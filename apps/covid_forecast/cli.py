@@ -139,7 +139,7 @@ def evaluate(
     """Rolling-origin backtest (retrained per origin): LSTM vs baselines at 1 and 7 days."""
     from common.console import console, dataframe_table
     from common.errors import UserError
-    from common.runs import resolve_run
+    from common.lookup import resolve_run
 
     from .backtest import evaluate as run_evaluation
 
@@ -174,7 +174,8 @@ def forecast(
     as_json: JsonOpt = False,
 ) -> None:
     """Recursive forecast with an ensemble band, and when new confirmed cases reach zero."""
-    from common.runs import read_config, resolve_run, restore_config
+    from common.lookup import resolve_run
+    from common.runs import read_config, restore_config
 
     from .data import load_series
     from .global_cli import forecast_command, is_global_run, show_forecast
@@ -212,7 +213,7 @@ def backtest(
 ) -> None:
     """Global model vs statsforecast baselines: origins every 7 days over the last 26 weeks."""
     from common.errors import UserError
-    from common.runs import resolve_run
+    from common.lookup import resolve_run
 
     from .global_cli import backtest_command, show_backtest
 

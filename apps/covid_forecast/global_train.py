@@ -21,8 +21,7 @@ from torchmetrics import Metric, MetricCollection
 from common.batches import TensorBatches
 from common.device import seed_everything
 from common.errors import UserError
-from common.training import fit
-from common.training.state import LoopOptions
+from common.training import LoopOptions, fit
 
 from .config import GlobalConfig
 from .global_model import (

@@ -97,7 +97,7 @@ def backtest_report(
     device: Any = None,
 ) -> dict[str, Any]:
     """The full JHU backtest (model and every baseline) as the JSON a run keeps."""
-    from common.console import TrainingProgress
+    from common.progress import TrainingProgress
 
     from .jhu import country_matrix, resolve_country, top_countries
     from .jhu_backtest import (

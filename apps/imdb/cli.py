@@ -75,7 +75,7 @@ def evaluate(
 ) -> None:
     """Test accuracy, ROC AUC and F1; or accuracy and positive rate on --other-reviews files."""
     from common.console import print_metrics
-    from common.runs import resolve_run
+    from common.lookup import resolve_run
 
     from .train import evaluate as run_evaluation
     from .train import evaluate_other
@@ -117,7 +117,7 @@ def predict(
     from common.checkpoint import atomic_write
     from common.console import console
     from common.files import check_output_file
-    from common.runs import resolve_run
+    from common.lookup import resolve_run
 
     from .predict import load_predictor
     from .review_files import collect_reviews

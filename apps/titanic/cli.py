@@ -144,7 +144,7 @@ def evaluate(
 ) -> None:
     """Accuracy, ROC AUC, precision, recall, F1 and the confusion matrix on the test split."""
     from common.console import console, print_metrics
-    from common.runs import resolve_run
+    from common.lookup import resolve_run
 
     from .train import evaluate as run_evaluation
 
@@ -190,7 +190,7 @@ def predict(
 
     from common.checkpoint import atomic_write
     from common.console import console, print_rows
-    from common.runs import resolve_run
+    from common.lookup import resolve_run
 
     from .data import read_passengers
     from .predict import Passenger, load_predictor, write_submission

@@ -1,15 +1,20 @@
-"""Three ways to write the same training loop; `fit` picks one by name.
+"""Train a model: `fit` runs one of three loop styles, which give identical results.
 
+    options = LoopOptions.from_config(train_cfg, device, run_dir, resume)
     history = fit("script", model, loss_fn, optimizer, train_loader, val_loader, 10,
-                  metrics, scheduler, LoopOptions(grad_accum_steps=2))
+                  metrics, scheduler, options)
 
-- `script_style.run_training_script`: one flat function, the tutorial's inline loop;
-- `function_style.train_model`: `train_step` / `valid_step` / epoch functions;
-- `keras_style.KerasModel`: a class with `fit` / `evaluate` / `predict`.
-
-With the same seed on CPU all three give identical weights and history. Each follows the
-same route: `state.start_training`, the steps of `steps.py`, `state.end_epoch` per epoch,
-`state.finish_training`.
+The route of a run, in the order to read it:
+1. `options.py`: `LoopOptions`, everything about how to run (device, AMP, files, resume...);
+2. the loop, in one of three styles: `script_style.run_training_script` (one flat
+   function, the tutorial's inline loop), `function_style.train_model` (`train_step`,
+   `valid_step`, one function per epoch), `keras_style.KerasModel` (a class with `fit`,
+   `evaluate`, `predict`, on top of the function style);
+3. `run.py`, what every style calls around its epochs: `start_training` (device, torchrun,
+   resume from `last.pt`), `end_epoch` (history, best weights, `last.pt`, early stopping)
+   and `finish_training`;
+4. `steps.py`, the pieces inside an epoch (batches, update steps, stop on Ctrl-C or nan).
+Below them: `history.py` (history.csv), `distributed.py` (torchrun), `common.checkpoint`.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from torchmetrics import MetricCollection
 from common.training.function_style import evaluate_model, train_model
 from common.training.history import History
 from common.training.keras_style import Callback, KerasModel
-from common.training.options import LoopOptions
+from common.training.options import LoopOptions, pick_validation
 from common.training.script_style import run_training_script
 
 __all__ = [
@@ -32,6 +37,7 @@ __all__ = [
     "LoopOptions",
     "evaluate_model",
     "fit",
+    "pick_validation",
     "run_training_script",
     "train_model",
 ]

@@ -3,25 +3,27 @@
     history = train_model(model, loss_fn, optimizer, train_loader, val_loader, 10,
                           metrics, scheduler, LoopOptions(grad_accum_steps=2))
 
-The same loop as `script_style`, cut into pieces you can test and reuse one by one.
+The same loop as `script_style`, cut into pieces you can test and reuse one by one:
+`train_step` (forward, loss, backward) then, every `grad_accum_steps` batches,
+`optimizer_update`; `valid_step`; `train_epoch` and `valid_epoch` for one pass each.
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torchmetrics import MetricCollection
 
-from common.console import TrainingProgress
 from common.device import autocast_for, make_grad_scaler
 from common.metrics import compute_metrics, split_metrics
+from common.progress import TrainingProgress
 from common.training.history import History
 from common.training.options import LoopOptions
-from common.training.signals import StopRequest, stop_on_signals
-from common.training.state import (
+from common.training.run import (
     TrainingRun,
     end_epoch,
     finish_training,
@@ -29,6 +31,7 @@ from common.training.state import (
     start_training,
 )
 from common.training.steps import (
+    StopRequest,
     check_step,
     current_lr,
     is_update_step,
@@ -37,6 +40,7 @@ from common.training.steps import (
     move_to,
     num_batches,
     step_scheduler_epoch,
+    stop_on_signals,
 )
 
 
@@ -51,10 +55,13 @@ class StepContext:
     grad_accum_steps: int = 1
 
 
-def forward_backward(
+def train_step(
     model: torch.nn.Module, batch: Any, loss_fn: torch.nn.Module, ctx: StepContext, sync: bool
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Forward, loss, backward (scaled by 1/accum); `sync=False` skips DDP's all-reduce."""
+    """Forward, loss, backward (scaled by 1/accum); returns the detached loss, logits, targets.
+
+    `sync=False` skips DDP's gradient all-reduce (a batch that is not an update step).
+    """
     x, y = move_to(batch, ctx.device)
     no_sync = getattr(model, "no_sync", None)
     with contextlib.nullcontext() if sync or no_sync is None else no_sync():
@@ -78,19 +85,6 @@ def optimizer_update(
     optimizer.zero_grad(set_to_none=True)
 
 
-def train_step(
-    model: torch.nn.Module,
-    batch: Any,
-    loss_fn: torch.nn.Module,
-    optimizer: torch.optim.Optimizer,
-    ctx: StepContext,
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """One optimisation step; returns the (detached) loss, logits and targets."""
-    loss, logits, y = forward_backward(model, batch, loss_fn, ctx, sync=True)
-    optimizer_update(model, optimizer, ctx)
-    return loss, logits, y
-
-
 @torch.no_grad()
 def valid_step(
     model: torch.nn.Module, batch: Any, loss_fn: torch.nn.Module, ctx: StepContext
@@ -108,13 +102,13 @@ def train_epoch(
 ) -> dict[str, float]:
     """Train for one epoch; returns `{"train/loss": ..., "train/<metric>": ...}`."""
     opt, state, model = run.options, run.state, run.model
-    total = num_batches(run.train_loader, opt)
+    total = num_batches(run.train_loader, opt.max_batches)
     model.train()
     loss_sum, count = torch.zeros((), device=ctx.device), 0
     for batch_index, batch in enumerate(limit_batches(run.train_loader, opt.max_batches)):
         update = is_update_step(batch_index, opt.grad_accum_steps, total)
-        loss, logits, y = forward_backward(model, batch, run.loss_fn, ctx, sync=update)
-        check_step(loss, stop, state, opt.run_dir)
+        loss, logits, y = train_step(model, batch, run.loss_fn, ctx, sync=update)
+        check_step(loss, stop, state.epoch, opt.run_dir)
         if update:
             optimizer_update(model, run.optimizer, ctx)
             if run.scheduler is not None and opt.scheduler_interval == "step":
@@ -167,25 +161,33 @@ def train_model(
     metrics: MetricCollection | None = None,
     scheduler: Any = None,
     options: LoopOptions | None = None,
+    on_epoch_end: Callable[[dict[str, Any]], bool] | None = None,
 ) -> History:
-    """Train `model` for `epochs` with `train_epoch` / `valid_epoch`; returns the history."""
+    """Train `model` for `epochs` with `train_epoch` / `valid_epoch`; returns the history.
+
+    `on_epoch_end(record)` runs after each recorded epoch; True stops training (the class
+    style's callbacks come in here).
+    """
     parts = (model, loss_fn, optimizer, scheduler, train_loader, val_loader, metrics)
     run = start_training(*parts, options or LoopOptions())
     ctx, opt = step_context(run), run.options
     with stop_on_signals() as stop, TrainingProgress(opt.progress) as bar:
-        for epoch in remaining_epochs(run.state, epochs):
-            bar.start(f"epoch {epoch}/{epochs} train", num_batches(run.train_loader, opt))
+        for epoch in remaining_epochs(run, epochs):
+            bar.start(
+                f"epoch {epoch}/{epochs} train", num_batches(run.train_loader, opt.max_batches)
+            )
             record: dict[str, Any] = {"epoch": epoch} | train_epoch(run, ctx, bar, stop)
-            bar.start(f"epoch {epoch}/{epochs} valid", num_batches(run.val_loader, opt))
+            bar.start(f"epoch {epoch}/{epochs} valid", num_batches(run.val_loader, opt.max_batches))
             record |= valid_epoch(
                 run.net, run.val_loader, loss_fn, ctx, opt, run.val_metrics, bar, opt.val_split
             )
             record["lr"] = current_lr(optimizer)
             if scheduler is not None and opt.scheduler_interval == "epoch":
-                step_scheduler_epoch(scheduler, record, opt)
+                step_scheduler_epoch(scheduler, record, opt.monitor)
             stop_now = end_epoch(run, record)
             bar.epoch_summary(record)
-            if stop_now:
+            asked_to_stop = on_epoch_end is not None and on_epoch_end(record)
+            if stop_now or asked_to_stop:
                 break
     return finish_training(run)
 

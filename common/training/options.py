@@ -1,6 +1,7 @@
 """`LoopOptions`: everything about how a loop runs, in one object every loop style reads.
 
     options = LoopOptions.from_config(train_cfg, device, run_dir, resume, progress)
+    options, val_loader = pick_validation(options, loaders.val, loaders.test)
     history = fit("script", model, loss_fn, optimizer, train_loader, val_loader, 10,
                   metrics, scheduler, options)
 
@@ -9,7 +10,7 @@ The loops take it as it is: no option is copied onto a trainer and read back lat
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import torch
 
 from common.config import TrainConfig
+from common.device import amp_dtype
 from common.errors import UserError
 
 
@@ -43,7 +45,6 @@ class LoopOptions:
         progress: show the progress bar and per-epoch lines.
         tensorboard: also log each epoch to `run_dir/tensorboard`.
         restore_best: load the best epoch's weights into the model when training ends.
-        callbacks: objects with `on_fit_start` / `on_epoch_end` / `on_fit_end` (class style).
     """
 
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
@@ -61,7 +62,6 @@ class LoopOptions:
     progress: bool = True
     tensorboard: bool = False
     restore_best: bool = True
-    callbacks: Sequence[Any] = ()
 
     @classmethod
     def from_config(
@@ -74,8 +74,6 @@ class LoopOptions:
         scheduler_interval: str = "epoch",
     ) -> LoopOptions:
         """The loop options a `TrainConfig` asks for (AMP, clipping, accumulation, patience...)."""
-        from common.device import amp_dtype
-
         return cls(
             device=device,
             amp_dtype=amp_dtype(device, cfg.amp),
@@ -99,3 +97,21 @@ class LoopOptions:
             raise UserError("mode must be 'min' or 'max'")
         if self.grad_accum_steps < 1:
             raise UserError("--grad-accum-steps must be at least 1")
+
+
+def pick_validation(
+    options: LoopOptions, val_loader: Any, test_loader: Any
+) -> tuple[LoopOptions, Any]:
+    """The per-epoch validation loader, and the loop options that go with it.
+
+    With no validation split (`val_loader` None) the per-epoch curve runs on the test
+    split, so the loop keeps the last epoch (`monitor=None`): choosing the best epoch by
+    test data would make the test figures optimistic. The history then says `test/*`,
+    never `val/*`, so nobody mistakes those figures for validation ones.
+
+    Returns:
+        `(options, loader)`: `options` unchanged when there is a validation split.
+    """
+    if val_loader is not None:
+        return options, val_loader
+    return dataclasses.replace(options, monitor=None, val_split="test"), test_loader

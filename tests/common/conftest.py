@@ -27,6 +27,14 @@ def tiny() -> ModuleType:
 
 
 @pytest.fixture(scope="session")
+def last_pt_bytes(tiny, tmp_path_factory) -> bytes:
+    """The bytes of a real `last.pt` (one epoch of the tiny run): what a resume accepts."""
+    run_dir = tmp_path_factory.mktemp("tiny_run")
+    tiny.run("script", run_dir=run_dir, epochs=1)
+    return (run_dir / "last.pt").read_bytes()
+
+
+@pytest.fixture(scope="session")
 def subprocess_env() -> dict[str, str]:
     """Environment for worker subprocesses: the repo importable, one thread, no colour."""
     env = dict(os.environ)

@@ -179,8 +179,7 @@ def test_resume_into_another_architecture_is_refused(tiny, tmp_path):
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     tiny.run("script", run_dir=run_dir, epochs=1)
-    from common.training import fit
-    from common.training.state import LoopOptions
+    from common.training import LoopOptions, fit
 
     generator = tiny.seed_everything(0)
     train_loader, val_loader = tiny.make_loaders(generator)

@@ -11,7 +11,8 @@ import pytest
 
 from common.errors import UserError
 from common.files import atomic_write, ensure_folder, remove_stale_temps, write_json
-from common.runs import git_sha, latest_run, new_run_dir, resume_configs, start_run
+from common.lookup import latest_run
+from common.runs import git_sha, new_run_dir, run_configs, start_run
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -87,9 +88,9 @@ def test_old_temp_without_a_pid_is_stale_only_when_old(tmp_path):
     assert fresh.exists()
 
 
-def test_resume_removes_the_stale_temps_of_the_run(tmp_path):
+def test_resume_removes_the_stale_temps_of_the_run(tmp_path, last_pt_bytes):
     run_dir, _ = start_run(tmp_path, "alpha", None, train={"epochs": 1})
-    (run_dir / "last.pt").write_bytes(b"checkpoint")
+    (run_dir / "last.pt").write_bytes(last_pt_bytes)
     stale = run_dir / f".last.pt.{_dead_pid()}-0badc0de.tmp"
     stale.write_bytes(b"half a checkpoint")
     resumed, checkpoint = start_run(tmp_path, "alpha", run_dir)
@@ -111,7 +112,7 @@ def test_missing_resume_folder_names_what_the_user_typed(tmp_path, monkeypatch, 
         epochs = 1
 
     with pytest.raises(UserError, match=f"--resume {typed}: no such folder"):
-        resume_configs(Cfg, object, object)
+        run_configs(object(), object(), Cfg)
 
 
 def test_git_sha_is_the_projects_own_not_the_current_folders(tmp_path, monkeypatch):

@@ -1,40 +1,48 @@
-"""The route of one training run through common/, the same for every loop style.
+"""The route of one training run, the same for every loop style.
 
     run = start_training(model, loss_fn, optimizer, scheduler, train, val, metrics, options)
-    for epoch in remaining_epochs(run.state, epochs):
+    for epoch in remaining_epochs(run, epochs):
         ...train steps, validation...          # written out differently by each style
         if end_epoch(run, record): break      # history, best weights, last.pt, early stop
     history = finish_training(run)
 
 `start_training` places the model, joins a torchrun job (DDP, sharded batches, files from
-rank 0 only) and resumes; `end_epoch` is the only place that writes during training.
+rank 0 only) and resumes; `end_epoch` is the only place that writes during training. The
+resume checkpoint `last.pt` holds the model, optimizer, scheduler, scaler, epoch, step,
+early-stopping state, history, every RNG and the loader's shuffling generator, so a resumed
+run ends with the weights of an uninterrupted one (`tests/common/test_resume.py`).
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
 from torchmetrics import MetricCollection
 
 from common.checkpoint import (
+    FORMAT_VERSION,
     MODEL_WEIGHTS,
     RESUME_CHECKPOINT,
+    capture_rng_state,
+    load_resume_checkpoint,
+    load_weights,
+    restore_rng_state,
     save_resume_checkpoint,
     save_weights,
     unwrap,
 )
 from common.device import make_grad_scaler
-from common.errors import UserError
+from common.errors import CheckpointError, UserError
 from common.metrics import split_metrics
 from common.training.distributed import join_job, shard_batches
 from common.training.history import History
-from common.training.options import LoopOptions as LoopOptions
-from common.training.resume import restore_state, resume_payload
+from common.training.options import LoopOptions
 from common.training.steps import check_finite
-from common.training.steps import move_to as move_to  # where older code imports it from
 
 
 @dataclass
@@ -71,8 +79,6 @@ class TrainingRun:
     val_metrics: MetricCollection | None
     options: LoopOptions  # this process's: no files and no progress bar on ranks > 0
     state: LoopState
-    rank: int = 0
-    world_size: int = 1
 
 
 def start_training(
@@ -109,26 +115,58 @@ def start_training(
         csv_path=run_dir / "history.csv" if run_dir else None,
         tensorboard_dir=run_dir / "tensorboard" if run_dir and options.tensorboard else None,
     )
-    state = LoopState(history=history)
-    scaler = make_grad_scaler(device, options.amp_dtype)
-    if options.resume is not None:
-        restore_state(state, options.resume, model, optimizer, scheduler, scaler, train_loader)
-    return TrainingRun(
+    run = TrainingRun(
         model=parallel,
         net=model,
         loss_fn=loss_fn,
         optimizer=optimizer,
         scheduler=scheduler,
-        scaler=scaler,
+        scaler=make_grad_scaler(device, options.amp_dtype),
         train_loader=shard_batches(train_loader, rank, world_size),
         val_loader=val_loader,  # every rank validates on all of it (see distributed.py)
         train_metrics=train_metrics,
         val_metrics=val_metrics,
         options=options,
-        state=state,
-        rank=rank,
-        world_size=world_size,
+        state=LoopState(history=history),
     )
+    if options.resume is not None:
+        _restore(run, Path(options.resume))
+    return run
+
+
+def _loader_generator(loader: Any) -> torch.Generator | None:
+    generator = getattr(loader, "generator", None)
+    return generator if isinstance(generator, torch.Generator) else None
+
+
+def _restore(run: TrainingRun, resume: Path) -> None:
+    """Load `resume` (a run folder or its `last.pt`) into the run's parts and its state."""
+    saved, state = load_resume_checkpoint(resume), run.state
+    try:
+        unwrap(run.net).load_state_dict(saved["model"])
+        run.optimizer.load_state_dict(saved["optimizer"])
+        if run.scheduler is not None and saved.get("scheduler") is not None:
+            run.scheduler.load_state_dict(saved["scheduler"])
+        run.scaler.load_state_dict(saved["scaler"])
+        restore_rng_state(saved["rng"])
+        generator = _loader_generator(run.train_loader)
+        if generator is not None and saved.get("loader_rng") is not None:
+            generator.set_state(saved["loader_rng"])
+        state.history.records.extend(saved["history"])
+        state.epoch, state.step = saved["epoch"], saved["step"]
+        state.best_value, state.best_epoch = saved["best_value"], saved["best_epoch"]
+        state.bad_epochs = saved["bad_epochs"]
+    except (RuntimeError, ValueError, KeyError, TypeError) as err:
+        raise CheckpointError(
+            f"{resume} was written for another model or optimizer configuration "
+            f"({type(err).__name__}: {err!s:.120}); resume with that run's settings."
+        ) from err
+    state.stopped_early = bool(saved.get("stopped_early", False))
+    run_dir = resume if resume.is_dir() else resume.parent
+    if (run_dir / MODEL_WEIGHTS).is_file():
+        best_model = copy.deepcopy(unwrap(run.net)).cpu()
+        load_weights(best_model, run_dir / MODEL_WEIGHTS)
+        state.best_state = best_model.state_dict()
 
 
 def end_epoch(run: TrainingRun, record: dict[str, Any]) -> bool:
@@ -158,16 +196,34 @@ def end_epoch(run: TrainingRun, record: dict[str, Any]) -> bool:
         state.bad_epochs += 1
     state.stopped_early = options.patience is not None and state.bad_epochs >= options.patience
     if options.run_dir is not None:
-        payload = resume_payload(
-            state, run.net, run.optimizer, run.scheduler, run.scaler, run.train_loader
-        )
-        save_resume_checkpoint(options.run_dir / RESUME_CHECKPOINT, payload)
+        save_resume_checkpoint(options.run_dir / RESUME_CHECKPOINT, _resume_payload(run))
     return state.stopped_early
 
 
-def remaining_epochs(state: LoopState, epochs: int) -> range:
+def _resume_payload(run: TrainingRun) -> dict[str, Any]:
+    """Everything `_restore` needs, as tensors and plain values (weights_only-loadable)."""
+    state, generator = run.state, _loader_generator(run.train_loader)
+    return {
+        "format_version": FORMAT_VERSION,
+        "model": {k: v.detach().cpu() for k, v in unwrap(run.net).state_dict().items()},
+        "optimizer": run.optimizer.state_dict(),
+        "scheduler": run.scheduler.state_dict() if run.scheduler is not None else None,
+        "scaler": run.scaler.state_dict(),
+        "epoch": state.epoch,
+        "step": state.step,
+        "best_value": state.best_value,
+        "best_epoch": state.best_epoch,
+        "bad_epochs": state.bad_epochs,
+        "stopped_early": state.stopped_early,
+        "history": [dict(r) for r in state.history.records],
+        "rng": capture_rng_state(),
+        "loader_rng": generator.get_state() if generator is not None else None,
+    }
+
+
+def remaining_epochs(run: TrainingRun, epochs: int) -> range:
     """The epochs still to run: none once early stopping has ended the run (also after resume)."""
-    return range(0) if state.stopped_early else range(state.epoch + 1, epochs + 1)
+    return range(0) if run.state.stopped_early else range(run.state.epoch + 1, epochs + 1)
 
 
 def finish_training(run: TrainingRun) -> History:
