@@ -6,9 +6,8 @@ importing torch. Each app makes its own defaults with `dataclasses.replace(Train
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from common.errors import UserError
 
@@ -66,6 +65,3 @@ class TrainConfig:
         if self.epochs is None:
             raise ValueError("epochs is None: pass the configs through common.runs.run_configs")
         return 1 if self.dry_run else self.epochs
-
-    def to_json(self) -> dict[str, Any]:
-        return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self).items()}

@@ -49,12 +49,9 @@ def cache_dir(name: str) -> Path:
     return path
 
 
-def sha256_of(path: Path, chunk_bytes: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
+def sha256_of(path: Path) -> str:
     with open(path, "rb") as f:
-        while chunk := f.read(chunk_bytes):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def fetch_verified(url: str, sha256: str, dest_path: Path, progress: bool = True) -> Path:

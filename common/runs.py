@@ -74,8 +74,8 @@ def git_sha(project_dir: Path = PROJECT_DIR) -> str | None:
 def write_config(run_dir: Path, app: str, **configs: Any) -> None:
     """Write `config.json`: every config dataclass, plus versions and the git sha."""
     data: dict[str, Any] = {"app": app}
-    for name, cfg in configs.items():
-        data[name] = _jsonable(cfg)
+    for name, cfg in configs.items():  # paths become strings, tuples lists (`write_json`)
+        data[name] = asdict(cfg) if is_dataclass(cfg) and not isinstance(cfg, type) else cfg
     data["versions"] = library_versions()
     data["git_sha"] = git_sha()
     write_json(run_dir / CONFIG, data)
@@ -83,18 +83,6 @@ def write_config(run_dir: Path, app: str, **configs: Any) -> None:
 
 def read_config(run_dir: Path) -> dict[str, Any]:
     return read_json(Path(run_dir) / CONFIG, "Run configuration (config.json)")
-
-
-def _jsonable(value: Any) -> Any:
-    if is_dataclass(value) and not isinstance(value, type):
-        value = asdict(value)
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
-    return value
 
 
 def finish_run(

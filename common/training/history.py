@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from common.checkpoint import atomic_write
 from common.errors import UserError
+from common.files import atomic_write
 
 
 @dataclass
@@ -40,9 +40,6 @@ class History:
         writer.writeheader()
         writer.writerows(self.records)
         return buffer.getvalue()
-
-    def column(self, key: str) -> list[float]:
-        return [r[key] for r in self.records if key in r]
 
     def _log_tensorboard(self, record: dict[str, Any]) -> None:
         if self._writer is None:

@@ -46,25 +46,12 @@ from common.training.steps import check_finite
 
 
 @dataclass
-class LoopState:
-    """Everything a resume restores besides the model/optimizer/scheduler/scaler tensors."""
-
-    history: History
-    epoch: int = 0  # epochs completed
-    step: int = 0  # optimizer steps taken
-    best_value: float | None = None
-    best_epoch: int | None = None
-    bad_epochs: int = 0
-    best_state: dict[str, torch.Tensor] | None = None
-    stopped_early: bool = False
-
-
-@dataclass
 class TrainingRun:
-    """The parts of one run as the loop uses them (under torchrun: DDP model, sharded batches).
+    """One run as the loop uses it: its parts, and how far it has come.
 
     `model` is what training steps call (DDP-wrapped under torchrun); `net` is the plain
-    module, used for validation, which runs no collective per batch.
+    module, used for validation, which runs no collective per batch. The fields from
+    `history` on are what `last.pt` keeps besides the tensors, and a resume restores.
     """
 
     model: torch.nn.Module
@@ -73,12 +60,19 @@ class TrainingRun:
     optimizer: torch.optim.Optimizer
     scheduler: Any
     scaler: torch.amp.GradScaler
-    train_loader: Any
+    train_loader: Any  # this rank's share under torchrun
     val_loader: Any
     train_metrics: MetricCollection | None
     val_metrics: MetricCollection | None
     options: LoopOptions  # this process's: no files and no progress bar on ranks > 0
-    state: LoopState
+    history: History
+    epoch: int = 0  # epochs completed
+    step: int = 0  # optimizer steps taken
+    best_value: float | None = None
+    best_epoch: int | None = None
+    bad_epochs: int = 0
+    best_state: dict[str, torch.Tensor] | None = None
+    stopped_early: bool = False
 
 
 def start_training(
@@ -103,18 +97,7 @@ def start_training(
     parallel, rank, world_size = join_job(model, device)
     if rank > 0:  # only rank 0 writes files and draws the bar
         options = dataclasses.replace(options, run_dir=None, progress=False, tensorboard=False)
-    train_metrics, val_metrics = (
-        split_metrics(metrics, "train"),
-        split_metrics(metrics, options.val_split),
-    )
-    for m in (train_metrics, val_metrics):
-        if m is not None:
-            m.to(device)
     run_dir = options.run_dir
-    history = History(
-        csv_path=run_dir / "history.csv" if run_dir else None,
-        tensorboard_dir=run_dir / "tensorboard" if run_dir and options.tensorboard else None,
-    )
     run = TrainingRun(
         model=parallel,
         net=model,
@@ -124,10 +107,13 @@ def start_training(
         scaler=make_grad_scaler(device, options.amp_dtype),
         train_loader=shard_batches(train_loader, rank, world_size),
         val_loader=val_loader,  # every rank validates on all of it (see distributed.py)
-        train_metrics=train_metrics,
-        val_metrics=val_metrics,
+        train_metrics=split_metrics(metrics, "train", device),
+        val_metrics=split_metrics(metrics, options.val_split, device),
         options=options,
-        state=LoopState(history=history),
+        history=History(
+            csv_path=run_dir / "history.csv" if run_dir else None,
+            tensorboard_dir=run_dir / "tensorboard" if run_dir and options.tensorboard else None,
+        ),
     )
     if options.resume is not None:
         _restore(run, Path(options.resume))
@@ -140,8 +126,8 @@ def _loader_generator(loader: Any) -> torch.Generator | None:
 
 
 def _restore(run: TrainingRun, resume: Path) -> None:
-    """Load `resume` (a run folder or its `last.pt`) into the run's parts and its state."""
-    saved, state = load_resume_checkpoint(resume), run.state
+    """Load `resume` (a run folder or its `last.pt`) into the run."""
+    saved = load_resume_checkpoint(resume)
     try:
         unwrap(run.net).load_state_dict(saved["model"])
         run.optimizer.load_state_dict(saved["optimizer"])
@@ -152,26 +138,26 @@ def _restore(run: TrainingRun, resume: Path) -> None:
         generator = _loader_generator(run.train_loader)
         if generator is not None and saved.get("loader_rng") is not None:
             generator.set_state(saved["loader_rng"])
-        state.history.records.extend(saved["history"])
-        state.epoch, state.step = saved["epoch"], saved["step"]
-        state.best_value, state.best_epoch = saved["best_value"], saved["best_epoch"]
-        state.bad_epochs = saved["bad_epochs"]
+        run.history.records.extend(saved["history"])
+        run.epoch, run.step = saved["epoch"], saved["step"]
+        run.best_value, run.best_epoch = saved["best_value"], saved["best_epoch"]
+        run.bad_epochs = saved["bad_epochs"]
     except (RuntimeError, ValueError, KeyError, TypeError) as err:
         raise CheckpointError(
             f"{resume} was written for another model or optimizer configuration "
             f"({type(err).__name__}: {err!s:.120}); resume with that run's settings."
         ) from err
-    state.stopped_early = bool(saved.get("stopped_early", False))
+    run.stopped_early = bool(saved.get("stopped_early", False))
     run_dir = resume if resume.is_dir() else resume.parent
     if (run_dir / MODEL_WEIGHTS).is_file():
         best_model = copy.deepcopy(unwrap(run.net)).cpu()
         load_weights(best_model, run_dir / MODEL_WEIGHTS)
-        state.best_state = best_model.state_dict()
+        run.best_state = best_model.state_dict()
 
 
 def end_epoch(run: TrainingRun, record: dict[str, Any]) -> bool:
     """Record the epoch, keep the best weights, write the resume checkpoint; True means stop."""
-    state, options = run.state, run.options
+    options = run.options
     # a step at the end of the epoch can blow the weights up: that shows only in val/loss
     for key in ("train/loss", f"{options.val_split}/loss"):
         if key in record:
@@ -179,43 +165,43 @@ def end_epoch(run: TrainingRun, record: dict[str, Any]) -> bool:
     if options.monitor is not None and options.monitor not in record:
         keys = ", ".join(k for k in record if k != "epoch")
         raise UserError(f"Cannot monitor {options.monitor!r}: the history has {keys}.")
-    state.epoch = record["epoch"]
-    state.history.append(record)  # synced values: the same on every rank, written by rank 0
-    value = float(record[options.monitor]) if options.monitor is not None else float(state.epoch)
+    run.epoch = record["epoch"]
+    run.history.append(record)  # synced values: the same on every rank, written by rank 0
+    value = float(record[options.monitor]) if options.monitor is not None else float(run.epoch)
     improved = (
         options.monitor is None
-        or state.best_value is None
-        or (value < state.best_value if options.mode == "min" else value > state.best_value)
+        or run.best_value is None
+        or (value < run.best_value if options.mode == "min" else value > run.best_value)
     )
     if improved:
-        state.best_value, state.best_epoch, state.bad_epochs = value, state.epoch, 0
-        state.best_state = {k: v.detach().cpu().clone() for k, v in run.net.state_dict().items()}
+        run.best_value, run.best_epoch, run.bad_epochs = value, run.epoch, 0
+        run.best_state = {k: v.detach().cpu().clone() for k, v in run.net.state_dict().items()}
         if options.run_dir is not None:
             save_weights(run.net, options.run_dir / MODEL_WEIGHTS)
     else:
-        state.bad_epochs += 1
-    state.stopped_early = options.patience is not None and state.bad_epochs >= options.patience
+        run.bad_epochs += 1
+    run.stopped_early = options.patience is not None and run.bad_epochs >= options.patience
     if options.run_dir is not None:
         save_resume_checkpoint(options.run_dir / RESUME_CHECKPOINT, _resume_payload(run))
-    return state.stopped_early
+    return run.stopped_early
 
 
 def _resume_payload(run: TrainingRun) -> dict[str, Any]:
     """Everything `_restore` needs, as tensors and plain values (weights_only-loadable)."""
-    state, generator = run.state, _loader_generator(run.train_loader)
+    generator = _loader_generator(run.train_loader)
     return {
         "format_version": FORMAT_VERSION,
         "model": {k: v.detach().cpu() for k, v in unwrap(run.net).state_dict().items()},
         "optimizer": run.optimizer.state_dict(),
         "scheduler": run.scheduler.state_dict() if run.scheduler is not None else None,
         "scaler": run.scaler.state_dict(),
-        "epoch": state.epoch,
-        "step": state.step,
-        "best_value": state.best_value,
-        "best_epoch": state.best_epoch,
-        "bad_epochs": state.bad_epochs,
-        "stopped_early": state.stopped_early,
-        "history": [dict(r) for r in state.history.records],
+        "epoch": run.epoch,
+        "step": run.step,
+        "best_value": run.best_value,
+        "best_epoch": run.best_epoch,
+        "bad_epochs": run.bad_epochs,
+        "stopped_early": run.stopped_early,
+        "history": [dict(r) for r in run.history.records],
         "rng": capture_rng_state(),
         "loader_rng": generator.get_state() if generator is not None else None,
     }
@@ -223,12 +209,12 @@ def _resume_payload(run: TrainingRun) -> dict[str, Any]:
 
 def remaining_epochs(run: TrainingRun, epochs: int) -> range:
     """The epochs still to run: none once early stopping has ended the run (also after resume)."""
-    return range(0) if run.state.stopped_early else range(run.state.epoch + 1, epochs + 1)
+    return range(0) if run.stopped_early else range(run.epoch + 1, epochs + 1)
 
 
 def finish_training(run: TrainingRun) -> History:
-    """Put the best epoch's weights back (when asked) and close the loggers."""
-    if run.options.restore_best and run.state.best_state is not None:
-        unwrap(run.net).load_state_dict(run.state.best_state)
-    run.state.history.close()
-    return run.state.history
+    """Put the best epoch's weights back into the model and close the loggers."""
+    if run.best_state is not None:
+        unwrap(run.net).load_state_dict(run.best_state)
+    run.history.close()
+    return run.history

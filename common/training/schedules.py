@@ -11,7 +11,6 @@ torchrun, divided by `--grad-accum-steps`, one batch for `--dry-run`. A schedule
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -33,13 +32,17 @@ def steps_per_epoch(loader: Any, train_cfg: Any = None) -> int:
     return max(1, math.ceil(batches / accum))
 
 
-def one_cycle_factor(
-    total_steps: int, warmup_fraction: float = WARMUP_FRACTION, start_factor: float = START_FACTOR
-) -> Callable[[int], float]:
-    """LR factor per step: linear warm-up from `start_factor` to 1, then linear decay to 0.
+def one_cycle(
+    optimizer: torch.optim.Optimizer,
+    total_steps: int,
+    warmup_fraction: float = WARMUP_FRACTION,
+    start_factor: float = START_FACTOR,
+) -> torch.optim.lr_scheduler.LambdaLR:
+    """Per step: linear warm-up from `start_factor` x the LR to the LR, then linear decay to 0.
 
-    A plain function of the step (not OneCycleLR, whose saved state pins the step count), so
-    a resumed run with more `--epochs` stretches the schedule instead of failing.
+    Step it with `scheduler_interval="step"`. The factor is a plain function of the step (not
+    OneCycleLR, whose saved state pins the step count), so a resumed run with more `--epochs`
+    stretches the schedule instead of failing.
     """
     warmup_steps = max(1, round(warmup_fraction * total_steps))
 
@@ -48,17 +51,6 @@ def one_cycle_factor(
             return start_factor + (1 - start_factor) * step / warmup_steps
         return max(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))
 
-    return factor
-
-
-def one_cycle(
-    optimizer: torch.optim.Optimizer,
-    total_steps: int,
-    warmup_fraction: float = WARMUP_FRACTION,
-    start_factor: float = START_FACTOR,
-) -> torch.optim.lr_scheduler.LambdaLR:
-    """A per-step one-cycle schedule (step it with `scheduler_interval="step"`)."""
-    factor = one_cycle_factor(total_steps, warmup_fraction, start_factor)
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
 
 

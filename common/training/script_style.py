@@ -49,7 +49,7 @@ def run_training_script(
     # 0. start: device, torchrun (DDP model, this rank's batches), resume, metrics per split
     parts = (model, loss_fn, optimizer, scheduler, train_loader, val_loader, metrics)
     run = start_training(*parts, options or LoopOptions())
-    opt, state, scaler, device = run.options, run.state, run.scaler, run.options.device
+    opt, scaler, device = run.options, run.scaler, run.options.device
     accum, no_sync = opt.grad_accum_steps, getattr(run.model, "no_sync", None)  # DDP only
 
     with stop_on_signals() as stop, TrainingProgress(opt.progress) as bar:
@@ -68,7 +68,7 @@ def run_training_script(
                         logits = run.model(x)
                         loss = loss_fn(logits, y)
                     scaler.scale(loss / accum if accum > 1 else loss).backward()
-                check_step(loss, stop, state.epoch, opt.run_dir)  # Ctrl-C, SIGTERM, nan/inf loss
+                check_step(loss, stop, run.epoch, opt.run_dir)  # Ctrl-C, SIGTERM, nan/inf loss
                 if update:
                     if opt.grad_clip is not None:
                         scaler.unscale_(optimizer)
@@ -78,7 +78,7 @@ def run_training_script(
                     optimizer.zero_grad(set_to_none=True)
                     if scheduler is not None and opt.scheduler_interval == "step":
                         scheduler.step()
-                    state.step += 1
+                    run.step += 1
                 # in place: a new tensor per step costs more than the tiny step itself
                 loss_sum.add_(loss.detach().float(), alpha=len(y))
                 count += len(y)
