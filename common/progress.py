@@ -1,15 +1,9 @@
-"""The training progress bar: one line per epoch, a live bar while it runs.
+"""The training progress bar: a live bar while an epoch runs, then one line for it.
 
-    with TrainingProgress(enabled=True) as bar:
-        bar.start("epoch 1/10 train", total=len(loader))
-        for batch in loader:
-            ...
-            bar.advance(f"loss {loss:.4f}" if bar.due() else None)
-        bar.epoch_summary({"epoch": 1, "train/loss": 0.61, "val/loss": 0.58})
-
-Rich drops live redraws by itself when output is not a terminal; `enabled=False` (ranks
-other than 0 under torchrun, `progress=False`) makes every call a no-op. `console` is the
-stdout console the CLI prints on too (`common.console`). Torch-free.
+The loops call `bar.start(...)` per pass, `bar.advance(...)` per batch and
+`bar.epoch_summary(record)` per epoch. Rich drops live redraws by itself when output is not
+a terminal; `enabled=False` (`progress=False`, ranks other than 0 under torchrun) makes every
+call a no-op. `console` is the stdout console the CLI prints on too. Torch-free.
 """
 
 from __future__ import annotations

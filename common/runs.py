@@ -128,7 +128,7 @@ def run_configs(data_cfg: Any, model_cfg: Any, train_cfg: TrainConfig) -> tuple[
     """
     if train_cfg.resume is None:
         return data_cfg, model_cfg, train_cfg
-    run_dir = resume_folder(Path(train_cfg.resume))
+    run_dir = resume_checkpoint(Path(train_cfg.resume)).parent
     saved = read_config(run_dir)
     if not isinstance(saved, dict) or not {"data", "model", "train"} <= saved.keys():
         raise CheckpointError(f"{run_dir} has no usable config.json to resume from.")
@@ -169,14 +169,14 @@ def start_run(
         import tempfile
 
         return Path(tempfile.mkdtemp(prefix=f"refapps-{app}-rank{rank()}-")), (
-            None if resume is None else _resume_checkpoint(Path(resume))
+            None if resume is None else resume_checkpoint(Path(resume))
         )
     if resume is None:
         run_dir = new_run_dir(runs_dir, app)
         write_config(run_dir, app, **configs)
         set_active_run(run_dir)
         return run_dir, None
-    checkpoint = _resume_checkpoint(Path(resume))
+    checkpoint = resume_checkpoint(Path(resume))
     run_dir = checkpoint.parent
     saved = read_config(run_dir)
     saved_app = saved.get("app") if isinstance(saved, dict) else None
@@ -191,11 +191,12 @@ def start_run(
     return run_dir, checkpoint
 
 
-def resume_folder(resume: Path) -> Path:
-    """The run folder `--resume` names (the folder itself, or the folder of its `last.pt`).
+def resume_checkpoint(resume: Path) -> Path:
+    """The `last.pt` that `--resume` names (a run folder, or the `last.pt` in one).
 
     Raises:
-        UserError: the path does not exist or is not a run folder; names what the user typed.
+        UserError: no such folder, not a run folder, or nothing to resume in it; the message
+            names what the user typed.
     """
     typed = Path(resume)
     resume = typed.expanduser()
@@ -203,18 +204,11 @@ def resume_folder(resume: Path) -> Path:
         raise UserError(
             f"--resume {typed}: no such folder; pass a run folder such as runs/<app>/<timestamp>."
         )
-    if resume.is_dir():
-        return resume
-    if resume.name != RESUME_CHECKPOINT:
+    if resume.is_file() and resume.name != RESUME_CHECKPOINT:
         raise UserError(f"--resume {typed} is a file; pass its run folder instead.")
-    return resume.parent
-
-
-def _resume_checkpoint(resume: Path) -> Path:
-    run_dir = resume_folder(resume)
-    checkpoint = run_dir / RESUME_CHECKPOINT
+    checkpoint = resume / RESUME_CHECKPOINT if resume.is_dir() else resume
     if not checkpoint.is_file():
-        raise UserError(f"Nothing to resume in {run_dir}: it has no {RESUME_CHECKPOINT}.")
+        raise UserError(f"Nothing to resume in {resume}: it has no {RESUME_CHECKPOINT}.")
     return checkpoint
 
 

@@ -2,8 +2,6 @@
 
     options = LoopOptions.from_config(train_cfg, device, run_dir, resume, progress)
     options, val_loader = pick_validation(options, loaders.val, loaders.test)
-    history = fit("script", model, loss_fn, optimizer, train_loader, val_loader, 10,
-                  metrics, scheduler, options)
 
 The loops take it as it is: no option is copied onto a trainer and read back later.
 """

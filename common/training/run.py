@@ -28,15 +28,13 @@ from common.checkpoint import (
     FORMAT_VERSION,
     MODEL_WEIGHTS,
     RESUME_CHECKPOINT,
-    capture_rng_state,
     load_resume_checkpoint,
     load_weights,
-    restore_rng_state,
     save_resume_checkpoint,
     save_weights,
     unwrap,
 )
-from common.device import make_grad_scaler
+from common.device import capture_rng_state, make_grad_scaler, restore_rng_state
 from common.errors import CheckpointError, UserError
 from common.metrics import split_metrics
 from common.training.distributed import join_job, shard_batches

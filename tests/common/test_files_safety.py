@@ -59,6 +59,25 @@ def test_written_files_follow_the_umask(tmp_path, umask, mode):
     assert (tmp_path / "y.bin").stat().st_mode & 0o777 == mode
 
 
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640)])
+def test_every_file_of_a_run_follows_the_umask(tiny, tmp_path, umask, mode):
+    """model.safetensors too: safetensors' own writer made it 0600 whatever the umask."""
+    from common.runs import finish_run
+
+    old = os.umask(umask)
+    try:
+        run_dir, _ = start_run(tmp_path, "alpha", None, train={"epochs": 1})
+        _, history = tiny.run("script", run_dir=run_dir, epochs=1)
+        finish_run(run_dir, history, {"test/loss": 0.5})
+    finally:
+        os.umask(old)
+    files = sorted(p for p in run_dir.parent.rglob("*") if p.is_file())
+    assert {"model.safetensors", "last.pt", "config.json", "LATEST"} <= {p.name for p in files}
+    assert {p.name: oct(p.stat().st_mode & 0o777) for p in files} == {
+        p.name: oct(mode) for p in files
+    }
+
+
 def _dead_pid() -> int:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()

@@ -126,6 +126,39 @@ def test_page_errors_names_the_run_the_fix_and_the_log(runs_dir, tmp_path, monke
     assert AppTest.from_string(BOUNDARY, default_timeout=30).run().exception
 
 
+NESTED = """
+import streamlit as st
+from common.pages import page_errors
+
+with page_errors("Hub"):  # apps/streamlit_app.py around a page
+    with page_errors("Alpha page"):  # the page's own, so it is guarded when run alone
+        raise RuntimeError("boom in the page")
+"""
+
+
+def test_nested_page_errors_show_one_box(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("REFAPPS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("REFAPPS_DEBUG", raising=False)
+    at = AppTest.from_string(NESTED, default_timeout=30).run()
+    assert not at.exception
+    assert len(at.error) == 1
+    assert "**Alpha page**" in at.error[0].value
+
+
+def test_a_page_option_whose_extras_were_left_out_says_how_to_get_them(tmp_path, monkeypatch):
+    from common.pages import show_page_error
+
+    shown = []
+    monkeypatch.setattr("streamlit.error", shown.append)
+    monkeypatch.setenv("REFAPPS_CACHE", str(tmp_path / "cache"))
+    err = ModuleNotFoundError("No module named 'apps.barcheck.extras'", name="apps.barcheck.extras")
+    show_page_error("Barcheck", err)
+    assert "--with-extras" in shown[0]
+    assert "ModuleNotFoundError" not in shown[0]
+
+
 def test_page_errors_lets_st_stop_through(runs_dir):
     from streamlit.testing.v1 import AppTest
 
