@@ -120,102 +120,75 @@ def run_app(app: typer.Typer) -> None:
 
 def _train_parameters(defaults: TrainConfig) -> list[inspect.Parameter]:
     """The shared `train` options, with this app's defaults shown in `--help`."""
-    kw = inspect.Parameter.KEYWORD_ONLY
-
-    def option(name: str, annotation: Any, default: Any) -> inspect.Parameter:
-        return inspect.Parameter(name, kw, annotation=annotation, default=default)
-
-    return [
-        option(
-            "epochs",
-            Annotated[
-                int | None,
-                typer.Option(
-                    help=f"Passes over the training data [default: {defaults.epochs}; with "
-                    "--resume: the run's own count].",
-                    show_default=False,
-                ),
-            ],
-            None,
-        ),
-        option(
-            "batch_size",
-            Annotated[int, typer.Option(help="Samples per step.")],
-            defaults.batch_size,
-        ),
-        option("lr", Annotated[float, typer.Option(help="Peak learning rate.")], defaults.lr),
-        option(
+    d, flag, no_default = defaults, typer.Option, {"show_default": False}
+    epochs = f"Passes over the data (default: {d.epochs}; with --resume: the run's own count)."
+    options: list[tuple[str, Any, Any]] = [
+        ("epochs", Annotated[int | None, flag(help=epochs, **no_default)], None),
+        ("batch_size", Annotated[int, flag(help="Samples per step.")], d.batch_size),
+        ("lr", Annotated[float, flag(help="Peak learning rate.")], d.lr),
+        (
             "weight_decay",
-            Annotated[float, typer.Option(help="Weight decay (L2) of the optimizer.")],
-            defaults.weight_decay,
+            Annotated[float, flag(help="Weight decay (L2) of the optimizer.")],
+            d.weight_decay,
         ),
-        option("device", DeviceOpt, defaults.device),
-        option(
-            "seed",
-            Annotated[int, typer.Option(help="Seed for Python, NumPy and torch.")],
-            defaults.seed,
-        ),
-        option(
+        ("device", DeviceOpt, d.device),
+        ("seed", Annotated[int, flag(help="Seed for Python, NumPy and torch.")], d.seed),
+        (
             "loop",
-            Annotated[str, typer.Option(help="Training-loop style: script, function or class.")],
-            defaults.loop,
+            Annotated[str, flag(help="Training-loop style: script, function or class.")],
+            d.loop,
         ),
-        option(
+        (
             "amp",
             Annotated[
                 bool | None,
-                typer.Option(
+                flag(
                     "--amp/--no-amp",
                     help="Mixed precision (default: on for CUDA only).",
-                    show_default=False,
+                    **no_default,
                 ),
             ],
-            defaults.amp,
+            d.amp,
         ),
-        option(
+        (
             "grad_clip",
-            Annotated[float | None, typer.Option(help="Clip the gradient norm to this value.")],
-            defaults.grad_clip,
+            Annotated[float | None, flag(help="Clip the gradient norm to this value.")],
+            d.grad_clip,
         ),
-        option(
+        (
             "grad_accum_steps",
-            Annotated[
-                int, typer.Option(help="Accumulate gradients over N batches (--loop class).")
-            ],
-            defaults.grad_accum_steps,
+            Annotated[int, flag(help="Accumulate gradients over N batches.")],
+            d.grad_accum_steps,
         ),
-        option(
+        (
             "patience",
-            Annotated[int | None, typer.Option(help="Stop after N epochs without improvement.")],
-            defaults.patience,
+            Annotated[int | None, flag(help="Stop after N epochs without improvement.")],
+            d.patience,
         ),
-        option("runs_dir", RunsDirOpt, defaults.runs_dir),
-        option(
+        ("runs_dir", RunsDirOpt, d.runs_dir),
+        (
             "resume",
-            Annotated[
-                Path | None,
-                typer.Option(help="Continue the run in this folder.", show_default=False),
-            ],
+            Annotated[Path | None, flag(help="Continue the run in this folder.", **no_default)],
             None,
         ),
-        option(
+        (
             "dry_run",
-            Annotated[
-                bool, typer.Option("--dry-run", help="Smoke test: one batch per epoch, one epoch.")
-            ],
+            Annotated[bool, flag("--dry-run", help="Smoke test: one batch per epoch, one epoch.")],
             False,
         ),
-        option(
+        (
             "max_samples",
-            Annotated[int | None, typer.Option(help="Use at most N samples of each split.")],
+            Annotated[int | None, flag(help="Use at most N samples of each split.")],
             None,
         ),
-        option(
+        (
             "tensorboard",
-            Annotated[bool, typer.Option("--tensorboard", help="Also log to <run>/tensorboard.")],
+            Annotated[bool, flag("--tensorboard", help="Also log to <run>/tensorboard.")],
             False,
         ),
     ]
+    kw = inspect.Parameter.KEYWORD_ONLY
+    return [inspect.Parameter(n, kw, annotation=a, default=v) for n, a, v in options]
 
 
 def with_train_options(defaults: TrainConfig) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
