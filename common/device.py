@@ -104,24 +104,21 @@ def fixed_threads(num_threads: int | None) -> Iterator[None]:
         torch.set_num_threads(previous)
 
 
-# --- distributed (torchrun) ---------------------------------------------------------------
-
-
-def is_distributed() -> bool:
-    """True under `torchrun` with more than one process."""
-    return int(os.environ.get("WORLD_SIZE", "1")) > 1
+# --- torchrun: it sets RANK and WORLD_SIZE before any of our code runs -------------------
 
 
 def rank() -> int:
-    if torch.distributed.is_available() and torch.distributed.is_initialized():
-        return torch.distributed.get_rank()
+    """This process's rank in a torchrun job (0 alone)."""
     return int(os.environ.get("RANK", "0"))
 
 
 def world_size() -> int:
-    if torch.distributed.is_available() and torch.distributed.is_initialized():
-        return torch.distributed.get_world_size()
+    """Processes in this torchrun job (1 alone)."""
     return int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def is_distributed() -> bool:
+    return world_size() > 1
 
 
 # --- every RNG, saved in last.pt and put back on resume ---------------------------------

@@ -61,15 +61,12 @@ def fit(
     `options`.
     """
     opt = options or LoopOptions()
+    data = (train_loader, val_loader, epochs)
     if loop == "script":
-        return run_training_script(
-            model, loss_fn, optimizer, train_loader, val_loader, epochs, metrics, scheduler, opt
-        )
+        return run_training_script(model, loss_fn, optimizer, *data, metrics, scheduler, opt)
     if loop == "function":
-        return train_model(
-            model, loss_fn, optimizer, train_loader, val_loader, epochs, metrics, scheduler, opt
-        )
+        return train_model(model, loss_fn, optimizer, *data, metrics, scheduler, opt)
     if loop != "class":
         raise ValueError(f"unknown loop style {loop!r}")
     keras_model = KerasModel(model, loss_fn, optimizer, metrics, scheduler, device=opt.device)
-    return keras_model.fit_loop(train_loader, val_loader, epochs, opt)
+    return keras_model.fit_loop(*data, opt)

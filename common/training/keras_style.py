@@ -13,7 +13,6 @@ data-parallel.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -67,37 +66,21 @@ class KerasModel:
         self.stop_training = False
         self.history: History | None = None
 
-    def fit(
-        self,
-        train_loader: Any,
-        val_loader: Any,
-        epochs: int,
-        monitor: str | None = "val/loss",
-        mode: str = "min",
-        patience: int | None = None,
-        run_dir: Path | None = None,
-        resume: Path | None = None,
-        max_batches: int | None = None,
-        progress: bool = True,
-        tensorboard: bool = False,
-    ) -> History:
-        """Train for `epochs` (or until early stopping); files go to `run_dir` from rank 0."""
-        options = LoopOptions(
-            device=self.device,
-            amp_dtype=amp_dtype(self.device, self.amp),
-            grad_clip=self.grad_clip,
-            grad_accum_steps=self.grad_accum_steps,
-            scheduler_interval=self.scheduler_interval,
-            monitor=monitor,
-            mode=mode,
-            patience=patience,
-            run_dir=run_dir,
-            resume=resume,
-            max_batches=max_batches,
-            progress=progress,
-            tensorboard=tensorboard,
-        )
-        return self.fit_loop(train_loader, val_loader, epochs, options)
+    def fit(self, train_loader: Any, val_loader: Any, epochs: int, **options: Any) -> History:
+        """Train for `epochs` (or until early stopping); files go to `run_dir` from rank 0.
+
+        `options` are `LoopOptions` fields (`run_dir`, `resume`, `monitor`, `mode`,
+        `patience`, `max_batches`, `progress`, `tensorboard`...); how each step runs comes
+        from this model (device, AMP, clipping, accumulation, scheduler interval).
+        """
+        steps = {
+            "device": self.device,
+            "amp_dtype": amp_dtype(self.device, self.amp),
+            "grad_clip": self.grad_clip,
+            "grad_accum_steps": self.grad_accum_steps,
+            "scheduler_interval": self.scheduler_interval,
+        }
+        return self.fit_loop(train_loader, val_loader, epochs, LoopOptions(**steps, **options))
 
     def fit_loop(
         self, train_loader: Any, val_loader: Any, epochs: int, options: LoopOptions

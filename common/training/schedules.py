@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from common.device import is_distributed, world_size
+from common.device import world_size
 
 WARMUP_FRACTION = 0.3
 START_FACTOR = 0.04
@@ -23,9 +23,7 @@ START_FACTOR = 0.04
 
 def steps_per_epoch(loader: Any, train_cfg: Any = None) -> int:
     """Optimizer steps per epoch for this process (`train_cfg`: a `TrainConfig`, optional)."""
-    batches = len(loader)
-    if is_distributed():
-        batches //= world_size()  # the equal-steps shard of common.training.distributed
+    batches = len(loader) // world_size()  # the equal-steps shard of training.distributed
     if train_cfg is not None and train_cfg.dry_run:
         batches = min(batches, 1)
     accum = train_cfg.grad_accum_steps if train_cfg is not None else 1
