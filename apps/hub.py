@@ -18,9 +18,8 @@ from typing import Any
 import streamlit as st
 
 from common.errors import UserError
-from common.lookup import latest_run
+from common.lookup import latest_run, read_metrics
 from common.pages import runs_dir, train_command
-from common.runs import read_metrics
 
 APPS_DIR = Path(__file__).parent
 MAX_CARD_METRICS = 3

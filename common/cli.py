@@ -64,7 +64,7 @@ def _passes_through(err: BaseException) -> bool:
 
 
 def error_exit(err: BaseException, command_path: str | None = None) -> typer.Exit:
-    """Print `err` as one line (see `common.errors.explain`); the `typer.Exit` to raise."""
+    """Print `err` as one line (see `common.boundary.explain`); the `typer.Exit` to raise."""
     code, message = explain(err, command_path)
     return _fail(escape(message), code)
 

@@ -1,4 +1,4 @@
-"""Which run a command or a page uses: `--run-dir` when given, else the app's newest one.
+"""Which run a command or a page uses (`--run-dir`, else the app's newest), and its metrics.
 
     refapps titanic evaluate                      # the newest finished titanic run
     refapps titanic evaluate --run-dir runs/titanic/20260101-120000
@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from common.checkpoint import MODEL_META, MODEL_WEIGHTS
 from common.errors import CheckpointError, UserError
-from common.runs import LATEST
+from common.files import read_json
+from common.runs import LATEST, METRICS
 
 
 def is_finished(run_dir: Path) -> bool:
@@ -59,3 +61,9 @@ def resolve_run(run_dir: Path | None, runs_dir: Path, app: str) -> Path:
     if not is_finished(run_dir):
         raise CheckpointError(f"{run_dir} has no trained model (model.safetensors + model.json).")
     return run_dir
+
+
+def read_metrics(run_dir: Path) -> dict[str, Any]:
+    """The run's `metrics.json` (empty when training has not finished)."""
+    path = Path(run_dir) / METRICS
+    return read_json(path, "metrics.json") if path.is_file() else {}

@@ -25,8 +25,8 @@ import streamlit as st
 
 from common.boundary import DEBUG_ENV, debug_enabled, missing_extras
 from common.errors import UserError
-from common.lookup import latest_run
-from common.runs import CURVES, HISTORY, read_metrics
+from common.lookup import latest_run, read_metrics
+from common.runs import CURVES, HISTORY
 
 RUNS_ENV = "REFAPPS_RUNS_DIR"
 MAX_UPLOAD_MB = 20

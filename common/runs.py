@@ -97,11 +97,6 @@ def finish_run(
     mark_latest(run_dir)
 
 
-def read_metrics(run_dir: Path) -> dict[str, Any]:
-    path = Path(run_dir) / METRICS
-    return read_json(path, "metrics.json") if path.is_file() else {}
-
-
 @dataclass
 class RunResult:
     """What an app's `train()` returns: the run folder and what the run measured.

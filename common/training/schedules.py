@@ -15,19 +15,19 @@ from typing import Any
 
 import torch
 
+from common.config import TrainConfig
 from common.device import world_size
 
 WARMUP_FRACTION = 0.3
 START_FACTOR = 0.04
 
 
-def steps_per_epoch(loader: Any, train_cfg: Any = None) -> int:
-    """Optimizer steps per epoch for this process (`train_cfg`: a `TrainConfig`, optional)."""
+def steps_per_epoch(loader: Any, train_cfg: TrainConfig) -> int:
+    """Optimizer steps per epoch for this process."""
     batches = len(loader) // world_size()  # the equal-steps shard of training.distributed
-    if train_cfg is not None and train_cfg.dry_run:
+    if train_cfg.dry_run:
         batches = min(batches, 1)
-    accum = train_cfg.grad_accum_steps if train_cfg is not None else 1
-    return max(1, math.ceil(batches / accum))
+    return max(1, math.ceil(batches / train_cfg.grad_accum_steps))
 
 
 def one_cycle(

@@ -108,8 +108,7 @@ def check_finite(loss_value: float, epoch: int, run_dir: Path | None, what: str 
 class StopRequest:
     """Set by SIGINT/SIGTERM; `check_step` reads it between steps and stops cleanly."""
 
-    def __init__(self) -> None:
-        self.signal_name: str | None = None
+    signal_name: str | None = None  # "SIGINT" or "SIGTERM" once one arrived
 
     def raise_stop(self, epochs_done: int, run_dir: Path | None) -> None:
         """Stop now: this process was signalled, or (under torchrun) another one was."""

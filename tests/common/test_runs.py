@@ -10,12 +10,11 @@ import pytest
 
 from common.config import TrainConfig
 from common.errors import CheckpointError, UserError
-from common.lookup import latest_run, resolve_run
+from common.lookup import latest_run, read_metrics, resolve_run
 from common.runs import (
     finish_run,
     new_run_dir,
     read_config,
-    read_metrics,
     restore_config,
     start_run,
 )
