@@ -118,77 +118,49 @@ def run_app(app: typer.Typer) -> None:
         raise SystemExit(error_exit(err).exit_code) from None
 
 
+# The shared `train` options besides --epochs: name -> type and help (defaults: the app's).
+_OPTION = typer.Option
+TRAIN_OPTIONS: dict[str, Any] = {
+    "batch_size": Annotated[int, _OPTION(help="Samples per step.")],
+    "lr": Annotated[float, _OPTION(help="Peak learning rate.")],
+    "weight_decay": Annotated[float, _OPTION(help="Weight decay (L2) of the optimizer.")],
+    "device": DeviceOpt,
+    "seed": Annotated[int, _OPTION(help="Seed for Python, NumPy and torch.")],
+    "loop": Annotated[str, _OPTION(help="Training-loop style: script, function or class.")],
+    "amp": Annotated[
+        bool | None,
+        _OPTION(
+            "--amp/--no-amp",
+            help="Mixed precision (default: on for CUDA only).",
+            show_default=False,
+        ),
+    ],
+    "grad_clip": Annotated[float | None, _OPTION(help="Clip the gradient norm to this value.")],
+    "grad_accum_steps": Annotated[int, _OPTION(help="Accumulate gradients over N batches.")],
+    "patience": Annotated[int | None, _OPTION(help="Stop after N epochs without improvement.")],
+    "runs_dir": RunsDirOpt,
+    "resume": Annotated[
+        Path | None, _OPTION(help="Continue the run in this folder.", show_default=False)
+    ],
+    "dry_run": Annotated[
+        bool, _OPTION("--dry-run", help="Smoke test: one batch per epoch, one epoch.")
+    ],
+    "max_samples": Annotated[int | None, _OPTION(help="Use at most N samples of each split.")],
+    "tensorboard": Annotated[bool, _OPTION("--tensorboard", help="Also log to <run>/tensorboard.")],
+}
+
+
 def _train_parameters(defaults: TrainConfig) -> list[inspect.Parameter]:
     """The shared `train` options, with this app's defaults shown in `--help`."""
-    d, flag, no_default = defaults, typer.Option, {"show_default": False}
-    epochs = f"Passes over the data (default: {d.epochs}; with --resume: the run's own count)."
-    options: list[tuple[str, Any, Any]] = [
-        ("epochs", Annotated[int | None, flag(help=epochs, **no_default)], None),
-        ("batch_size", Annotated[int, flag(help="Samples per step.")], d.batch_size),
-        ("lr", Annotated[float, flag(help="Peak learning rate.")], d.lr),
-        (
-            "weight_decay",
-            Annotated[float, flag(help="Weight decay (L2) of the optimizer.")],
-            d.weight_decay,
-        ),
-        ("device", DeviceOpt, d.device),
-        ("seed", Annotated[int, flag(help="Seed for Python, NumPy and torch.")], d.seed),
-        (
-            "loop",
-            Annotated[str, flag(help="Training-loop style: script, function or class.")],
-            d.loop,
-        ),
-        (
-            "amp",
-            Annotated[
-                bool | None,
-                flag(
-                    "--amp/--no-amp",
-                    help="Mixed precision (default: on for CUDA only).",
-                    **no_default,
-                ),
-            ],
-            d.amp,
-        ),
-        (
-            "grad_clip",
-            Annotated[float | None, flag(help="Clip the gradient norm to this value.")],
-            d.grad_clip,
-        ),
-        (
-            "grad_accum_steps",
-            Annotated[int, flag(help="Accumulate gradients over N batches.")],
-            d.grad_accum_steps,
-        ),
-        (
-            "patience",
-            Annotated[int | None, flag(help="Stop after N epochs without improvement.")],
-            d.patience,
-        ),
-        ("runs_dir", RunsDirOpt, d.runs_dir),
-        (
-            "resume",
-            Annotated[Path | None, flag(help="Continue the run in this folder.", **no_default)],
-            None,
-        ),
-        (
-            "dry_run",
-            Annotated[bool, flag("--dry-run", help="Smoke test: one batch per epoch, one epoch.")],
-            False,
-        ),
-        (
-            "max_samples",
-            Annotated[int | None, flag(help="Use at most N samples of each split.")],
-            None,
-        ),
-        (
-            "tensorboard",
-            Annotated[bool, flag("--tensorboard", help="Also log to <run>/tensorboard.")],
-            False,
-        ),
-    ]
     kw = inspect.Parameter.KEYWORD_ONLY
-    return [inspect.Parameter(n, kw, annotation=a, default=v) for n, a, v in options]
+    about = (
+        f"Passes over the data (default: {defaults.epochs}; with --resume: the run's own count)."
+    )
+    epochs = Annotated[int | None, typer.Option(help=about, show_default=False)]
+    return [inspect.Parameter("epochs", kw, annotation=epochs, default=None)] + [
+        inspect.Parameter(name, kw, annotation=annotation, default=getattr(defaults, name))
+        for name, annotation in TRAIN_OPTIONS.items()
+    ]
 
 
 def with_train_options(defaults: TrainConfig) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -24,6 +24,16 @@ class History:
     tensorboard_dir: Path | None = None
     _writer: Any = None
 
+    @classmethod
+    def in_folder(cls, run_dir: Path | None, tensorboard: bool = False) -> History:
+        """Written to `run_dir/history.csv` (and `run_dir/tensorboard`); None keeps it in memory."""
+        if run_dir is None:
+            return cls()
+        return cls(
+            csv_path=run_dir / "history.csv",
+            tensorboard_dir=(run_dir / "tensorboard" if tensorboard else None),
+        )
+
     def append(self, record: dict[str, Any]) -> None:
         self.records.append(dict(record))
         if self.csv_path is not None:

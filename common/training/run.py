@@ -91,11 +91,9 @@ def start_training(
             "without one it would follow the test set."
         )
     device = options.device
-    model.to(device)
-    parallel, rank, world_size = join_job(model, device)
+    parallel, rank, world_size = join_job(model.to(device), device)
     if rank > 0:  # only rank 0 writes files and draws the bar
         options = dataclasses.replace(options, run_dir=None, progress=False, tensorboard=False)
-    run_dir = options.run_dir
     run = TrainingRun(
         model=parallel,
         net=model,
@@ -108,10 +106,7 @@ def start_training(
         train_metrics=split_metrics(metrics, "train", device),
         val_metrics=split_metrics(metrics, options.val_split, device),
         options=options,
-        history=History(
-            csv_path=run_dir / "history.csv" if run_dir else None,
-            tensorboard_dir=run_dir / "tensorboard" if run_dir and options.tensorboard else None,
-        ),
+        history=History.in_folder(options.run_dir, options.tensorboard),
     )
     if options.resume is not None:
         _restore(run, Path(options.resume))

@@ -147,18 +147,6 @@ def test_nested_page_errors_show_one_box(tmp_path, monkeypatch):
     assert "**Alpha page**" in at.error[0].value
 
 
-def test_a_page_option_whose_extras_were_left_out_says_how_to_get_them(tmp_path, monkeypatch):
-    from common.pages import show_page_error
-
-    shown = []
-    monkeypatch.setattr("streamlit.error", shown.append)
-    monkeypatch.setenv("REFAPPS_CACHE", str(tmp_path / "cache"))
-    err = ModuleNotFoundError("No module named 'apps.barcheck.extras'", name="apps.barcheck.extras")
-    show_page_error("Barcheck", err)
-    assert "--with-extras" in shown[0]
-    assert "ModuleNotFoundError" not in shown[0]
-
-
 def test_page_errors_lets_st_stop_through(runs_dir):
     from streamlit.testing.v1 import AppTest
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from common.checkpoint import load_resume_checkpoint
 from common.config import TrainConfig
 from common.errors import CheckpointError
 from common.runs import open_run, run_configs
@@ -46,6 +47,17 @@ class DataConfig:
 @dataclass(frozen=True)
 class ModelConfig:
     width: int = 4
+
+
+@pytest.mark.parametrize("data", [b"garbage", b"\x00" * 64, b"PK\x03\x04broken zip"])
+def test_a_damaged_resume_checkpoint_is_called_damaged_not_code(tmp_path, data):
+    """Garbage is refused as what it is: no pickled objects, so no talk of running code."""
+    path = tmp_path / "last.pt"
+    path.write_bytes(data)
+    with pytest.raises(CheckpointError, match="damaged or not a refapps resume checkpoint") as info:
+        load_resume_checkpoint(path)
+    assert "run code" not in str(info.value)
+    assert str(path) in str(info.value)
 
 
 @pytest.mark.parametrize("kind", ["garbage", "pickle"])
