@@ -20,25 +20,17 @@ class History:
     """Epoch records like `{"epoch": 1, "train/loss": 0.6, "val/loss": 0.5, "lr": 0.01}`."""
 
     records: list[dict[str, Any]] = field(default_factory=list)
-    csv_path: Path | None = None
-    tensorboard_dir: Path | None = None
+    run_dir: Path | None = None  # where history.csv (and tensorboard/) go; None: memory only
+    tensorboard: bool = False
     _writer: Any = None
-
-    @classmethod
-    def in_folder(cls, run_dir: Path | None, tensorboard: bool = False) -> History:
-        """Written to `run_dir/history.csv` (and `run_dir/tensorboard`); None keeps it in memory."""
-        if run_dir is None:
-            return cls()
-        return cls(
-            csv_path=run_dir / "history.csv",
-            tensorboard_dir=(run_dir / "tensorboard" if tensorboard else None),
-        )
 
     def append(self, record: dict[str, Any]) -> None:
         self.records.append(dict(record))
-        if self.csv_path is not None:
-            atomic_write(self.csv_path, lambda tmp: tmp.write_text(self.to_csv(), encoding="utf-8"))
-        if self.tensorboard_dir is not None:
+        if self.run_dir is None:
+            return
+        csv_text = self.to_csv()
+        atomic_write(self.run_dir / "history.csv", lambda tmp: tmp.write_text(csv_text, "utf-8"))
+        if self.tensorboard:
             self._log_tensorboard(record)
 
     def to_csv(self) -> str:
@@ -59,7 +51,7 @@ class History:
                 raise UserError(
                     "--tensorboard needs the tensorboard package: pip install tensorboard"
                 ) from err
-            self._writer = SummaryWriter(log_dir=str(self.tensorboard_dir))
+            self._writer = SummaryWriter(log_dir=str(self.run_dir / "tensorboard"))
         for key, value in record.items():
             if key != "epoch" and isinstance(value, int | float):
                 self._writer.add_scalar(key, value, record["epoch"])

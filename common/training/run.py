@@ -106,7 +106,7 @@ def start_training(
         train_metrics=split_metrics(metrics, "train", device),
         val_metrics=split_metrics(metrics, options.val_split, device),
         options=options,
-        history=History.in_folder(options.run_dir, options.tensorboard),
+        history=History(run_dir=options.run_dir, tensorboard=options.tensorboard),
     )
     if options.resume is not None:
         _restore(run, Path(options.resume))
