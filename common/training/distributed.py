@@ -59,19 +59,12 @@ class ShardedBatches:
                 yield batch
 
 
-class SplitBatches:
+class SplitBatches(ShardedBatches):
     """Every batch of `source`, cut by rows into `world_size` slices; this rank's slice.
 
     For epochs with fewer batches than ranks: each rank still takes one step per batch.
     Tensors (also inside tuples, lists and dicts) are cut along their first dimension.
     """
-
-    def __init__(self, source: Any, rank: int, world_size: int) -> None:
-        self.source, self.rank, self.world_size = source, rank, world_size
-
-    @property
-    def generator(self) -> torch.Generator | None:
-        return getattr(self.source, "generator", None)
 
     def __len__(self) -> int:
         return len(self.source)
