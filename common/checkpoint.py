@@ -12,7 +12,6 @@ previous file intact. What is read back is checked (`common.schema`) before it i
 from __future__ import annotations
 
 import pickletools
-import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -179,7 +178,7 @@ def load_resume_checkpoint(path: Path) -> dict[str, Any]:
     except Exception as err:  # any failure to parse an untrusted file means "unusable"
         # the weights_only loader refuses objects with pickle's UnpicklingError (matched by
         # name: project code imports no pickle module), but most garbage gets it too
-        if type(err).__name__ == "UnpicklingError" and _names_python_objects(path):
+        if type(err).__name__ == "UnpicklingError" and _names_python_objects(path, err):
             raise CheckpointError(
                 f"{path} was refused: it holds Python objects that would run code when loaded. "
                 "Only checkpoints written by refapps can be resumed."
@@ -196,17 +195,16 @@ def load_resume_checkpoint(path: Path) -> dict[str, Any]:
     return state
 
 
-def _names_python_objects(path: Path) -> bool:
-    """True when `path` is a pickle (bare, or in `torch.save`'s zip) that builds Python objects.
+def _names_python_objects(path: Path, err: Exception) -> bool:
+    """True when `path`, refused by the weights_only loader with `err`, builds Python objects.
 
-    `pickletools` lists the opcodes without running any; garbage fails to parse as a pickle.
+    In `torch.save`'s zip the loader names the global it refused; a bare pickle stream is read
+    with `pickletools`, which lists the opcodes without running any (garbage fails to parse).
     """
     try:
         data = path.read_bytes()
-        if zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as archive:
-                pickled = [n for n in archive.namelist() if n.endswith("data.pkl")]
-                data = archive.read(pickled[0]) if pickled else b""
+        if data.startswith(b"PK\x03\x04"):
+            return "Unsupported global" in str(err)
         return any(op.name in _OBJECT_OPCODES for op, _, _ in pickletools.genops(data))
     except Exception:  # not a complete pickle stream: damaged, or some other file
         return False
