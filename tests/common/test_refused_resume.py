@@ -108,7 +108,8 @@ def test_every_app_keeps_its_run_when_a_resume_is_refused(
         (run_dir / "last.pt").write_bytes(refused_last_pt(kind))
         before = snapshot(run_dir)
         for style in STYLES:
-            resume = ["--resume", str(run_dir), "--loop", style]
+            # the data options again: imdb picks its data reader from them before resuming
+            resume = [*options, "--resume", str(run_dir), "--loop", style]
             result = CliRunner().invoke(refapps, [app, "train", *resume, *runs])
             assert result.exit_code == 2, result.output
             assert MESSAGES[kind] in " ".join(result.output.split())
