@@ -21,8 +21,8 @@ import streamlit as st
 
 from apps.registry import STEPS, Step
 from common.errors import UserError
+from common.lookup import latest_run, read_metrics
 from common.pages import runs_dir, train_command
-from common.runs import latest_run, read_metrics
 
 APPS_DIR = Path(__file__).parent
 MAX_CARD_METRICS = 3

@@ -4,8 +4,10 @@
 
 Pages are found from the folders (`apps/<app>/demo.py`), so a copied app appears here
 without an edit. Each app has one name everywhere: the title its page shows is also its
-sidebar entry, its browser tab and its card. Every page runs inside `page_errors`, so a
-broken run or a bug shows one error box that names the fix, never a traceback. Each page
+sidebar entry, its browser tab and its card. Each page wraps itself in `page_errors` (so
+it is guarded when run alone too); the hub's own `page_errors` around it catches what a page
+raises outside its boundary, and the home page's errors. Nested, the inner one draws the box:
+a broken run or a bug shows one error box that names the fix, never a traceback. Each page
 caches its model with `st.cache_resource`: a model loads once per server process.
 Settings come from apps/.streamlit/config.toml (next to this script, so they hold whatever
 folder the hub is started from), a copy of the project's .streamlit/config.toml.

@@ -11,16 +11,16 @@ previous file intact. What is read back is checked (`common.schema`) before it i
 
 from __future__ import annotations
 
-import random
+import pickletools
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 
+from common.device import capture_rng_state, restore_rng_state
 from common.errors import CheckpointError
 from common.files import atomic_write, read_json, remove_stale_temps, write_json
 from common.schema import check_model_meta, check_resume_state
@@ -29,6 +29,8 @@ MODEL_WEIGHTS = "model.safetensors"
 MODEL_META = "model.json"
 RESUME_CHECKPOINT = "last.pt"
 FORMAT_VERSION = 1
+# pickle opcodes that look up or call a Python object (what a weights_only load refuses)
+_OBJECT_OPCODES = {"GLOBAL", "STACK_GLOBAL", "INST", "OBJ", "REDUCE", "NEWOBJ", "NEWOBJ_EX"}
 
 
 # --- model = safetensors weights + JSON meta -------------------------------------------------
@@ -47,8 +49,10 @@ def unwrap(model: torch.nn.Module) -> torch.nn.Module:
 
 
 def save_weights(model: torch.nn.Module, path: Path) -> Path:
+    """Write the model's weights as safetensors (atomically, following the umask)."""
     state = {k: v.detach().contiguous().cpu() for k, v in unwrap(model).state_dict().items()}
-    return atomic_write(path, lambda tmp: save_file(state, str(tmp)))
+    # bytes into our temp file: safetensors' save_file makes a new file of mode 0600
+    return atomic_write(path, lambda tmp: tmp.write_bytes(save(state)))
 
 
 def load_weights(model: torch.nn.Module, path: Path) -> torch.nn.Module:
@@ -153,48 +157,6 @@ def read_model_meta(
 # --- resume checkpoint ---------------------------------------------------------------------
 
 
-def capture_rng_state() -> dict[str, Any]:
-    """Every RNG the loops touch, as tensors and plain values (weights_only-loadable)."""
-    np_state = np.random.get_state(legacy=False)
-    state: dict[str, Any] = {
-        "torch": torch.get_rng_state(),
-        "python": _to_lists(random.getstate()),
-        "numpy": {
-            "bit_generator": np_state["bit_generator"],
-            "key": torch.from_numpy(np_state["state"]["key"].astype(np.int64)),
-            "pos": int(np_state["state"]["pos"]),
-            "has_gauss": int(np_state["has_gauss"]),
-            "gauss": float(np_state["gauss"]),
-        },
-    }
-    if torch.cuda.is_available():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def restore_rng_state(state: dict[str, Any]) -> None:
-    torch.set_rng_state(state["torch"])
-    version, internal, gauss = state["python"]
-    random.setstate((version, tuple(internal), gauss))
-    np_state = state["numpy"]
-    np.random.set_state(
-        {
-            "bit_generator": np_state["bit_generator"],
-            "state": {"key": np_state["key"].numpy().astype(np.uint32), "pos": np_state["pos"]},
-            "has_gauss": np_state["has_gauss"],
-            "gauss": np_state["gauss"],
-        }
-    )
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
-
-
-def _to_lists(value: Any) -> Any:
-    if isinstance(value, tuple | list):
-        return [_to_lists(v) for v in value]
-    return value
-
-
 def save_resume_checkpoint(path: Path, state: dict[str, Any]) -> Path:
     """Atomically `torch.save` a dict of tensors and plain values (see `load_resume_checkpoint`)."""
     return atomic_write(path, lambda tmp: torch.save(state, tmp))
@@ -214,15 +176,16 @@ def load_resume_checkpoint(path: Path) -> dict[str, Any]:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # any failure to parse an untrusted file means "unusable"
-        # the weights_only loader refuses any non-tensor object with pickle's UnpicklingError;
-        # matched by name so project code never imports a pickle module
-        if type(err).__name__ == "UnpicklingError":
+        # the weights_only loader refuses objects with pickle's UnpicklingError (matched by
+        # name: project code imports no pickle module), but most garbage gets it too
+        if type(err).__name__ == "UnpicklingError" and _names_python_objects(path, err):
             raise CheckpointError(
                 f"{path} was refused: it holds Python objects that would run code when loaded. "
                 "Only checkpoints written by refapps can be resumed."
             ) from err
         raise CheckpointError(
-            f"{path} is corrupt or truncated ({type(err).__name__}); resume from another run."
+            f"{path} is damaged or not a refapps resume checkpoint ({type(err).__name__}); "
+            "resume from another run or start a new one."
         ) from err
     if not isinstance(state, dict) or state.get("format_version") != FORMAT_VERSION:
         raise CheckpointError(f"{path} is not a refapps resume checkpoint.")
@@ -230,6 +193,21 @@ def load_resume_checkpoint(path: Path) -> dict[str, Any]:
     _check_rng_state(state["rng"], path)
     remove_stale_temps(path.parent)  # a save killed mid-write leaves its temp file behind
     return state
+
+
+def _names_python_objects(path: Path, err: Exception) -> bool:
+    """True when `path`, refused by the weights_only loader with `err`, builds Python objects.
+
+    In `torch.save`'s zip the loader names the global it refused; a bare pickle stream is read
+    with `pickletools`, which lists the opcodes without running any (garbage fails to parse).
+    """
+    try:
+        data = path.read_bytes()
+        if data.startswith(b"PK\x03\x04"):
+            return "Unsupported global" in str(err)
+        return any(op.name in _OBJECT_OPCODES for op, _, _ in pickletools.genops(data))
+    except Exception:  # not a complete pickle stream: damaged, or some other file
+        return False
 
 
 def _check_rng_state(rng: dict[str, Any], path: Path) -> None:

@@ -23,8 +23,9 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
+from common.boundary import debug_enabled, explain
 from common.config import TrainConfig
-from common.errors import debug_enabled, explain, set_active_run
+from common.errors import set_active_run
 
 RunDirOpt = Annotated[
     Path | None,
@@ -63,7 +64,7 @@ def _passes_through(err: BaseException) -> bool:
 
 
 def error_exit(err: BaseException, command_path: str | None = None) -> typer.Exit:
-    """Print `err` as one line (see `common.errors.explain`); the `typer.Exit` to raise."""
+    """Print `err` as one line (see `common.boundary.explain`); the `typer.Exit` to raise."""
     code, message = explain(err, command_path)
     return _fail(escape(message), code)
 
@@ -117,96 +118,48 @@ def run_app(app: typer.Typer) -> None:
         raise SystemExit(error_exit(err).exit_code) from None
 
 
+# The shared `train` options besides --epochs: name -> type and help (defaults: the app's).
+_OPTION = typer.Option
+TRAIN_OPTIONS: dict[str, Any] = {
+    "batch_size": Annotated[int, _OPTION(help="Samples per step.")],
+    "lr": Annotated[float, _OPTION(help="Peak learning rate.")],
+    "weight_decay": Annotated[float, _OPTION(help="Weight decay (L2) of the optimizer.")],
+    "device": DeviceOpt,
+    "seed": Annotated[int, _OPTION(help="Seed for Python, NumPy and torch.")],
+    "loop": Annotated[str, _OPTION(help="Training-loop style: script, function or class.")],
+    "amp": Annotated[
+        bool | None,
+        _OPTION(
+            "--amp/--no-amp",
+            help="Mixed precision (default: on for CUDA only).",
+            show_default=False,
+        ),
+    ],
+    "grad_clip": Annotated[float | None, _OPTION(help="Clip the gradient norm to this value.")],
+    "grad_accum_steps": Annotated[int, _OPTION(help="Accumulate gradients over N batches.")],
+    "patience": Annotated[int | None, _OPTION(help="Stop after N epochs without improvement.")],
+    "runs_dir": RunsDirOpt,
+    "resume": Annotated[
+        Path | None, _OPTION(help="Continue the run in this folder.", show_default=False)
+    ],
+    "dry_run": Annotated[
+        bool, _OPTION("--dry-run", help="Smoke test: one batch per epoch, one epoch.")
+    ],
+    "max_samples": Annotated[int | None, _OPTION(help="Use at most N samples of each split.")],
+    "tensorboard": Annotated[bool, _OPTION("--tensorboard", help="Also log to <run>/tensorboard.")],
+}
+
+
 def _train_parameters(defaults: TrainConfig) -> list[inspect.Parameter]:
     """The shared `train` options, with this app's defaults shown in `--help`."""
     kw = inspect.Parameter.KEYWORD_ONLY
-
-    def option(name: str, annotation: Any, default: Any) -> inspect.Parameter:
-        return inspect.Parameter(name, kw, annotation=annotation, default=default)
-
-    return [
-        option(
-            "epochs",
-            Annotated[int, typer.Option(help="Passes over the training data.")],
-            defaults.epochs,
-        ),
-        option(
-            "batch_size",
-            Annotated[int, typer.Option(help="Samples per step.")],
-            defaults.batch_size,
-        ),
-        option("lr", Annotated[float, typer.Option(help="Peak learning rate.")], defaults.lr),
-        option(
-            "weight_decay",
-            Annotated[float, typer.Option(help="Weight decay (L2) of the optimizer.")],
-            defaults.weight_decay,
-        ),
-        option("device", DeviceOpt, defaults.device),
-        option(
-            "seed",
-            Annotated[int, typer.Option(help="Seed for Python, NumPy and torch.")],
-            defaults.seed,
-        ),
-        option(
-            "loop",
-            Annotated[str, typer.Option(help="Training-loop style: script, function or class.")],
-            defaults.loop,
-        ),
-        option(
-            "amp",
-            Annotated[
-                bool | None,
-                typer.Option(
-                    "--amp/--no-amp",
-                    help="Mixed precision (default: on for CUDA only).",
-                    show_default=False,
-                ),
-            ],
-            defaults.amp,
-        ),
-        option(
-            "grad_clip",
-            Annotated[float | None, typer.Option(help="Clip the gradient norm to this value.")],
-            defaults.grad_clip,
-        ),
-        option(
-            "grad_accum_steps",
-            Annotated[
-                int, typer.Option(help="Accumulate gradients over N batches (--loop class).")
-            ],
-            defaults.grad_accum_steps,
-        ),
-        option(
-            "patience",
-            Annotated[int | None, typer.Option(help="Stop after N epochs without improvement.")],
-            defaults.patience,
-        ),
-        option("runs_dir", RunsDirOpt, defaults.runs_dir),
-        option(
-            "resume",
-            Annotated[
-                Path | None,
-                typer.Option(help="Continue the run in this folder.", show_default=False),
-            ],
-            None,
-        ),
-        option(
-            "dry_run",
-            Annotated[
-                bool, typer.Option("--dry-run", help="Smoke test: one batch per epoch, one epoch.")
-            ],
-            False,
-        ),
-        option(
-            "max_samples",
-            Annotated[int | None, typer.Option(help="Use at most N samples of each split.")],
-            None,
-        ),
-        option(
-            "tensorboard",
-            Annotated[bool, typer.Option("--tensorboard", help="Also log to <run>/tensorboard.")],
-            False,
-        ),
+    about = (
+        f"Passes over the data (default: {defaults.epochs}; with --resume: the run's own count)."
+    )
+    epochs = Annotated[int | None, typer.Option(help=about, show_default=False)]
+    return [inspect.Parameter("epochs", kw, annotation=epochs, default=None)] + [
+        inspect.Parameter(name, kw, annotation=annotation, default=getattr(defaults, name))
+        for name, annotation in TRAIN_OPTIONS.items()
     ]
 
 
@@ -214,7 +167,9 @@ def with_train_options(defaults: TrainConfig) -> Callable[[Callable[..., Any]], 
     """Decorate `def train(train_cfg: TrainConfig, <app options>)` to take the shared options.
 
     The shared options are added to the command's signature (Typer reads it), collected
-    into one validated `TrainConfig`, and passed as `train_cfg`.
+    into one validated `TrainConfig`, and passed as `train_cfg`. `--epochs` left out is the
+    app's default on a new run, and None under `--resume`: `common.runs.run_configs` then
+    trains the resumed run to its own count.
     """
     shared = _train_parameters(defaults)
     shared_names = {p.name for p in shared}
@@ -231,6 +186,8 @@ def with_train_options(defaults: TrainConfig) -> Callable[[Callable[..., Any]], 
         @functools.wraps(command)
         def wrapper(**kwargs: Any) -> Any:
             shared_values = {k: kwargs.pop(k) for k in list(kwargs) if k in shared_names}
+            if shared_values["epochs"] is None and shared_values["resume"] is None:
+                shared_values["epochs"] = defaults.epochs
             train_cfg = dataclasses.replace(defaults, **shared_values)
             return command(train_cfg=train_cfg, **kwargs)
 

@@ -6,13 +6,11 @@ importing torch. Each app makes its own defaults with `dataclasses.replace(Train
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
 
 from common.errors import UserError
 
-LoopStyle = Literal["script", "function", "class"]
 LOOP_STYLES: tuple[str, ...] = ("script", "function", "class")
 
 
@@ -20,7 +18,7 @@ LOOP_STYLES: tuple[str, ...] = ("script", "function", "class")
 class TrainConfig:
     """Everything about *how* to train; *what* to train lives in the app's configs."""
 
-    epochs: int = 10
+    epochs: int | None = 10  # None only with `resume`: the resumed run's own count
     batch_size: int = 64
     lr: float = 1e-3
     weight_decay: float = 0.0
@@ -42,7 +40,11 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         checks = [
-            (self.epochs >= 1, f"--epochs must be at least 1 (got {self.epochs})"),
+            (self.epochs is not None or self.resume is not None, "--epochs is missing"),
+            (
+                self.epochs is None or self.epochs >= 1,
+                f"--epochs must be at least 1 (got {self.epochs})",
+            ),
             (self.batch_size >= 1, f"--batch-size must be at least 1 (got {self.batch_size})"),
             (self.lr > 0, f"--lr must be positive (got {self.lr})"),
             (self.weight_decay >= 0, f"--weight-decay must be >= 0 (got {self.weight_decay})"),
@@ -59,7 +61,7 @@ class TrainConfig:
 
     @property
     def effective_epochs(self) -> int:
+        """Epochs to train: one for `--dry-run`, else `epochs` (set by `run_configs` on resume)."""
+        if self.epochs is None:
+            raise ValueError("epochs is None: pass the configs through common.runs.run_configs")
         return 1 if self.dry_run else self.epochs
-
-    def to_json(self) -> dict[str, Any]:
-        return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self).items()}

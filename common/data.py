@@ -15,7 +15,7 @@ import tarfile
 import zlib
 from pathlib import Path
 
-from common.errors import DataNotFoundError, UserError
+from common.errors import DataNotFoundError
 
 DATA_ENV = "REFAPPS_DATA"
 CACHE_ENV = "REFAPPS_CACHE"
@@ -49,12 +49,9 @@ def cache_dir(name: str) -> Path:
     return path
 
 
-def sha256_of(path: Path, chunk_bytes: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
+def sha256_of(path: Path) -> str:
     with open(path, "rb") as f:
-        while chunk := f.read(chunk_bytes):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def fetch_verified(url: str, sha256: str, dest_path: Path, progress: bool = True) -> Path:
@@ -115,11 +112,3 @@ def extract_tar(archive_path: Path, dest_dir: Path, members_prefix: str | None =
             f"{archive_path} is corrupt or unsafe to extract ({err}); "
             "delete it and download it again."
         ) from err
-
-
-def require_file(path: Path, what: str) -> Path:
-    """Return `path` if it is a readable file, else raise a UserError naming it."""
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise UserError(f"{what} not found: {path}")
-    return path

@@ -1,7 +1,8 @@
-"""Devices, seeds, mixed precision and `torchrun` process groups.
+"""Devices, seeds and random state, mixed precision, and which `torchrun` process this is.
 
     pick_device("auto")  # CUDA > MPS > CPU
     seed_everything(0)   # Python, NumPy, torch (and CUDA) from one seed
+    capture_rng_state()  # all of them, as last.pt keeps them for a resume
 
 Asking for a device that is not there is a `UserError`, not a CUDA traceback.
 """
@@ -13,7 +14,7 @@ import os
 import random
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -31,11 +32,8 @@ def pick_device(name: str = "auto") -> torch.device:
     """
     name = name.strip().lower()
     if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda", local_rank() if is_distributed() else 0)
-        if torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
+        cuda, mps = torch.cuda.is_available(), torch.backends.mps.is_available()
+        name = "cuda" if cuda else "mps" if mps else "cpu"
     if name == "cpu":
         return torch.device("cpu")
     if name == "mps":
@@ -48,8 +46,7 @@ def pick_device(name: str = "auto") -> torch.device:
     if not torch.cuda.is_available():
         raise UserError(f"--device {name} asked for, but no CUDA GPU is visible; use cpu or auto.")
     # under torchrun a bare "cuda" means this process's GPU, not GPU 0 for every process
-    default_index = local_rank() if is_distributed() else 0
-    index = int(match.group(1)) if match.group(1) is not None else default_index
+    index = int(match[1] or os.environ.get("LOCAL_RANK", "0"))
     if index >= torch.cuda.device_count():
         count = torch.cuda.device_count()
         raise UserError(f"--device {name}: only {count} CUDA device(s) here (0..{count - 1}).")
@@ -107,64 +104,63 @@ def fixed_threads(num_threads: int | None) -> Iterator[None]:
         torch.set_num_threads(previous)
 
 
-# --- distributed (torchrun) ---------------------------------------------------------------
-
-
-def is_distributed() -> bool:
-    """True under `torchrun` with more than one process."""
-    return int(os.environ.get("WORLD_SIZE", "1")) > 1
-
-
-def local_rank() -> int:
-    return int(os.environ.get("LOCAL_RANK", "0"))
+# --- torchrun: it sets RANK and WORLD_SIZE before any of our code runs -------------------
 
 
 def rank() -> int:
-    if torch.distributed.is_available() and torch.distributed.is_initialized():
-        return torch.distributed.get_rank()
+    """This process's rank in a torchrun job (0 alone)."""
     return int(os.environ.get("RANK", "0"))
 
 
 def world_size() -> int:
-    if torch.distributed.is_available() and torch.distributed.is_initialized():
-        return torch.distributed.get_world_size()
+    """Processes in this torchrun job (1 alone)."""
     return int(os.environ.get("WORLD_SIZE", "1"))
 
 
-def is_main_process() -> bool:
-    """Only rank 0 writes files and prints progress."""
-    return rank() == 0
+def is_distributed() -> bool:
+    return world_size() > 1
 
 
-@dataclass(frozen=True)
-class DistContext:
-    """What a process needs to know about the job it belongs to."""
-
-    rank: int
-    world_size: int
-    device: torch.device
-
-    @property
-    def is_main(self) -> bool:
-        return self.rank == 0
+# --- every RNG, saved in last.pt and put back on resume ---------------------------------
 
 
-def setup_distributed(device_name: str = "auto") -> DistContext:
-    """Join the `torchrun` process group (NCCL on CUDA, Gloo on CPU); a no-op for one process."""
-    if not is_distributed():
-        return DistContext(rank=0, world_size=1, device=pick_device(device_name))
-    if device_name == "auto":
-        use_cuda = torch.cuda.is_available()
-    else:
-        use_cuda = device_name.startswith("cuda")
-    device = torch.device("cuda", local_rank()) if use_cuda else torch.device("cpu")
-    if use_cuda:
-        torch.cuda.set_device(device)
-    if not torch.distributed.is_initialized():
-        torch.distributed.init_process_group(backend="nccl" if use_cuda else "gloo")
-    return DistContext(rank=rank(), world_size=world_size(), device=device)
+def capture_rng_state() -> dict[str, Any]:
+    """Every RNG the loops touch, as tensors and plain values (weights_only-loadable)."""
+    np_state = np.random.get_state(legacy=False)
+    state: dict[str, Any] = {
+        "torch": torch.get_rng_state(),
+        "python": _to_lists(random.getstate()),
+        "numpy": {
+            "bit_generator": np_state["bit_generator"],
+            "key": torch.from_numpy(np_state["state"]["key"].astype(np.int64)),
+            "pos": int(np_state["state"]["pos"]),
+            "has_gauss": int(np_state["has_gauss"]),
+            "gauss": float(np_state["gauss"]),
+        },
+    }
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
 
 
-def cleanup_distributed() -> None:
-    if torch.distributed.is_available() and torch.distributed.is_initialized():
-        torch.distributed.destroy_process_group()
+def restore_rng_state(state: dict[str, Any]) -> None:
+    torch.set_rng_state(state["torch"])
+    version, internal, gauss = state["python"]
+    random.setstate((version, tuple(internal), gauss))
+    np_state = state["numpy"]
+    np.random.set_state(
+        {
+            "bit_generator": np_state["bit_generator"],
+            "state": {"key": np_state["key"].numpy().astype(np.uint32), "pos": np_state["pos"]},
+            "has_gauss": np_state["has_gauss"],
+            "gauss": np_state["gauss"],
+        }
+    )
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def _to_lists(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return [_to_lists(v) for v in value]
+    return value

@@ -71,11 +71,6 @@ def multiclass_metrics(num_classes: int) -> MetricCollection:
     return MetricCollection({k: _on_probs(m, _softmax, _as_long) for k, m in plain.items()})
 
 
-def classification_metrics(num_classes: int) -> MetricCollection:
-    """Binary metrics for two classes with a single logit, multiclass metrics otherwise."""
-    return binary_metrics() if num_classes <= 2 else multiclass_metrics(num_classes)
-
-
 def regression_metrics() -> MetricCollection:
     """MAPE, sMAPE and MAE (the forecasting app's metrics)."""
     import torchmetrics.regression as r
@@ -97,9 +92,17 @@ def score(
     return {f"{split}/{k}": v for k, v in compute_metrics(metrics).items()}
 
 
-def split_metrics(metrics: MetricCollection | None, split: str) -> MetricCollection | None:
-    """A fresh copy of `metrics` whose keys read `"{split}/{name}"` (one object per split)."""
-    return None if metrics is None else metrics.clone(prefix=f"{split}/")
+def split_metrics(
+    metrics: MetricCollection | None, split: str, device: torch.device | None = None
+) -> MetricCollection | None:
+    """A fresh copy of `metrics` (on `device`) whose keys read `"{split}/{name}"`.
+
+    One object per split, so train and validation never add up into each other.
+    """
+    if metrics is None:
+        return None
+    copy = metrics.clone(prefix=f"{split}/")
+    return copy if device is None else copy.to(device)
 
 
 def compute_metrics(metrics: MetricCollection | None) -> dict[str, float]:

@@ -1,6 +1,6 @@
 """Streamlit helpers shared by the apps' pages: find the run, say what to do, never crash.
 
-    streamlit run apps/streamlit_app.py    # the hub wraps every page in `page_errors`
+    streamlit run apps/titanic/demo.py    # a page alone: it wraps itself in `page_errors`
 
 Pages read runs from `$REFAPPS_RUNS_DIR` (default `runs`), so tests can point them at a
 fixture run. `page_errors` turns anything unexpected into one error box that names the run
@@ -23,11 +23,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from common.boundary import DEBUG_ENV, debug_enabled, missing_extras
 from common.errors import UserError
-from common.runs import CURVES, HISTORY, latest_run, read_metrics
+from common.lookup import latest_run, read_metrics
+from common.runs import CURVES, HISTORY
 
 RUNS_ENV = "REFAPPS_RUNS_DIR"
-DEBUG_ENV = "REFAPPS_DEBUG"
 MAX_UPLOAD_MB = 20
 REFRESH_SECONDS = 5
 LOG_NAME = "pages.log"
@@ -152,13 +153,10 @@ def upload_too_large(uploaded: Any, max_mb: int = MAX_UPLOAD_MB) -> bool:
 def page_errors(page: str) -> Iterator[None]:
     """Draw a page; anything it raises becomes one error box instead of a traceback.
 
-    Usage, at the end of a page script whose body is a function `main()`:
-
-        with page_errors("Titanic: who survives?"):
-            main()
-
-    The box names what failed, the run in use (from `find_run_or_stop`), what to do, and the
-    log file holding the traceback. `st.stop()` and `st.rerun()` pass through untouched.
+    At the end of a page script: `with page_errors("Titanic: who survives?"): main()`. The
+    box names what failed, the run in use (from `find_run_or_stop`), what to do, and the log
+    file holding the traceback. Nested (the hub wraps each page too), the inner boundary
+    draws the one box. `st.stop()` and `st.rerun()` pass through untouched.
     """
     token = _page_run.set(None)
     try:
@@ -181,13 +179,15 @@ def show_page_error(page: str, err: Exception, run: tuple[str, Path] | None = No
             f"file): delete the folder `{run_dir}` or train a new run "
             f"(`{train_command(str(app))}`); the page then uses the newest good run."
         )
-    what = str(err) if isinstance(err, UserError) else f"{type(err).__name__}: {err}"
+    what = missing_extras(err) or (
+        str(err) if isinstance(err, UserError) else f"{type(err).__name__}: {err}"
+    )
     log = f"The traceback is in `{log_path}`." if log_path else "The log could not be written."
     st.error(
         f"**{page}** stopped with an unexpected error{where}.\n\n{what}\n\n{todo}\n\n"
         f"{log} Set {DEBUG_ENV}=1 to show it here."
     )
-    if os.environ.get(DEBUG_ENV) == "1":
+    if debug_enabled():
         st.exception(err)
 
 

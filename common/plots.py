@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from common.checkpoint import atomic_write
+from common.files import atomic_write
 
 CURVE_MARKERS = {"train": "o", "val": "s", "test": "^", "in_sample": "D"}  # split -> marker
 

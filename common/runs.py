@@ -1,23 +1,28 @@
-"""Run folders: `runs/<app>/<YYYYmmdd-HHMMSS>/` and the newest one.
+"""Run folders: `runs/<app>/<YYYYmmdd-HHMMSS>/`, opened, resumed and finished by `train`.
+
+    data_cfg, model_cfg, train_cfg = run_configs(data_cfg, model_cfg, train_cfg)  # --resume
+    run_dir, resume = open_run(APP, data_cfg, model_cfg, train_cfg)
+    ...train...
+    finish_run(run_dir, history, metrics)
 
 A training run writes, as it goes: `config.json` (every config, seed, versions, git sha),
 `model.json` + `model.safetensors` (the best epoch so far), `last.pt` (resume),
 `history.csv`; and at the end `metrics.json`, `curves.png` and `runs/<app>/LATEST`.
-`evaluate`, `predict` and the pages use the newest finished run unless told otherwise.
+`evaluate`, `predict` and the pages find the newest finished run with `common.lookup`.
 """
 
 from __future__ import annotations
 
-import re
 import subprocess
 import time
-from dataclasses import asdict, fields, is_dataclass, replace
+from dataclasses import asdict, dataclass, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from common.checkpoint import MODEL_META, MODEL_WEIGHTS, library_versions
+from common.checkpoint import RESUME_CHECKPOINT, library_versions, load_resume_checkpoint
+from common.config import TrainConfig
 from common.errors import CheckpointError, UserError, set_active_run
-from common.files import atomic_write, ensure_folder, read_json, remove_stale_temps, write_json
+from common.files import atomic_write, ensure_folder, read_json, write_json
 
 LATEST = "LATEST"
 CONFIG = "config.json"
@@ -40,49 +45,6 @@ def new_run_dir(runs_dir: Path, app: str) -> Path:
             continue
         return run_dir
     raise UserError(f"Too many runs started this second in {base}.")
-
-
-def is_finished(run_dir: Path) -> bool:
-    return (run_dir / MODEL_WEIGHTS).is_file() and (run_dir / MODEL_META).is_file()
-
-
-def latest_run(runs_dir: Path, app: str) -> Path:
-    """The newest run of `app` that has a model (`LATEST` first, else the newest folder).
-
-    Raises:
-        UserError: there is no trained run; the message says how to train one.
-    """
-    runs_dir = Path(runs_dir).expanduser()
-    if runs_dir.exists() and not runs_dir.is_dir():
-        raise UserError(f"--runs-dir {runs_dir} is a file, not a folder; give the runs folder.")
-    base = runs_dir / app
-    marker = base / LATEST
-    if marker.is_file():
-        candidate = base / marker.read_text(encoding="utf-8").strip()
-        if is_finished(candidate):
-            return candidate
-    runs = sorted((p for p in base.glob("*") if p.is_dir() and is_finished(p)), key=_run_order)
-    if not runs:
-        raise UserError(f"No trained {app} run in {base}. Train one first: refapps {app} train")
-    return runs[-1]
-
-
-def _run_order(run_dir: Path) -> tuple[str, int]:
-    """Timestamp, then the same-second suffix as a number (so `-10` sorts after `-9`)."""
-    match = re.fullmatch(r"(\d{8}-\d{6})(?:-(\d+))?", run_dir.name)
-    return (match[1], int(match[2] or 0)) if match else (run_dir.name, 0)
-
-
-def resolve_run(run_dir: Path | None, runs_dir: Path, app: str) -> Path:
-    """`run_dir` when given (checked), else the newest run of `app`."""
-    if run_dir is None:
-        return latest_run(runs_dir, app)
-    run_dir = Path(run_dir).expanduser()
-    if not run_dir.is_dir():
-        raise UserError(f"Run folder not found: {run_dir}")
-    if not is_finished(run_dir):
-        raise CheckpointError(f"{run_dir} has no trained model (model.safetensors + model.json).")
-    return run_dir
 
 
 def mark_latest(run_dir: Path) -> None:
@@ -112,8 +74,8 @@ def git_sha(project_dir: Path = PROJECT_DIR) -> str | None:
 def write_config(run_dir: Path, app: str, **configs: Any) -> None:
     """Write `config.json`: every config dataclass, plus versions and the git sha."""
     data: dict[str, Any] = {"app": app}
-    for name, cfg in configs.items():
-        data[name] = _jsonable(cfg)
+    for name, cfg in configs.items():  # paths become strings, tuples lists (`write_json`)
+        data[name] = asdict(cfg) if is_dataclass(cfg) and not isinstance(cfg, type) else cfg
     data["versions"] = library_versions()
     data["git_sha"] = git_sha()
     write_json(run_dir / CONFIG, data)
@@ -121,18 +83,6 @@ def write_config(run_dir: Path, app: str, **configs: Any) -> None:
 
 def read_config(run_dir: Path) -> dict[str, Any]:
     return read_json(Path(run_dir) / CONFIG, "Run configuration (config.json)")
-
-
-def _jsonable(value: Any) -> Any:
-    if is_dataclass(value) and not isinstance(value, type):
-        value = asdict(value)
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
-    return value
 
 
 def finish_run(
@@ -147,9 +97,55 @@ def finish_run(
     mark_latest(run_dir)
 
 
-def read_metrics(run_dir: Path) -> dict[str, Any]:
-    path = Path(run_dir) / METRICS
-    return read_json(path, "metrics.json") if path.is_file() else {}
+@dataclass
+class RunResult:
+    """What an app's `train()` returns: the run folder and what the run measured.
+
+    `metrics` are the final ones, keyed by split so they say what they are (`test/accuracy`,
+    or `in_sample/mape` where the model was scored on what it trained on).
+    """
+
+    run_dir: Path
+    metrics: dict[str, float]
+    history: list[dict[str, Any]]
+    train_seconds: float
+
+
+def run_configs(data_cfg: Any, model_cfg: Any, train_cfg: TrainConfig) -> tuple[Any, Any, Any]:
+    """The configs to train with: as given, or under `--resume` the run's own `config.json`.
+
+    Training the same run on with other settings would not be a resume, so a resume takes
+    every setting from `config.json` and trains to the run's own epoch count; only
+    `--epochs`, when given (`train_cfg.epochs` not None), sets another count.
+
+    Returns:
+        `(data_cfg, model_cfg, train_cfg)`.
+    """
+    if train_cfg.resume is None:
+        return data_cfg, model_cfg, train_cfg
+    run_dir = resume_checkpoint(Path(train_cfg.resume)).parent
+    saved = read_config(run_dir)
+    if not isinstance(saved, dict) or not {"data", "model", "train"} <= saved.keys():
+        raise CheckpointError(f"{run_dir} has no usable config.json to resume from.")
+    saved_train = restore_config(TrainConfig, saved["train"], resume=train_cfg.resume)
+    epochs = saved_train.epochs if train_cfg.epochs is None else train_cfg.epochs
+    return (
+        restore_config(type(data_cfg), saved["data"]),
+        restore_config(type(model_cfg), saved["model"]),
+        replace(saved_train, epochs=epochs),
+    )
+
+
+def open_run(
+    app: str, data_cfg: Any, model_cfg: Any, train_cfg: TrainConfig
+) -> tuple[Path, Path | None]:
+    """`start_run` with an app's three configs: a new run folder, or the resumed one.
+
+    Returns:
+        `(run_dir, resume)`: `resume` is the accepted `last.pt` to continue from, or None.
+    """
+    configs = {"data": data_cfg, "model": model_cfg, "train": train_cfg}
+    return start_run(train_cfg.runs_dir, app, train_cfg.resume, **configs)
 
 
 def start_run(
@@ -157,8 +153,10 @@ def start_run(
 ) -> tuple[Path, Path | None]:
     """A new run folder with `config.json`, or the folder being resumed and its `last.pt`.
 
-    Under `torchrun` only rank 0 writes the run; the other ranks get a scratch folder for
-    anything the app writes, so the real run holds exactly one copy of each file.
+    A resume reads and checks `last.pt` before anything in the folder is written, so a
+    refused checkpoint leaves the run as it was; a new `--epochs` then goes into its
+    `config.json`. Under `torchrun` only rank 0 writes the run; the other ranks get a
+    scratch folder for anything the app writes, so the run holds one copy of each file.
     """
     from common.device import rank
 
@@ -166,29 +164,34 @@ def start_run(
         import tempfile
 
         return Path(tempfile.mkdtemp(prefix=f"refapps-{app}-rank{rank()}-")), (
-            None if resume is None else _resume_checkpoint(Path(resume))
+            None if resume is None else resume_checkpoint(Path(resume))
         )
     if resume is None:
         run_dir = new_run_dir(runs_dir, app)
         write_config(run_dir, app, **configs)
         set_active_run(run_dir)
         return run_dir, None
-    checkpoint = _resume_checkpoint(Path(resume))
+    checkpoint = resume_checkpoint(Path(resume))
     run_dir = checkpoint.parent
     saved = read_config(run_dir)
     saved_app = saved.get("app") if isinstance(saved, dict) else None
     if saved_app != app:
         raise CheckpointError(f"{run_dir} is a {saved_app!r} run, not a {app!r} one.")
-    remove_stale_temps(run_dir)  # temp files of the save the kill interrupted
+    load_resume_checkpoint(checkpoint)  # refused here, before the app writes a file
+    epochs = getattr(configs.get("train"), "epochs", None)
+    if isinstance(saved.get("train"), dict) and epochs not in (None, saved["train"].get("epochs")):
+        saved["train"]["epochs"] = epochs  # the count this run now trains to
+        write_json(run_dir / CONFIG, saved)
     set_active_run(run_dir)
     return run_dir, checkpoint
 
 
-def resume_folder(resume: Path) -> Path:
-    """The run folder `--resume` names (the folder itself, or the folder of its `last.pt`).
+def resume_checkpoint(resume: Path) -> Path:
+    """The `last.pt` that `--resume` names (a run folder, or the `last.pt` in one).
 
     Raises:
-        UserError: the path does not exist or is not a run folder; names what the user typed.
+        UserError: no such folder, not a run folder, or nothing to resume in it; the message
+            names what the user typed.
     """
     typed = Path(resume)
     resume = typed.expanduser()
@@ -196,18 +199,11 @@ def resume_folder(resume: Path) -> Path:
         raise UserError(
             f"--resume {typed}: no such folder; pass a run folder such as runs/<app>/<timestamp>."
         )
-    if resume.is_dir():
-        return resume
-    if resume.name != "last.pt":
+    if resume.is_file() and resume.name != RESUME_CHECKPOINT:
         raise UserError(f"--resume {typed} is a file; pass its run folder instead.")
-    return resume.parent
-
-
-def _resume_checkpoint(resume: Path) -> Path:
-    run_dir = resume_folder(resume)
-    checkpoint = run_dir / "last.pt"
+    checkpoint = resume / RESUME_CHECKPOINT if resume.is_dir() else resume
     if not checkpoint.is_file():
-        raise UserError(f"Nothing to resume in {run_dir}: it has no last.pt.")
+        raise UserError(f"Nothing to resume in {resume}: it has no {RESUME_CHECKPOINT}.")
     return checkpoint
 
 
@@ -225,23 +221,3 @@ def restore_config(cls: type, data: dict[str, Any], **overrides: Any) -> Any:
         values[f.name] = value
     values.update(overrides)
     return cls(**values)
-
-
-def resume_configs(train_cfg: Any, data_cls: type, model_cls: type) -> tuple[Any, Any, Any]:
-    """The data, model and train configs a run was started with, for `--resume RUN_DIR`.
-
-    Training the same run on with different settings would not be a resume, so everything
-    comes from `config.json`; only `--epochs` may be raised, to train longer.
-    """
-    from common.config import TrainConfig
-
-    run_dir = resume_folder(Path(train_cfg.resume))
-    saved = read_config(run_dir)
-    if not isinstance(saved, dict) or not {"data", "model", "train"} <= saved.keys():
-        raise CheckpointError(f"{run_dir} has no usable config.json to resume from.")
-    saved_train = restore_config(TrainConfig, saved["train"], resume=train_cfg.resume)
-    return (
-        restore_config(data_cls, saved["data"]),
-        restore_config(model_cls, saved["model"]),
-        replace(saved_train, epochs=max(saved_train.epochs, train_cfg.epochs)),
-    )

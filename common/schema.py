@@ -30,10 +30,8 @@ class SavedDict(dict):  # type: ignore[type-arg]
     """A dict read from a file; a missing entry raises `MissingKeyError` naming both."""
 
     def __init__(self, data: Mapping[str, Any], where: Path, prefix: str = "") -> None:
-        super().__init__()
+        super().__init__(data)
         self.where, self.prefix = where, prefix
-        for key, value in data.items():
-            self[key] = value
 
     def __getitem__(self, key: str) -> Any:
         # Not `__missing__`: pandas' `Series.map(d)` takes a dict that has one as "has a

@@ -94,7 +94,7 @@ def evaluate(
 ) -> None:
     """Accuracy, ROC AUC or macro F1, per-class accuracy, confusion matrix and worst images."""
     from common.console import console, print_metrics
-    from common.runs import resolve_run
+    from common.lookup import resolve_run
 
     from .train import evaluate as run_evaluation
 
@@ -127,7 +127,7 @@ def predict(
     from common.console import console, err_console, print_rows
     from common.errors import UserError
     from common.files import check_output_file
-    from common.runs import resolve_run
+    from common.lookup import resolve_run
 
     from .predict import image_paths, load_predictor
 

@@ -23,6 +23,7 @@ from apps.cifar.data import ImageSet, load_splits
 from apps.cifar.images import IMAGE_TYPES, decode_image, open_rgb
 from apps.cifar.predict import Prediction, Predictor, load_predictor
 from common.errors import UserError
+from common.lookup import read_metrics
 from common.pages import (
     MAX_UPLOAD_MB,
     find_run_or_stop,
@@ -30,7 +31,7 @@ from common.pages import (
     show_run_summary,
     upload_too_large,
 )
-from common.runs import read_config, read_metrics, restore_config
+from common.runs import read_config, restore_config
 
 TOP_K = 5  # bars shown per image (all classes of CIFAR-2 and CIFAR-10's top five)
 NUM_SAMPLES = 6

@@ -24,10 +24,9 @@ from common.config import TrainConfig
 from common.device import fixed_threads, pick_device, seed_everything
 from common.errors import UserError
 from common.metrics import multiclass_metrics, score, two_logit_metrics
-from common.runs import finish_run, read_config, restore_config
-from common.training import LoopOptions, evaluate_model, fit
+from common.runs import RunResult, finish_run, open_run, read_config, restore_config, run_configs
+from common.training import LoopOptions, evaluate_model, fit, pick_validation
 from common.training.schedules import one_cycle, steps_per_epoch
-from common.training.wiring import RunResult, open_run, pick_validation, run_configs
 
 from .batches import Loaders, make_loaders
 from .config import APP, DataConfig, ModelConfig

@@ -125,7 +125,8 @@ def evaluate(
 ) -> None:
     """Rolling-origin backtest (retrained per origin): LSTM vs baselines at 1 and 7 days."""
     from common.console import console, dataframe_table
-    from common.runs import read_config, resolve_run, restore_config
+    from common.lookup import resolve_run
+    from common.runs import read_config, restore_config
 
     from .jhu.predict import is_global_run
 
@@ -168,7 +169,7 @@ def forecast(
     as_json: JsonOpt = False,
 ) -> None:
     """Recursive forecast with an ensemble band, and when new confirmed cases reach zero."""
-    from common.runs import resolve_run
+    from common.lookup import resolve_run
 
     from .jhu.predict import is_global_run
 
@@ -206,7 +207,7 @@ def backtest(
     as_json: JsonOpt = False,
 ) -> None:
     """Global model vs statsforecast baselines: origins every 7 days over the last 26 weeks."""
-    from common.runs import resolve_run
+    from common.lookup import resolve_run
 
     from .jhu.commands import backtest_command, show_backtest
 

@@ -65,7 +65,7 @@ def read_counts(data_cfg: DataConfig, series: list[str] | None = None) -> tuple[
 def train_tutorial(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig) -> None:
     """Train the tutorial model (on the run's own configs under --resume); print the metrics."""
     from common.console import console, print_run
-    from common.training.wiring import run_configs
+    from common.runs import run_configs
 
     from .train import train
 

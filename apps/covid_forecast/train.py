@@ -25,9 +25,8 @@ from common.checkpoint import write_json, write_model_meta
 from common.config import TrainConfig
 from common.device import fixed_threads, pick_device, seed_everything
 from common.metrics import regression_metrics
-from common.runs import finish_run
+from common.runs import RunResult, finish_run, open_run, run_configs
 from common.training import LoopOptions, evaluate_model, fit
-from common.training.wiring import RunResult, open_run, run_configs
 
 from .config import APP, DataConfig, ModelConfig
 from .data import Loaders, daily_increments, load_series, make_loaders

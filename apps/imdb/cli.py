@@ -138,7 +138,7 @@ def evaluate(
 ) -> None:
     """Test accuracy, ROC AUC and F1; or accuracy and positive rate on --other-reviews files."""
     from common.console import print_metrics
-    from common.runs import resolve_run
+    from common.lookup import resolve_run
 
     from .dispatch import open_predictor, read_split
     from .train import evaluate as run_evaluation
@@ -182,7 +182,7 @@ def predict(
 
     from common.console import console
     from common.files import atomic_write, check_output_file
-    from common.runs import resolve_run
+    from common.lookup import resolve_run
 
     from .dispatch import open_predictor
     from .review_files import collect_reviews

@@ -29,10 +29,8 @@ from common.device import fixed_threads, pick_device, seed_everything
 from common.errors import UserError
 from common.files import write_json
 from common.metrics import binary_metrics, score
-from common.runs import finish_run, read_config, restore_config
-from common.training import evaluate_model, fit
-from common.training.state import LoopOptions
-from common.training.wiring import RunResult, open_run, pick_validation, run_configs
+from common.runs import RunResult, finish_run, open_run, read_config, restore_config, run_configs
+from common.training import LoopOptions, evaluate_model, fit, pick_validation
 
 from .config import APP, DataConfig, ModelConfig
 from .data import CLASSES, Loaders, Reviews, load_split, make_loaders

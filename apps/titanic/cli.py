@@ -140,7 +140,7 @@ def evaluate(
 ) -> None:
     """Accuracy, ROC AUC, precision, recall, F1 and the confusion matrix on the test split."""
     from common.console import console, print_metrics
-    from common.runs import resolve_run
+    from common.lookup import resolve_run
 
     from .train import evaluate as run_evaluation
 
@@ -184,7 +184,7 @@ def predict(
     """Survival probability from a CSV, or for one passenger described by options."""
     import pandas as pd
 
-    from common.runs import resolve_run
+    from common.lookup import resolve_run
 
     from .cli_predict import check_predict_options, show_predictions
     from .data import read_passengers
@@ -228,9 +228,9 @@ def trains_an_ensemble(num_models: int, resume: Path | None) -> bool:
     """--num-models above 1, or --resume of a run that was started as an ensemble."""
     if resume is None:
         return num_models > 1
-    from common.runs import read_config, resume_folder
+    from common.runs import read_config, resume_checkpoint
 
-    saved = read_config(resume_folder(Path(resume)))
+    saved = read_config(resume_checkpoint(Path(resume)).parent)
     model = saved.get("model") if isinstance(saved, dict) else None
     count = model.get("num_models") if isinstance(model, dict) else None
     return isinstance(count, int) and count > 1

@@ -1,20 +1,24 @@
-"""Three ways to write the same training loop; `fit` picks one by name.
+"""Train a model: `fit` runs one of three loop styles, which give identical results.
 
+    options = LoopOptions.from_config(train_cfg, device, run_dir, resume)
     history = fit("script", model, loss_fn, optimizer, train_loader, val_loader, 10,
-                  metrics, scheduler, LoopOptions(grad_accum_steps=2))
+                  metrics, scheduler, options)
 
-- `script_style.run_training_script`: one flat function, the tutorial's inline loop;
-- `function_style.train_model`: `train_step` / `valid_step` / epoch functions;
-- `keras_style.KerasModel`: a class with `fit` / `evaluate` / `predict`.
-
-With the same seed on CPU all three give identical weights and history. Each follows the
-same route: `state.start_training`, the steps of `steps.py`, `state.end_epoch` per epoch,
-`state.finish_training`.
+The route of a run, in the order to read it:
+1. `options.py`: `LoopOptions`, everything about how to run (device, AMP, files, resume...);
+2. the loop, in one of three styles: `script_style.run_training_script` (one flat
+   function, the tutorial's inline loop), `function_style.train_model` (`train_step`,
+   `valid_step`, one function per epoch), `keras_style.KerasModel` (a class with `fit`,
+   `evaluate`, `predict`, on top of the function style);
+3. `run.py`, what every style calls around its epochs: `start_training` (device, torchrun,
+   resume from `last.pt`), `end_epoch` (history, best weights, `last.pt`, early stopping)
+   and `finish_training`;
+4. `steps.py`, the pieces inside an epoch (batches, update steps, stop on Ctrl-C or nan).
+Below them: `history.py` (history.csv), `distributed.py` (torchrun), `common.checkpoint`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import torch
@@ -23,7 +27,7 @@ from torchmetrics import MetricCollection
 from common.training.function_style import evaluate_model, train_model
 from common.training.history import History
 from common.training.keras_style import Callback, KerasModel
-from common.training.options import LoopOptions
+from common.training.options import LoopOptions, pick_validation
 from common.training.script_style import run_training_script
 
 __all__ = [
@@ -33,6 +37,7 @@ __all__ = [
     "LoopOptions",
     "evaluate_model",
     "fit",
+    "pick_validation",
     "run_training_script",
     "train_model",
 ]
@@ -49,28 +54,19 @@ def fit(
     metrics: MetricCollection | None = None,
     scheduler: Any = None,
     options: LoopOptions | None = None,
-    amp: bool | None = None,
 ) -> History:
     """Train with the loop style named `loop` ("script", "function" or "class").
 
-    Everything about how to train (device, AMP, clipping, accumulation, callbacks, files)
-    is in `options`. `amp` is kept for older call sites: when given, it sets
-    `options.amp_dtype` as `LoopOptions.from_config` would.
+    Everything about how to train (device, AMP, clipping, accumulation, files) is in
+    `options`.
     """
     opt = options or LoopOptions()
-    if amp is not None:
-        from common.device import amp_dtype
-
-        opt = dataclasses.replace(opt, amp_dtype=amp_dtype(opt.device, amp))
+    data = (train_loader, val_loader, epochs)
     if loop == "script":
-        return run_training_script(
-            model, loss_fn, optimizer, train_loader, val_loader, epochs, metrics, scheduler, opt
-        )
+        return run_training_script(model, loss_fn, optimizer, *data, metrics, scheduler, opt)
     if loop == "function":
-        return train_model(
-            model, loss_fn, optimizer, train_loader, val_loader, epochs, metrics, scheduler, opt
-        )
+        return train_model(model, loss_fn, optimizer, *data, metrics, scheduler, opt)
     if loop != "class":
         raise ValueError(f"unknown loop style {loop!r}")
     keras_model = KerasModel(model, loss_fn, optimizer, metrics, scheduler, device=opt.device)
-    return keras_model.fit_loop(train_loader, val_loader, epochs, opt)
+    return keras_model.fit_loop(*data, opt)

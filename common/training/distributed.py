@@ -34,42 +34,9 @@ from common.errors import UserError
 class ShardedBatches:
     """Batches `rank`, `rank + W`, `rank + 2W`... of `source` (W = `world_size`).
 
-    Args:
-        source: any re-iterable of batches; a DataLoader's batch sampler works too, which
-            keeps its workers from loading the other ranks' batches.
-        equal_steps: stop every rank after `len(source) // world_size` batches (training);
-            False keeps the tail batches (evaluation, where no collective runs per step).
-    """
-
-    def __init__(self, source: Any, rank: int, world_size: int, equal_steps: bool = True) -> None:
-        self.source, self.rank, self.world_size = source, rank, world_size
-        self.equal_steps = equal_steps
-
-    @property
-    def generator(self) -> torch.Generator | None:
-        """The source's shuffling generator: the loops save and restore it for `--resume`."""
-        return getattr(self.source, "generator", None)
-
-    def __len__(self) -> int:
-        total = len(self.source)
-        if self.equal_steps:
-            return total // self.world_size
-        return len(range(self.rank, total, self.world_size))
-
-    def __iter__(self) -> Iterator[Any]:
-        stop = len(self) * self.world_size if self.equal_steps else None
-        for index, batch in enumerate(self.source):
-            if stop is not None and index >= stop:
-                break  # still consumed in step with the other ranks up to here
-            if index % self.world_size == self.rank:
-                yield batch
-
-
-class SplitBatches:
-    """Every batch of `source`, cut by rows into `world_size` slices; this rank's slice.
-
-    For epochs with fewer batches than ranks: each rank still takes one step per batch.
-    Tensors (also inside tuples, lists and dicts) are cut along their first dimension.
+    Every rank stops after `len(source) // W` batches, so all take the same number of steps.
+    `source` is any re-iterable of batches; a DataLoader's batch sampler works too, which
+    keeps its workers from loading the other ranks' batches.
     """
 
     def __init__(self, source: Any, rank: int, world_size: int) -> None:
@@ -77,7 +44,27 @@ class SplitBatches:
 
     @property
     def generator(self) -> torch.Generator | None:
+        """The source's shuffling generator: the loops save and restore it for `--resume`."""
         return getattr(self.source, "generator", None)
+
+    def __len__(self) -> int:
+        return len(self.source) // self.world_size
+
+    def __iter__(self) -> Iterator[Any]:
+        stop = len(self) * self.world_size
+        for index, batch in enumerate(self.source):
+            if index >= stop:
+                break  # still consumed in step with the other ranks up to here
+            if index % self.world_size == self.rank:
+                yield batch
+
+
+class SplitBatches(ShardedBatches):
+    """Every batch of `source`, cut by rows into `world_size` slices; this rank's slice.
+
+    For epochs with fewer batches than ranks: each rank still takes one step per batch.
+    Tensors (also inside tuples, lists and dicts) are cut along their first dimension.
+    """
 
     def __len__(self) -> int:
         return len(self.source)
@@ -101,7 +88,7 @@ class SplitBatches:
         return batch
 
 
-def shard_batches(loader: Any, rank: int, world_size: int, equal_steps: bool = True) -> Any:
+def shard_batches(loader: Any, rank: int, world_size: int) -> Any:
     """This rank's share of `loader`; `loader` itself when there is one process.
 
     An epoch with fewer batches than ranks (covid's single full batch) is shared by rows
@@ -111,9 +98,7 @@ def shard_batches(loader: Any, rank: int, world_size: int, equal_steps: bool = T
         return loader
     is_loader = isinstance(loader, DataLoader) and loader.batch_sampler is not None
     # shard a DataLoader's batch indices, not its batches: workers load only this rank's share
-    sharded = ShardedBatches(
-        loader.batch_sampler if is_loader else loader, rank, world_size, equal_steps
-    )
+    sharded = ShardedBatches(loader.batch_sampler if is_loader else loader, rank, world_size)
     if len(sharded) == 0:  # fewer batches than ranks (a full-batch epoch): split the rows
         return SplitBatches(loader, rank, world_size)
     if not is_loader:

@@ -3,25 +3,26 @@
     history = train_model(model, loss_fn, optimizer, train_loader, val_loader, 10,
                           metrics, scheduler, LoopOptions(grad_accum_steps=2))
 
-The same loop as `script_style`, cut into pieces you can test and reuse one by one.
+The same loop as `script_style`, cut into pieces you can test and reuse one by one:
+`train_step` (forward, loss, backward) then, every `grad_accum_steps` batches,
+`optimizer_update`; `valid_step`; `train_epoch` and `valid_epoch` for one pass each.
 """
 
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import torch
 from torchmetrics import MetricCollection
 
-from common.console import TrainingProgress
-from common.device import autocast_for, make_grad_scaler
+from common.device import autocast_for
 from common.metrics import compute_metrics, split_metrics
+from common.progress import TrainingProgress
 from common.training.history import History
 from common.training.options import LoopOptions
-from common.training.signals import StopRequest, stop_on_signals
-from common.training.state import (
+from common.training.run import (
     TrainingRun,
     end_epoch,
     finish_training,
@@ -29,6 +30,7 @@ from common.training.state import (
     start_training,
 )
 from common.training.steps import (
+    StopRequest,
     check_step,
     current_lr,
     is_update_step,
@@ -37,89 +39,75 @@ from common.training.steps import (
     move_to,
     num_batches,
     step_scheduler_epoch,
+    stop_on_signals,
 )
-
-
-@dataclass
-class StepContext:
-    """What a step needs besides the model, batch, loss and optimizer."""
-
-    device: torch.device
-    amp_dtype: torch.dtype | None
-    scaler: torch.amp.GradScaler
-    grad_clip: float | None = None
-    grad_accum_steps: int = 1
-
-
-def forward_backward(
-    model: torch.nn.Module, batch: Any, loss_fn: torch.nn.Module, ctx: StepContext, sync: bool
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Forward, loss, backward (scaled by 1/accum); `sync=False` skips DDP's all-reduce."""
-    x, y = move_to(batch, ctx.device)
-    no_sync = getattr(model, "no_sync", None)
-    with contextlib.nullcontext() if sync or no_sync is None else no_sync():
-        with autocast_for(ctx.device, ctx.amp_dtype):
-            logits = model(x)
-            loss = loss_fn(logits, y)
-        accum = ctx.grad_accum_steps
-        ctx.scaler.scale(loss / accum if accum > 1 else loss).backward()
-    return loss.detach(), logits.detach(), y
-
-
-def optimizer_update(
-    model: torch.nn.Module, optimizer: torch.optim.Optimizer, ctx: StepContext
-) -> None:
-    """(Unscale and clip,) step, update the scaler, clear the gradients."""
-    if ctx.grad_clip is not None:
-        ctx.scaler.unscale_(optimizer)
-        torch.nn.utils.clip_grad_norm_(model.parameters(), ctx.grad_clip)
-    ctx.scaler.step(optimizer)
-    ctx.scaler.update()
-    optimizer.zero_grad(set_to_none=True)
 
 
 def train_step(
     model: torch.nn.Module,
     batch: Any,
     loss_fn: torch.nn.Module,
-    optimizer: torch.optim.Optimizer,
-    ctx: StepContext,
+    scaler: torch.amp.GradScaler,
+    opt: LoopOptions,
+    sync: bool = True,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """One optimisation step; returns the (detached) loss, logits and targets."""
-    loss, logits, y = forward_backward(model, batch, loss_fn, ctx, sync=True)
-    optimizer_update(model, optimizer, ctx)
-    return loss, logits, y
+    """Forward, loss, backward (scaled by 1/accum); returns the detached loss, logits, targets.
+
+    `sync=False` skips DDP's gradient all-reduce (a batch that is not an update step).
+    """
+    x, y = move_to(batch, opt.device)
+    no_sync = getattr(model, "no_sync", None)
+    with contextlib.nullcontext() if sync or no_sync is None else no_sync():
+        with autocast_for(opt.device, opt.amp_dtype):
+            logits = model(x)
+            loss = loss_fn(logits, y)
+        accum = opt.grad_accum_steps
+        scaler.scale(loss / accum if accum > 1 else loss).backward()
+    return loss.detach(), logits.detach(), y
+
+
+def optimizer_update(
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scaler: torch.amp.GradScaler,
+    opt: LoopOptions,
+) -> None:
+    """(Unscale and clip,) step, update the scaler, clear the gradients."""
+    if opt.grad_clip is not None:
+        scaler.unscale_(optimizer)
+        torch.nn.utils.clip_grad_norm_(model.parameters(), opt.grad_clip)
+    scaler.step(optimizer)
+    scaler.update()
+    optimizer.zero_grad(set_to_none=True)
 
 
 @torch.no_grad()
 def valid_step(
-    model: torch.nn.Module, batch: Any, loss_fn: torch.nn.Module, ctx: StepContext
+    model: torch.nn.Module, batch: Any, loss_fn: torch.nn.Module, opt: LoopOptions
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """One evaluation step; returns the loss, logits and targets."""
-    x, y = move_to(batch, ctx.device)
-    with autocast_for(ctx.device, ctx.amp_dtype):
+    x, y = move_to(batch, opt.device)
+    with autocast_for(opt.device, opt.amp_dtype):
         logits = model(x)
         loss = loss_fn(logits, y)
     return loss, logits, y
 
 
-def train_epoch(
-    run: TrainingRun, ctx: StepContext, bar: TrainingProgress, stop: StopRequest
-) -> dict[str, float]:
+def train_epoch(run: TrainingRun, bar: TrainingProgress, stop: StopRequest) -> dict[str, float]:
     """Train for one epoch; returns `{"train/loss": ..., "train/<metric>": ...}`."""
-    opt, state, model = run.options, run.state, run.model
-    total = num_batches(run.train_loader, opt)
+    opt, model = run.options, run.model
+    total = num_batches(run.train_loader, opt.max_batches)
     model.train()
-    loss_sum, count = torch.zeros((), device=ctx.device), 0
+    loss_sum, count = torch.zeros((), device=opt.device), 0
     for batch_index, batch in enumerate(limit_batches(run.train_loader, opt.max_batches)):
         update = is_update_step(batch_index, opt.grad_accum_steps, total)
-        loss, logits, y = forward_backward(model, batch, run.loss_fn, ctx, sync=update)
-        check_step(loss, stop, state, opt.run_dir)
+        loss, logits, y = train_step(model, batch, run.loss_fn, run.scaler, opt, sync=update)
+        check_step(loss, stop, run.epoch, opt.run_dir)
         if update:
-            optimizer_update(model, run.optimizer, ctx)
+            optimizer_update(model, run.optimizer, run.scaler, opt)
             if run.scheduler is not None and opt.scheduler_interval == "step":
                 run.scheduler.step()
-            state.step += 1
+            run.step += 1
         loss_sum.add_(loss.float(), alpha=len(y))
         count += len(y)
         if run.train_metrics is not None:
@@ -132,8 +120,7 @@ def valid_epoch(
     model: torch.nn.Module,
     loader: Any,
     loss_fn: torch.nn.Module,
-    ctx: StepContext,
-    options: LoopOptions,
+    opt: LoopOptions,
     metrics: MetricCollection | None = None,
     bar: TrainingProgress | None = None,
     split: str = "val",
@@ -141,20 +128,15 @@ def valid_epoch(
     """One pass over `loader`; returns `{"<split>/loss": ..., "<split>/<metric>": ...}`."""
     bar = bar or TrainingProgress(enabled=False)
     model.eval()
-    loss_sum, count = torch.zeros((), device=ctx.device), 0
-    for batch in limit_batches(loader, options.max_batches):
-        loss, logits, y = valid_step(model, batch, loss_fn, ctx)
+    loss_sum, count = torch.zeros((), device=opt.device), 0
+    for batch in limit_batches(loader, opt.max_batches):
+        loss, logits, y = valid_step(model, batch, loss_fn, opt)
         loss_sum.add_(loss.detach().float(), alpha=len(y))
         count += len(y)
         if metrics is not None:
             metrics.update(logits, y)
         bar.advance()
     return {f"{split}/loss": mean_loss(loss_sum, count)} | compute_metrics(metrics)
-
-
-def step_context(run: TrainingRun) -> StepContext:
-    opt = run.options
-    return StepContext(opt.device, opt.amp_dtype, run.scaler, opt.grad_clip, opt.grad_accum_steps)
 
 
 def train_model(
@@ -167,25 +149,33 @@ def train_model(
     metrics: MetricCollection | None = None,
     scheduler: Any = None,
     options: LoopOptions | None = None,
+    on_epoch_end: Callable[[dict[str, Any]], bool] | None = None,
 ) -> History:
-    """Train `model` for `epochs` with `train_epoch` / `valid_epoch`; returns the history."""
+    """Train `model` for `epochs` with `train_epoch` / `valid_epoch`; returns the history.
+
+    `on_epoch_end(record)` runs after each recorded epoch; True stops training (the class
+    style's callbacks come in here).
+    """
     parts = (model, loss_fn, optimizer, scheduler, train_loader, val_loader, metrics)
     run = start_training(*parts, options or LoopOptions())
-    ctx, opt = step_context(run), run.options
+    opt = run.options
     with stop_on_signals() as stop, TrainingProgress(opt.progress) as bar:
-        for epoch in remaining_epochs(run.state, epochs):
-            bar.start(f"epoch {epoch}/{epochs} train", num_batches(run.train_loader, opt))
-            record: dict[str, Any] = {"epoch": epoch} | train_epoch(run, ctx, bar, stop)
-            bar.start(f"epoch {epoch}/{epochs} valid", num_batches(run.val_loader, opt))
+        for epoch in remaining_epochs(run, epochs):
+            bar.start(
+                f"epoch {epoch}/{epochs} train", num_batches(run.train_loader, opt.max_batches)
+            )
+            record: dict[str, Any] = {"epoch": epoch} | train_epoch(run, bar, stop)
+            bar.start(f"epoch {epoch}/{epochs} valid", num_batches(run.val_loader, opt.max_batches))
             record |= valid_epoch(
-                run.net, run.val_loader, loss_fn, ctx, opt, run.val_metrics, bar, opt.val_split
+                run.net, run.val_loader, loss_fn, opt, run.val_metrics, bar, opt.val_split
             )
             record["lr"] = current_lr(optimizer)
             if scheduler is not None and opt.scheduler_interval == "epoch":
-                step_scheduler_epoch(scheduler, record, opt)
+                step_scheduler_epoch(scheduler, record, opt.monitor)
             stop_now = end_epoch(run, record)
             bar.epoch_summary(record)
-            if stop_now:
+            asked_to_stop = on_epoch_end is not None and on_epoch_end(record)
+            if stop_now or asked_to_stop:
                 break
     return finish_training(run)
 
@@ -203,8 +193,5 @@ def evaluate_model(
     Under torchrun every process evaluates all of `loader` (see `common.training.distributed`).
     """
     model.to(options.device)
-    ctx = StepContext(options.device, options.amp_dtype, make_grad_scaler(options.device, None))
-    split_copy = split_metrics(metrics, split)
-    if split_copy is not None:
-        split_copy.to(options.device)
-    return valid_epoch(model, loader, loss_fn, ctx, options, split_copy, split=split)
+    split_copy = split_metrics(metrics, split, options.device)
+    return valid_epoch(model, loader, loss_fn, options, split_copy, split=split)

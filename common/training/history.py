@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from common.checkpoint import atomic_write
 from common.errors import UserError
+from common.files import atomic_write
 
 
 @dataclass
@@ -20,15 +20,17 @@ class History:
     """Epoch records like `{"epoch": 1, "train/loss": 0.6, "val/loss": 0.5, "lr": 0.01}`."""
 
     records: list[dict[str, Any]] = field(default_factory=list)
-    csv_path: Path | None = None
-    tensorboard_dir: Path | None = None
+    run_dir: Path | None = None  # where history.csv (and tensorboard/) go; None: memory only
+    tensorboard: bool = False
     _writer: Any = None
 
     def append(self, record: dict[str, Any]) -> None:
         self.records.append(dict(record))
-        if self.csv_path is not None:
-            atomic_write(self.csv_path, lambda tmp: tmp.write_text(self.to_csv(), encoding="utf-8"))
-        if self.tensorboard_dir is not None:
+        if self.run_dir is None:
+            return
+        csv_text = self.to_csv()
+        atomic_write(self.run_dir / "history.csv", lambda tmp: tmp.write_text(csv_text, "utf-8"))
+        if self.tensorboard:
             self._log_tensorboard(record)
 
     def to_csv(self) -> str:
@@ -41,9 +43,6 @@ class History:
         writer.writerows(self.records)
         return buffer.getvalue()
 
-    def column(self, key: str) -> list[float]:
-        return [r[key] for r in self.records if key in r]
-
     def _log_tensorboard(self, record: dict[str, Any]) -> None:
         if self._writer is None:
             try:
@@ -52,7 +51,7 @@ class History:
                 raise UserError(
                     "--tensorboard needs the tensorboard package: pip install tensorboard"
                 ) from err
-            self._writer = SummaryWriter(log_dir=str(self.tensorboard_dir))
+            self._writer = SummaryWriter(log_dir=str(self.run_dir / "tensorboard"))
         for key, value in record.items():
             if key != "epoch" and isinstance(value, int | float):
                 self._writer.add_scalar(key, value, record["epoch"])

@@ -5,32 +5,24 @@
 
 The loss, optimizer and metrics are given to the constructor, never attached to `net`.
 `fit` turns its arguments into one `LoopOptions` and hands it to `fit_loop`, which runs the
-function-style epochs with user callbacks on top; `fit("class", ..., options)` calls
-`fit_loop` directly. Under `torchrun --nproc_per_node=N` it trains data-parallel.
+function-style loop (`train_model`) with the callbacks around it; `fit("class", ...,
+options)` calls `fit_loop` directly. Under `torchrun --nproc_per_node=N` it trains
+data-parallel.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import torch
 from torchmetrics import MetricCollection
 
-from common.console import TrainingProgress
 from common.device import amp_dtype, autocast_for, pick_device
-from common.training.function_style import (
-    evaluate_model,
-    step_context,
-    train_epoch,
-    valid_epoch,
-)
+from common.training.function_style import evaluate_model, train_model
 from common.training.history import History
 from common.training.options import LoopOptions
-from common.training.signals import stop_on_signals
-from common.training.state import end_epoch, finish_training, remaining_epochs, start_training
-from common.training.steps import current_lr, move_to, num_batches, step_scheduler_epoch
+from common.training.steps import move_to
 
 
 class Callback:
@@ -74,85 +66,40 @@ class KerasModel:
         self.stop_training = False
         self.history: History | None = None
 
-    def fit(
-        self,
-        train_loader: Any,
-        val_loader: Any,
-        epochs: int,
-        monitor: str | None = "val/loss",
-        mode: str = "min",
-        patience: int | None = None,
-        run_dir: Path | None = None,
-        resume: Path | None = None,
-        max_batches: int | None = None,
-        progress: bool = True,
-        tensorboard: bool = False,
-    ) -> History:
-        """Train for `epochs` (or until early stopping); files go to `run_dir` from rank 0."""
-        options = LoopOptions(
-            device=self.device,
-            amp_dtype=amp_dtype(self.device, self.amp),
-            grad_clip=self.grad_clip,
-            grad_accum_steps=self.grad_accum_steps,
-            scheduler_interval=self.scheduler_interval,
-            monitor=monitor,
-            mode=mode,
-            patience=patience,
-            run_dir=run_dir,
-            resume=resume,
-            max_batches=max_batches,
-            progress=progress,
-            tensorboard=tensorboard,
-            callbacks=tuple(self.callbacks),
-        )
-        return self.fit_loop(train_loader, val_loader, epochs, options)
+    def fit(self, train_loader: Any, val_loader: Any, epochs: int, **options: Any) -> History:
+        """Train for `epochs` (or until early stopping); files go to `run_dir` from rank 0.
+
+        `options` are `LoopOptions` fields (`run_dir`, `resume`, `monitor`, `mode`,
+        `patience`, `max_batches`, `progress`, `tensorboard`...); how each step runs comes
+        from this model (device, AMP, clipping, accumulation, scheduler interval).
+        """
+        steps = {
+            "device": self.device,
+            "amp_dtype": amp_dtype(self.device, self.amp),
+            "grad_clip": self.grad_clip,
+            "grad_accum_steps": self.grad_accum_steps,
+            "scheduler_interval": self.scheduler_interval,
+        }
+        return self.fit_loop(train_loader, val_loader, epochs, LoopOptions(**steps, **options))
 
     def fit_loop(
         self, train_loader: Any, val_loader: Any, epochs: int, options: LoopOptions
     ) -> History:
-        """Train as `options` says (its device, AMP, accumulation and callbacks win)."""
-        run = start_training(
-            self.net,
-            self.loss_fn,
-            self.optimizer,
-            self.scheduler,
-            train_loader,
-            val_loader,
-            self.metrics,
-            options,
-        )
-        ctx, opt, callbacks = step_context(run), run.options, list(options.callbacks)
-        self.history, self.stop_training = run.state.history, False
-        for callback in callbacks:
+        """Train with `options` as they are (their device, AMP and accumulation win)."""
+        self.stop_training = False
+        for callback in self.callbacks:
             callback.on_fit_start(self)
-        with stop_on_signals() as stop, TrainingProgress(opt.progress) as bar:
-            for epoch in remaining_epochs(run.state, epochs):
-                bar.start(f"epoch {epoch}/{epochs} train", num_batches(run.train_loader, opt))
-                record: dict[str, Any] = {"epoch": epoch} | train_epoch(run, ctx, bar, stop)
-                bar.start(f"epoch {epoch}/{epochs} valid", num_batches(run.val_loader, opt))
-                record |= valid_epoch(
-                    run.net,
-                    run.val_loader,
-                    self.loss_fn,
-                    ctx,
-                    opt,
-                    run.val_metrics,
-                    bar,
-                    opt.val_split,
-                )
-                record["lr"] = current_lr(self.optimizer)
-                if self.scheduler is not None and opt.scheduler_interval == "epoch":
-                    step_scheduler_epoch(self.scheduler, record, opt)
-                stop_now = end_epoch(run, record)
-                bar.epoch_summary(record)
-                for callback in callbacks:
-                    callback.on_epoch_end(self, record)
-                if stop_now or self.stop_training:
-                    break
-        history = finish_training(run)
-        for callback in callbacks:
-            callback.on_fit_end(self, history)
-        return history
+
+        def epoch_end(record: dict[str, Any]) -> bool:
+            for callback in self.callbacks:
+                callback.on_epoch_end(self, record)
+            return self.stop_training
+
+        parts = (self.net, self.loss_fn, self.optimizer, train_loader, val_loader, epochs)
+        self.history = train_model(*parts, self.metrics, self.scheduler, options, epoch_end)
+        for callback in self.callbacks:
+            callback.on_fit_end(self, self.history)
+        return self.history
 
     def evaluate(
         self, loader: Any, split: str = "val", max_batches: int | None = None

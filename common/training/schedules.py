@@ -11,44 +11,23 @@ torchrun, divided by `--grad-accum-steps`, one batch for `--dry-run`. A schedule
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import torch
 
-from common.device import is_distributed, world_size
+from common.config import TrainConfig
+from common.device import world_size
 
 WARMUP_FRACTION = 0.3
 START_FACTOR = 0.04
 
 
-def steps_per_epoch(loader: Any, train_cfg: Any = None) -> int:
-    """Optimizer steps per epoch for this process (`train_cfg`: a `TrainConfig`, optional)."""
-    batches = len(loader)
-    if is_distributed():
-        batches //= world_size()  # the equal-steps shard of common.training.distributed
-    if train_cfg is not None and train_cfg.dry_run:
+def steps_per_epoch(loader: Any, train_cfg: TrainConfig) -> int:
+    """Optimizer steps per epoch for this process."""
+    batches = len(loader) // world_size()  # the equal-steps shard of training.distributed
+    if train_cfg.dry_run:
         batches = min(batches, 1)
-    accum = train_cfg.grad_accum_steps if train_cfg is not None else 1
-    return max(1, math.ceil(batches / accum))
-
-
-def one_cycle_factor(
-    total_steps: int, warmup_fraction: float = WARMUP_FRACTION, start_factor: float = START_FACTOR
-) -> Callable[[int], float]:
-    """LR factor per step: linear warm-up from `start_factor` to 1, then linear decay to 0.
-
-    A plain function of the step (not OneCycleLR, whose saved state pins the step count), so
-    a resumed run with more `--epochs` stretches the schedule instead of failing.
-    """
-    warmup_steps = max(1, round(warmup_fraction * total_steps))
-
-    def factor(step: int) -> float:
-        if step < warmup_steps:
-            return start_factor + (1 - start_factor) * step / warmup_steps
-        return max(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))
-
-    return factor
+    return max(1, math.ceil(batches / train_cfg.grad_accum_steps))
 
 
 def one_cycle(
@@ -57,8 +36,19 @@ def one_cycle(
     warmup_fraction: float = WARMUP_FRACTION,
     start_factor: float = START_FACTOR,
 ) -> torch.optim.lr_scheduler.LambdaLR:
-    """A per-step one-cycle schedule (step it with `scheduler_interval="step"`)."""
-    factor = one_cycle_factor(total_steps, warmup_fraction, start_factor)
+    """Per step: linear warm-up from `start_factor` x the LR to the LR, then linear decay to 0.
+
+    Step it with `scheduler_interval="step"`. The factor is a plain function of the step (not
+    OneCycleLR, whose saved state pins the step count), so a resumed run with more `--epochs`
+    stretches the schedule instead of failing.
+    """
+    warmup_steps = max(1, round(warmup_fraction * total_steps))
+
+    def factor(step: int) -> float:
+        if step < warmup_steps:
+            return start_factor + (1 - start_factor) * step / warmup_steps
+        return max(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))
+
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
 
 

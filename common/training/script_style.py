@@ -15,13 +15,12 @@ from typing import Any
 import torch
 from torchmetrics import MetricCollection
 
-from common.console import TrainingProgress
 from common.device import autocast_for
 from common.metrics import compute_metrics
+from common.progress import TrainingProgress
 from common.training.history import History
 from common.training.options import LoopOptions
-from common.training.signals import stop_on_signals
-from common.training.state import end_epoch, finish_training, remaining_epochs, start_training
+from common.training.run import end_epoch, finish_training, remaining_epochs, start_training
 from common.training.steps import (
     check_step,
     current_lr,
@@ -31,6 +30,7 @@ from common.training.steps import (
     move_to,
     num_batches,
     step_scheduler_epoch,
+    stop_on_signals,
 )
 
 
@@ -49,15 +49,15 @@ def run_training_script(
     # 0. start: device, torchrun (DDP model, this rank's batches), resume, metrics per split
     parts = (model, loss_fn, optimizer, scheduler, train_loader, val_loader, metrics)
     run = start_training(*parts, options or LoopOptions())
-    opt, state, scaler, device = run.options, run.state, run.scaler, run.options.device
+    opt, scaler, device = run.options, run.scaler, run.options.device
     accum, no_sync = opt.grad_accum_steps, getattr(run.model, "no_sync", None)  # DDP only
 
     with stop_on_signals() as stop, TrainingProgress(opt.progress) as bar:
-        for epoch in remaining_epochs(state, epochs):
+        for epoch in remaining_epochs(run, epochs):
             # 1. train: forward, loss, backward; every `accum` batches (clip,) step, schedule
             run.model.train()
             loss_sum, count = torch.zeros((), device=device), 0
-            total = num_batches(run.train_loader, opt)
+            total = num_batches(run.train_loader, opt.max_batches)
             bar.start(f"epoch {epoch}/{epochs} train", total)
             for batch_index, batch in enumerate(limit_batches(run.train_loader, opt.max_batches)):
                 update = is_update_step(batch_index, accum, total)
@@ -68,7 +68,7 @@ def run_training_script(
                         logits = run.model(x)
                         loss = loss_fn(logits, y)
                     scaler.scale(loss / accum if accum > 1 else loss).backward()
-                check_step(loss, stop, state, opt.run_dir)  # Ctrl-C, SIGTERM, nan/inf loss
+                check_step(loss, stop, run.epoch, opt.run_dir)  # Ctrl-C, SIGTERM, nan/inf loss
                 if update:
                     if opt.grad_clip is not None:
                         scaler.unscale_(optimizer)
@@ -78,7 +78,7 @@ def run_training_script(
                     optimizer.zero_grad(set_to_none=True)
                     if scheduler is not None and opt.scheduler_interval == "step":
                         scheduler.step()
-                    state.step += 1
+                    run.step += 1
                 # in place: a new tensor per step costs more than the tiny step itself
                 loss_sum.add_(loss.detach().float(), alpha=len(y))
                 count += len(y)
@@ -91,7 +91,7 @@ def run_training_script(
             # 2. validate: no gradients, eval mode (dropout off, batch-norm running stats)
             run.net.eval()
             loss_sum, count = torch.zeros((), device=device), 0
-            bar.start(f"epoch {epoch}/{epochs} valid", num_batches(run.val_loader, opt))
+            bar.start(f"epoch {epoch}/{epochs} valid", num_batches(run.val_loader, opt.max_batches))
             with torch.no_grad():
                 for batch in limit_batches(run.val_loader, opt.max_batches):
                     x, y = move_to(batch, device)
@@ -108,7 +108,7 @@ def run_training_script(
 
             # 3. end of epoch: schedule, history, best weights, resume checkpoint, early stop
             if scheduler is not None and opt.scheduler_interval == "epoch":
-                step_scheduler_epoch(scheduler, record, opt)
+                step_scheduler_epoch(scheduler, record, opt.monitor)
             stop_now = end_epoch(run, record)
             bar.epoch_summary(record)
             if stop_now:

@@ -14,7 +14,6 @@ from common.checkpoint import (
     MODEL_META,
     MODEL_WEIGHTS,
     atomic_write,
-    capture_rng_state,
     load_model,
     load_resume_checkpoint,
     load_weights,
@@ -24,6 +23,7 @@ from common.checkpoint import (
     save_resume_checkpoint,
     write_json,
 )
+from common.device import capture_rng_state
 from common.errors import CheckpointError, UserError
 
 
@@ -152,7 +152,7 @@ def test_pickle_payload_is_refused_not_executed(tmp_path, how):
         torch.save(payload, path)
     else:
         path.write_bytes(pickle.dumps(payload))
-    with pytest.raises(CheckpointError, match="refused") as info:
+    with pytest.raises(CheckpointError, match="refused: it holds Python objects") as info:
         load_resume_checkpoint(path)
     assert str(path) in str(info.value)
     assert not marker.exists(), "loading the checkpoint ran code"
@@ -162,7 +162,7 @@ def test_truncated_resume_checkpoint_gives_a_clear_error(tmp_path):
     path = tmp_path / "last.pt"
     save_resume_checkpoint(path, {"format_version": 1, "w": torch.ones(1000)})
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-    with pytest.raises(CheckpointError, match="corrupt or truncated"):
+    with pytest.raises(CheckpointError, match="damaged or not a refapps resume checkpoint"):
         load_resume_checkpoint(path)
 
 
@@ -179,8 +179,7 @@ def test_resume_into_another_architecture_is_refused(tiny, tmp_path):
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     tiny.run("script", run_dir=run_dir, epochs=1)
-    from common.training import fit
-    from common.training.state import LoopOptions
+    from common.training import LoopOptions, fit
 
     generator = tiny.seed_everything(0)
     train_loader, val_loader = tiny.make_loaders(generator)

@@ -11,8 +11,8 @@ import pooch
 import pytest
 
 from common import data as common_data
-from common.data import cache_dir, extract_tar, fetch_verified, require_file
-from common.errors import DataNotFoundError, UserError
+from common.data import cache_dir, extract_tar, fetch_verified
+from common.errors import DataNotFoundError
 
 URL = "http://127.0.0.1:9/refapps/file.csv"  # discard port: refused at once, nothing leaves
 
@@ -64,11 +64,6 @@ def test_wrong_hash_triggers_a_download(data_root, monkeypatch):
     with pytest.raises(DataNotFoundError, match=r"127\.0\.0\.1:9"):
         fetch_verified(URL, "1" * 64, dest, progress=False)
     assert calls == [URL]
-
-
-def test_require_file_names_what_is_missing(tmp_path):
-    with pytest.raises(UserError, match=r"Training CSV not found: .*train\.csv"):
-        require_file(tmp_path / "train.csv", "Training CSV")
 
 
 def _tar(path: Path, members: dict[str, bytes]) -> Path:

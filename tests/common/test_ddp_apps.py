@@ -12,54 +12,12 @@ Only rank 0 writes the run folder.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import random
 import subprocess
 import sys
 from pathlib import Path
 
-import pandas as pd
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _conftest(app: str):
-    spec = importlib.util.spec_from_file_location(
-        f"ddp_{app}_conftest", ROOT / "tests" / app / "conftest.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def tiny_data(app: str, root: Path) -> list[str]:
-    """Write the app's tiny fixture data under `root`; return the train options that use it."""
-    root.mkdir(parents=True)
-    if app == "titanic":
-        make = _conftest("titanic").passenger_frame
-        make(40, seed=0).to_csv(root / "train.csv", index=False)
-        make(20, seed=1, first_id=100).to_csv(root / "test.csv", index=False)
-        return ["--train-csv", str(root / "train.csv"), "--test-csv", str(root / "test.csv"),
-                "--epochs", "2"]  # fmt: skip
-    if app == "cifar":
-        _conftest("cifar").write_folder(root / "images")
-        # The tutorial net has no BatchNorm: per-rank BatchNorm statistics (SyncBatchNorm needs
-        # CUDA) over 4 of 8 tiny images differ from one process's, which is not what this tests.
-        return ["--data-dir", str(root / "images"), "--epochs", "2", "--model", "tutorial",
-                "--no-augment"]  # fmt: skip
-    if app == "imdb":
-        fake_review, rng = _conftest("imdb").fake_review, random.Random(0)
-        for split in ("train", "test"):
-            rows = [(label, fake_review(rng, label)) for label in (0, 1) * 16]
-            pd.DataFrame(rows, columns=["label", "text"]).to_csv(root / f"{split}.csv", index=False)
-        return ["--train-file", str(root / "train.csv"), "--test-file", str(root / "test.csv"),
-                "--epochs", "2", "--vocab-size", "200", "--min-frequency", "1",
-                "--max-tokens", "64", "--embed-dim", "8", "--num-buckets", "1009"]  # fmt: skip
-    csv = root / "covid-19.csv"
-    _conftest("covid_forecast").cumulative_frame().to_csv(csv, sep="\t", index=False)
-    return ["--csv", str(csv), "--epochs", "3", "--members", "2", "--hidden-size", "4"]
 
 
 def launch(command: list[str], env: dict[str, str], runs_dir: Path) -> subprocess.Popen:
@@ -81,8 +39,8 @@ test_metrics.__test__ = False  # a helper, not a test
 
 @pytest.mark.slow
 @pytest.mark.parametrize("app", ["titanic", "cifar", "imdb", "covid_forecast"])
-def test_app_trains_under_torchrun_like_one_process(app, subprocess_env, tmp_path):
-    options = tiny_data(app, tmp_path / "data")
+def test_app_trains_under_torchrun_like_one_process(app, app_tiny_data, subprocess_env, tmp_path):
+    options = app_tiny_data(app, tmp_path / "data")
     env = subprocess_env | {
         "REFAPPS_DATA": str(tmp_path / "data"),
         "REFAPPS_CACHE": str(tmp_path / "cache"),

@@ -105,7 +105,7 @@ def test_cuda_defaults_to_bf16_autocast_and_trains(tiny):
 
 @pytest.mark.gpu
 def test_non_blocking_transfer_of_pinned_batches():
-    from common.training.state import move_to
+    from common.training.steps import move_to
 
     x = torch.arange(1000.0).pin_memory()
     batch = move_to({"x": x, "pair": (x, x + 1)}, torch.device("cuda"))

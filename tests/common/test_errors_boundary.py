@@ -11,9 +11,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from common import errors
+from common import boundary
+from common.boundary import describe_unexpected
 from common.cli import handle_user_errors, run_app
-from common.errors import UserError, describe_unexpected, set_active_run
+from common.errors import UserError, set_active_run
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -104,7 +105,7 @@ def test_out_of_memory_suggests_a_smaller_batch():
 def test_without_a_writable_log_folder_the_line_says_how_to_see_more(monkeypatch, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    monkeypatch.setattr(errors, "_log_dirs", lambda: [blocker / "logs"])
+    monkeypatch.setattr(boundary, "_log_dirs", lambda: [blocker / "logs"])
 
     def body():
         raise RuntimeError("boom")

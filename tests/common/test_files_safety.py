@@ -11,7 +11,8 @@ import pytest
 
 from common.errors import UserError
 from common.files import atomic_write, ensure_folder, remove_stale_temps, write_json
-from common.runs import git_sha, latest_run, new_run_dir, resume_configs, start_run
+from common.lookup import latest_run
+from common.runs import git_sha, new_run_dir, run_configs, start_run
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -58,6 +59,25 @@ def test_written_files_follow_the_umask(tmp_path, umask, mode):
     assert (tmp_path / "y.bin").stat().st_mode & 0o777 == mode
 
 
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640)])
+def test_every_file_of_a_run_follows_the_umask(tiny, tmp_path, umask, mode):
+    """model.safetensors too: safetensors' own writer made it 0600 whatever the umask."""
+    from common.runs import finish_run
+
+    old = os.umask(umask)
+    try:
+        run_dir, _ = start_run(tmp_path, "alpha", None, train={"epochs": 1})
+        _, history = tiny.run("script", run_dir=run_dir, epochs=1)
+        finish_run(run_dir, history, {"test/loss": 0.5})
+    finally:
+        os.umask(old)
+    files = sorted(p for p in run_dir.parent.rglob("*") if p.is_file())
+    assert {"model.safetensors", "last.pt", "config.json", "LATEST"} <= {p.name for p in files}
+    assert {p.name: oct(p.stat().st_mode & 0o777) for p in files} == {
+        p.name: oct(mode) for p in files
+    }
+
+
 def _dead_pid() -> int:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
@@ -87,9 +107,9 @@ def test_old_temp_without_a_pid_is_stale_only_when_old(tmp_path):
     assert fresh.exists()
 
 
-def test_resume_removes_the_stale_temps_of_the_run(tmp_path):
+def test_resume_removes_the_stale_temps_of_the_run(tmp_path, last_pt_bytes):
     run_dir, _ = start_run(tmp_path, "alpha", None, train={"epochs": 1})
-    (run_dir / "last.pt").write_bytes(b"checkpoint")
+    (run_dir / "last.pt").write_bytes(last_pt_bytes)
     stale = run_dir / f".last.pt.{_dead_pid()}-0badc0de.tmp"
     stale.write_bytes(b"half a checkpoint")
     resumed, checkpoint = start_run(tmp_path, "alpha", run_dir)
@@ -111,7 +131,7 @@ def test_missing_resume_folder_names_what_the_user_typed(tmp_path, monkeypatch, 
         epochs = 1
 
     with pytest.raises(UserError, match=f"--resume {typed}: no such folder"):
-        resume_configs(Cfg, object, object)
+        run_configs(object(), object(), Cfg)
 
 
 def test_git_sha_is_the_projects_own_not_the_current_folders(tmp_path, monkeypatch):

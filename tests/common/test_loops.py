@@ -65,7 +65,7 @@ def test_a_curve_on_the_test_split_is_labelled_test_in_every_style(tiny, style):
 
 def test_a_plateau_schedule_never_follows_the_test_split():
     from common.errors import UserError
-    from common.training.state import start_training
+    from common.training.run import start_training
     from common.training.steps import step_scheduler_epoch
 
     model = nn.Linear(2, 1)
@@ -74,7 +74,7 @@ def test_a_plateau_schedule_never_follows_the_test_split():
     parts = (model, nn.MSELoss(), optimizer, plateau, [], [], None)
     with pytest.raises(UserError, match="validation split"):  # before any epoch is spent
         start_training(*parts, LoopOptions(val_split="test"))
-    step_scheduler_epoch(plateau, {"val/loss": 1.0}, LoopOptions())
+    step_scheduler_epoch(plateau, {"val/loss": 1.0}, LoopOptions().monitor)
     assert plateau.best == 1.0  # with a validation split it follows val/loss
 
 

@@ -69,11 +69,11 @@ def test_schedules_count_the_steps_the_loops_take(monkeypatch):
     from common.training.schedules import one_cycle, steps_per_epoch
 
     loader = list(range(10))  # 10 batches
-    assert steps_per_epoch(loader) == 10
+    assert steps_per_epoch(loader, TrainConfig()) == 10
     assert steps_per_epoch(loader, TrainConfig(grad_accum_steps=3)) == 4
     assert steps_per_epoch(loader, TrainConfig(dry_run=True)) == 1
     monkeypatch.setenv("WORLD_SIZE", "4")
-    assert steps_per_epoch(loader) == 2  # this rank's equal share under torchrun
+    assert steps_per_epoch(loader, TrainConfig()) == 2  # this rank's equal share under torchrun
     monkeypatch.delenv("WORLD_SIZE")
     param = torch.nn.Parameter(torch.zeros(1))
     optimizer = torch.optim.SGD([param], lr=1.0)

@@ -126,6 +126,27 @@ def test_page_errors_names_the_run_the_fix_and_the_log(runs_dir, tmp_path, monke
     assert AppTest.from_string(BOUNDARY, default_timeout=30).run().exception
 
 
+NESTED = """
+import streamlit as st
+from common.pages import page_errors
+
+with page_errors("Hub"):  # apps/streamlit_app.py around a page
+    with page_errors("Alpha page"):  # the page's own, so it is guarded when run alone
+        raise RuntimeError("boom in the page")
+"""
+
+
+def test_nested_page_errors_show_one_box(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("REFAPPS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("REFAPPS_DEBUG", raising=False)
+    at = AppTest.from_string(NESTED, default_timeout=30).run()
+    assert not at.exception
+    assert len(at.error) == 1
+    assert "**Alpha page**" in at.error[0].value
+
+
 def test_page_errors_lets_st_stop_through(runs_dir):
     from streamlit.testing.v1 import AppTest
 

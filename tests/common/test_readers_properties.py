@@ -19,13 +19,13 @@ from hypothesis import strategies as st
 from common.checkpoint import (
     MODEL_META,
     build_model_checked,
-    capture_rng_state,
     load_resume_checkpoint,
     read_json,
     read_model_meta,
     save_model,
     save_resume_checkpoint,
 )
+from common.device import capture_rng_state
 from common.errors import CheckpointError
 from common.files import atomic_write, write_json
 

@@ -11,11 +11,11 @@ import torch
 from common.checkpoint import (
     MODEL_META,
     build_model_checked,
-    capture_rng_state,
     load_resume_checkpoint,
     read_model_meta,
     save_resume_checkpoint,
 )
+from common.device import capture_rng_state
 from common.errors import CheckpointError, MissingKeyError
 
 

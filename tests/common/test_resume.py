@@ -14,7 +14,8 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from common.checkpoint import CheckpointError, load_resume_checkpoint
+from common.checkpoint import load_resume_checkpoint
+from common.errors import CheckpointError
 
 EPOCHS = 6
 

@@ -10,13 +10,11 @@ import pytest
 
 from common.config import TrainConfig
 from common.errors import CheckpointError, UserError
+from common.lookup import latest_run, read_metrics, resolve_run
 from common.runs import (
     finish_run,
-    latest_run,
     new_run_dir,
     read_config,
-    read_metrics,
-    resolve_run,
     restore_config,
     start_run,
 )
@@ -93,7 +91,7 @@ def test_finish_run_writes_metrics_curves_and_latest(runs_dir):
     assert not list(run_dir.glob(".*.tmp"))
 
 
-def test_start_run_writes_config_and_refuses_foreign_resume(runs_dir):
+def test_start_run_writes_config_and_refuses_foreign_resume(runs_dir, last_pt_bytes):
     cfg = dataclasses.replace(TrainConfig(), epochs=4, runs_dir=runs_dir, grad_clip=0.5)
     run_dir, resume = start_run(runs_dir, "alpha", None, train=cfg)
     assert resume is None
@@ -103,7 +101,7 @@ def test_start_run_writes_config_and_refuses_foreign_resume(runs_dir):
     assert restore_config(TrainConfig, saved["train"]) == cfg
     with pytest.raises(UserError, match=r"no last\.pt"):
         start_run(runs_dir, "alpha", run_dir)
-    (run_dir / "last.pt").write_bytes(b"x")
+    (run_dir / "last.pt").write_bytes(last_pt_bytes)
     assert start_run(runs_dir, "alpha", run_dir) == (run_dir, run_dir / "last.pt")
     assert start_run(runs_dir, "alpha", run_dir / "last.pt") == (run_dir, run_dir / "last.pt")
     with pytest.raises(CheckpointError, match="'alpha' run, not a 'beta' one"):

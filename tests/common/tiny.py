@@ -176,7 +176,7 @@ def _main() -> None:
         _save_result(model, records, args.out)
         return
 
-    from common.device import cleanup_distributed, rank
+    from common.device import rank
 
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     real_replace = os.replace
@@ -192,7 +192,6 @@ def _main() -> None:
     os.replace = real_replace
     if rank() == 0:
         _save_result(model, records, args.out)
-    cleanup_distributed()
 
 
 if __name__ == "__main__":

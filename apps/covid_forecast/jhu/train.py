@@ -28,10 +28,8 @@ from common.checkpoint import save_model
 from common.device import seed_everything
 from common.errors import UserError
 from common.files import atomic_write
-from common.runs import finish_run, start_run
-from common.training import fit
-from common.training.state import LoopOptions
-from common.training.wiring import RunResult
+from common.runs import RunResult, finish_run, start_run
+from common.training import LoopOptions, fit
 
 from ..scores import smape_terms
 from .config import APP, GlobalConfig

@@ -18,8 +18,8 @@ from torch.utils.data import DataLoader
 
 from common.config import TrainConfig
 from common.device import seed_everything
+from common.runs import RunResult
 from common.training import LoopOptions
-from common.training.wiring import RunResult
 
 from ..config import DataConfig, ModelConfig
 from ..model import TitanicEnsemble, TitanicMLP

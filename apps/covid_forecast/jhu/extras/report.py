@@ -90,7 +90,7 @@ def backtest_report(
     device: Any = None,
 ) -> dict[str, Any]:
     """The full JHU backtest (model and every baseline) as the JSON a run keeps."""
-    from common.console import TrainingProgress
+    from common.progress import TrainingProgress
 
     from ..data import country_matrix, resolve_country, top_countries
     from .backtest import backtest_origins, baseline_forecaster, global_forecaster, run_jhu_backtest
