@@ -1,4 +1,4 @@
-"""Benchmark: the default CNN and the tutorial's net on CIFAR-2 (`refapps bench cifar`).
+"""Front-end: the benchmark, the default CNN beside the tutorial's net on CIFAR-2.
 
     refapps bench cifar --json
 
@@ -28,6 +28,7 @@ CONFIGS = {  # model name -> (ModelConfig, overrides of TRAIN_DEFAULTS)
 def bench_one(name: str, runs_dir: Path, quick: bool) -> dict[str, Any]:
     from common.device import pick_device
 
+    from .dispatch import model_builder, splits_loader
     from .predict import load_predictor
     from .train import train
 
@@ -35,11 +36,12 @@ def bench_one(name: str, runs_dir: Path, quick: bool) -> dict[str, Any]:
     train_cfg = dataclasses.replace(TRAIN_DEFAULTS, runs_dir=runs_dir, **overrides)
     if quick:
         train_cfg = dataclasses.replace(train_cfg, epochs=1, max_samples=64, batch_size=16)
+    data_cfg, build = DataConfig(), model_builder(model_cfg.name)  # tutorial: from extras/
     started_cpu = time.process_time()
-    result = train(DataConfig(), model_cfg, train_cfg, progress=False)
+    result = train(data_cfg, model_cfg, train_cfg, False, splits_loader(data_cfg), build)
     cpu_seconds = time.process_time() - started_cpu
     device = pick_device(train_cfg.device)
-    predictor = load_predictor(result.run_dir, device)
+    predictor = load_predictor(result.run_dir, device, build)
     x = torch.randint(0, 256, (32 if quick else 2048, 3, 32, 32), dtype=torch.uint8)
     started = time.perf_counter()
     predictor.predict_tensor(x, flip=True)
