@@ -6,6 +6,7 @@ Upload images (any size and mode; PNG, JPEG, WebP, BMP, GIF or TIFF) or show ran
 images with one click, and read a verdict with one bar per class on a fixed 0-100 % axis;
 test images are marked right or wrong. Results live in `st.session_state`, so they stay
 when flip averaging is toggled. Uses the newest run (`$REFAPPS_RUNS_DIR`, default `runs`).
+The whole page runs inside `page_errors`, so alone or in the hub a failure is one error box.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from common.errors import UserError
 from common.pages import (
     MAX_UPLOAD_MB,
     find_run_or_stop,
+    page_errors,
     show_label,
     show_run_summary,
     upload_too_large,
@@ -198,4 +200,5 @@ def main() -> None:
     st.caption(f"Run: {run_dir}")
 
 
-main()
+with page_errors("CIFAR: what is in the picture?"):
+    main()
