@@ -65,6 +65,14 @@ def prepare(
     return loaders, model, args
 
 
+def run_meta(
+    model: nn.Module, args: dict[str, Any], loaders: Loaders, data_cfg: DataConfig
+) -> dict[str, Any]:
+    """model.json: what rebuilds the model (`model_args`), its classes and its input size."""
+    meta = {"app": APP, "model": type(model).__name__, "model_args": args}
+    return meta | {"classes": loaders.classes, "image_size": data_cfg.image_size}
+
+
 def make_optimizer(
     model: nn.Module, train_cfg: TrainConfig, train_batches: Any
 ) -> tuple[torch.optim.Optimizer, Any]:
@@ -88,38 +96,34 @@ def train(
     load: SplitsLoader = load_splits,
     build: ModelBuilder = build_model,
 ) -> RunResult:
-    """Train one model and evaluate it on the test split; everything lands in a run folder."""
+    """Train, then test with each image averaged with its mirror; all goes to a run folder."""
     data_cfg, model_cfg, train_cfg = run_configs(data_cfg, model_cfg, train_cfg)
     device = pick_device(train_cfg.device)
     with fixed_threads(train_cfg.num_threads):
         loaders, model, args = prepare(data_cfg, model_cfg, train_cfg, device, load, build)
         run_dir, resume = open_run(APP, data_cfg, model_cfg, train_cfg)
-        meta = {"app": APP, "model": type(model).__name__, "model_args": args}
-        meta |= {"classes": loaders.classes, "image_size": data_cfg.image_size}
-        write_model_meta(run_dir, meta)
-        if model_cfg.compile:  # worth it on a GPU for long runs
-            model = torch.compile(model)  # type: ignore[assignment]
+        write_model_meta(run_dir, run_meta(model, args, loaders, data_cfg))
+        model = torch.compile(model) if model_cfg.compile else model  # worth it on a GPU
         optimizer, scheduler = make_optimizer(model, train_cfg, loaders.train)
         options = LoopOptions.from_config(train_cfg, device, run_dir, resume, progress, "step")
         options, val_loader = pick_validation(options, loaders.val, loaders.test)
-        metrics, epochs = make_metrics(len(loaders.classes)), train_cfg.effective_epochs
+        metrics, loss_fn = make_metrics(len(loaders.classes)), make_loss()
         started = time.perf_counter()
         history = fit(
             train_cfg.loop,
             model,
-            make_loss(),
+            loss_fn,
             optimizer,
             loaders.train,
             val_loader,
-            epochs,
+            train_cfg.effective_epochs,
             metrics,
             scheduler,
             options,
         )
         train_seconds = time.perf_counter() - started
-        flipped = FlipAveraged(model)  # the test averages each image with its mirror image
-        test_metrics = evaluate_model(flipped, loaders.test, make_loss(), metrics, options)
-        speed = loaders.num_train * epochs / train_seconds
+        test_metrics = evaluate_model(FlipAveraged(model), loaders.test, loss_fn, metrics, options)
+        speed = loaders.num_train * train_cfg.effective_epochs / train_seconds
         facts = {"train_seconds": train_seconds, "train_images_per_second": speed}
         facts["train/num_samples"] = loaders.num_train  # the page says what the run used
         finish_run(run_dir, history.records, test_metrics | facts)

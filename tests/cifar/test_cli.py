@@ -33,6 +33,13 @@ def test_train_dry_run_prints_the_run_folder(tmp_path: Path) -> None:
     assert len(list((tmp_path / "runs" / "cifar").glob("*/model.safetensors"))) == 1
 
 
+def test_lr_find_sweeps_the_default_model_and_saves_the_plot(tmp_path: Path) -> None:
+    result = run("lr-find", "--runs-dir", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "Suggested learning rate" in result.output
+    assert (tmp_path / "cifar" / "lr_find.png").stat().st_size > 0
+
+
 def test_bad_model_name_exits_2(tmp_path: Path) -> None:
     result = run("train", "--dry-run", "--model", "resnet152", "--runs-dir", str(tmp_path))
     assert result.exit_code == 2
