@@ -41,6 +41,25 @@ def test_resume_continues_the_epoch_count(trained_run: Path, tmp_path: Path) -> 
     assert [r["epoch"] for r in result.history] == [1, 2, 3]
 
 
+@pytest.mark.parametrize("damage", [b"garbage", b""])
+def test_a_refused_resume_leaves_the_run_files_as_they_were(
+    trained_run: Path, tmp_path: Path, damage: bytes
+) -> None:
+    import shutil
+
+    from common.errors import UserError
+
+    copy = tmp_path / "cifar" / trained_run.name
+    shutil.copytree(trained_run, copy)
+    (copy / "last.pt").write_bytes(damage)
+    before = {p.name: p.read_bytes() for p in copy.iterdir()}
+    cfg = dataclasses.replace(TRAIN_DEFAULTS, epochs=3, resume=copy, runs_dir=tmp_path)
+    with pytest.raises(UserError):
+        train(DataConfig(), ModelConfig(width=8), cfg, progress=False)
+    after = {p.name: p.read_bytes() for p in copy.iterdir()}
+    assert after == before
+
+
 def test_ten_classes_use_macro_f1() -> None:
     metrics = make_metrics(10)
     metrics.update(torch.randn(20, 10), torch.arange(20) % 10)
