@@ -90,12 +90,17 @@ def bench(
 def new(
     name: Annotated[str, typer.Argument(help="Name of the new app (a Python identifier).")],
     source: Annotated[str, typer.Option("--from", help="The app to copy.")] = "titanic",
+    with_extras: Annotated[
+        bool, typer.Option("--with-extras", help="Also copy the app's extras/ (its options).")
+    ] = False,
 ) -> None:
-    """Start a new app as a renamed copy of an existing one (code and tests)."""
+    """Start a new app as a renamed copy of an existing one: its reading path, front-ends, tests."""
     from apps.scaffold import copy_app
 
-    created = copy_app(source, name, APPS_DIR.parent)
+    created = copy_app(source, name, APPS_DIR.parent, with_extras=with_extras)
     typer.echo(f"Created {', '.join(str(p) for p in created)}.")
+    if not with_extras and (APPS_DIR / source / "extras").is_dir():
+        typer.echo(f"Left out apps/{source}/extras and tests/{source}/extras (--with-extras).")
     typer.echo(f"Next: refapps {name} --help; pytest tests/{name} -q; refapps demo")
 
 

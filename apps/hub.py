@@ -1,7 +1,9 @@
-"""The hub's home page: a gallery with one clickable card per app (`apps/<app>/demo.py`).
+"""The hub's home page: the six steps, then one clickable card per app (`apps/<app>/demo.py`).
 
     refapps demo     # streamlit run apps/streamlit_app.py; this page is its default
 
+The steps line is written from `apps.registry.STEPS`, as the README's table and the apps'
+docstrings are, so the page names the steps as they do.
 A card shows the app's name (the title its page shows), what it does (its package docstring),
 what it reads (its README's first paragraph) and the newest run's headline test metrics, or
 the command that trains one. A broken run gets a card that names it and the fix; the other
@@ -17,6 +19,7 @@ from typing import Any
 
 import streamlit as st
 
+from apps.registry import STEPS, Step
 from common.errors import UserError
 from common.pages import runs_dir, train_command
 from common.runs import latest_run, read_metrics
@@ -148,6 +151,20 @@ def weights_problem(run_dir: Path) -> str | None:
     return None
 
 
+def steps_line() -> str:
+    """ "1 prepare the data (`data.py`) · 2 ... · 3 train and 4 evaluate (`train.py`) · ..."."""
+    groups: list[list[Step]] = []
+    for step in STEPS:
+        if groups and groups[-1][-1].file == step.file:
+            groups[-1].append(step)
+        else:
+            groups.append([step])
+    return " · ".join(
+        " and ".join(f"{s.number} {s.what}" for s in group) + f" (`{group[0].file}`)"
+        for group in groups
+    )
+
+
 def app_card(name: str, apps_dir: Path = APPS_DIR, runs: Path | None = None) -> AppCard:
     """Everything a card shows; a broken newest run becomes `problem`, never an exception."""
     title, task = page_title(apps_dir / name), describe(apps_dir / name)[1]
@@ -192,9 +209,11 @@ def show_card(card: AppCard) -> None:
 def home() -> None:
     """The default page: a card per app, two to a row (one on a phone)."""
     st.title("PyTorch reference apps")
-    st.write(
-        "Small, complete PyTorch apps: prepare data, define a model, train, evaluate, use, "
-        "save. Open an app to try its model."
+    st.write("Small, complete PyTorch apps. Each takes the same six steps, in the same files:")
+    st.markdown(steps_line())
+    st.caption(
+        "`cli.py`, `demo.py` and `bench.py` are front-ends, not steps: the `refapps` commands, "
+        "the app's page, its benchmark. Open an app to try its model."
     )
     names = discover_pages()
     for start in range(0, len(names), 2):

@@ -11,6 +11,10 @@ The contract (checked for every app by `tests/test_architecture.py`):
 - optional: `demo.py`, a Streamlit page the hub lists; `bench.py` defining `run_bench(quick)`,
   which `refapps bench` runs (an app without one is skipped, not an error).
 
+`STEPS` and `DOCSTRING_OPENINGS` name the six steps every app takes and the file of each; the
+root README, the hub's home page and every app's module docstrings say the same
+(`tests/test_docs.py`). `cli.py`, `demo.py` and `bench.py` are front-ends, not steps.
+
 Discovery parses files with `ast` and imports nothing (no torch, no app code), so the CLI
 root, the hub, `refapps bench`, `refapps new` and the docs test can call it at any time.
 """
@@ -22,6 +26,37 @@ from dataclasses import dataclass
 from pathlib import Path
 
 APPS_DIR = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Step:
+    """One of the six steps: its number, what it does, and the file that does it."""
+
+    number: int
+    what: str
+    file: str
+
+
+STEPS = (
+    Step(1, "prepare the data", "data.py"),
+    Step(2, "define the model", "model.py"),
+    Step(3, "train", "train.py"),
+    Step(4, "evaluate", "train.py"),
+    Step(5, "use the model", "predict.py"),
+    Step(6, "save", "common/checkpoint.py"),
+)
+# How each file of an app (or of a second path inside it, such as covid's `jhu/`) opens its
+# module docstring, so the step a reader is on has one name everywhere.
+DOCSTRING_OPENINGS = {
+    "config.py": "Settings: ",
+    "data.py": "Step 1 of 6, prepare the data: ",
+    "model.py": "Step 2 of 6, define the model: ",
+    "train.py": "Steps 3 and 4 of 6, train and evaluate: ",
+    "predict.py": "Step 5 of 6, use the model: ",
+    "cli.py": "Front-end: the command line",
+    "demo.py": "Front-end: the Streamlit page",
+    "bench.py": "Front-end: the benchmark",
+}
 
 
 @dataclass(frozen=True)

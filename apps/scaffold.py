@@ -1,15 +1,24 @@
 """`refapps new NAME --from APP`: start an app as a renamed copy of another (code and tests).
 
-    refapps new flowers --from cifar
+    refapps new flowers --from cifar                  # the reading path and the front-ends
+    refapps new flowers --from cifar --with-extras    # also apps/cifar/extras, tests/cifar/extras
     pytest tests/flowers -q
 
-Every place the app's name names something is renamed: the package path (`apps.titanic`),
-the `APP = "titanic"` constant (so runs go to `runs/<name>`), `refapps titanic` in docs and
-messages, the quoted name in code and tests, and with it a data folder named after the app
-(`data_root() / "titanic"` becomes `REFAPPS_DATA/<name>`: a new app gets its own data; run
-`refapps <name> download` or put your files there). Other names (`cifar2`, `TitanicMLP`) and
-URLs stay. The copy is built in a hidden folder and moved into place, so a failure leaves no
-half app behind.
+What is copied: `apps/APP/` and `tests/APP/`, nested subpackages included (covid's `jhu/`),
+but no folder named `extras` unless `--with-extras`: the reading path never imports extras,
+so the copy still imports, trains and predicts; an option that needs an extra says so.
+
+What is renamed: every use of the app's name as a name, in file contents and file names:
+the package path (`apps.titanic`, `apps/titanic`), `APP = "titanic"` (runs go to
+`runs/<name>`), `refapps titanic`, the quoted name and snake_case names it starts
+(`"titanic_cv"`, `titanic_result`), relative paths (`titanic/train.csv`, so the copy reads
+`REFAPPS_DATA/<name>`: run `refapps <name> download` or put your files there).
+
+What is kept (`is_kept` below): the name inside a longer name (`cifar2`, `cifar-10-python.tar.gz`,
+`TitanicMLP`, `test_titanic`), URLs, a path below another folder (`../shared/data/imdb/...`,
+`studies/imdb/`: the source's data and studies stay where they are) and an attribute of another
+module (`torchvision.datasets.cifar`). The copy is built in a hidden folder and moved into
+place, so a failure leaves no half app behind.
 """
 
 from __future__ import annotations
@@ -18,15 +27,21 @@ import keyword
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from apps.registry import app_names
 from common.errors import UserError
 
-IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".ipynb_checkpoints")
-TEXT_SUFFIXES = {".py", ".md", ".txt", ".toml", ".json", ".cfg", ".ini", ".yaml", ".yml"}
-RESERVED = {"apps", "common", "tests", "cli", "bench", "demo", "new", "hub", "scaffold"}
+IGNORED = ("__pycache__", ".pytest_cache", ".ipynb_checkpoints")
+EXTRAS = "extras"
+TEXT_SUFFIXES = {".py", ".md", ".txt", ".toml", ".json", ".cfg", ".ini", ".yaml", ".yml", ".sh"}
+RESERVED = {"apps", "common", "tests", "cli", "bench", "demo", "new", "hub", "scaffold", EXTRAS}
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
+# After a "/" or "." the name is kept (another folder, another module's attribute), except
+# after these folders and packages of the project: there it is this app.
+OWN_PREFIXES = ("apps/", "apps.", "tests/", "tests.", "runs/", "REFAPPS_DATA/", "REFAPPS_CACHE/")
+OWN_PREFIXES += ("refapps/", "refapps/cache/")
 
 
 def check_name(name: str, project_root: Path) -> None:
@@ -44,20 +59,30 @@ def check_name(name: str, project_root: Path) -> None:
         raise UserError(f"The name {name!r} is taken in {apps_dir}; choose another.")
 
 
-def rename_text(text: str, source: str, name: str) -> str:
-    """`text` with the app name `source` replaced by `name` where it names the app.
+def is_kept(text: str, start: int, end: int) -> bool:
+    """Whether the name at `text[start:end]` stays (see the module docstring), not renamed."""
+    before, after = text[max(0, start - 300) : start], text[end : end + 1]
+    if after == "-" or before.endswith(("-", ":")):
+        return True  # a hyphenated name (cifar-10-python.tar.gz)
+    if "://" in re.split(r"[\s\"'`()<>\[\]]", before)[-1]:
+        return True  # inside a URL
+    if before.endswith(OWN_PREFIXES):
+        return False
+    return before.endswith("/") or re.search(r"[\w)\]]\.$", before) is not None
 
-    The same quoted name is the run folder in one line and the data folder in the next
-    (`tmp_path / "titanic"`), so both are renamed: the copy stays consistent with its tests.
-    """
-    old = re.escape(source)
-    text = re.sub(rf"\b(apps|tests|runs|REFAPPS_DATA)([./]){old}\b", rf"\g<1>\g<2>{name}", text)
-    text = re.sub(rf"\b(refapps(?: bench)?) {old}\b", rf"\g<1> {name}", text)
-    text = re.sub(rf"(?<![\w/.:-]){old}(?=/)", name, text)  # a relative path, not inside a URL
-    return re.sub(rf"""(["']){old}\1""", rf"\g<1>{name}\g<1>", text)
+
+def rename_text(text: str, source: str, name: str) -> str:
+    """`text` with the app name `source` replaced by `name` wherever it names the app."""
+    # The name alone or leading a snake_case name; never the end or middle of a longer one.
+    pattern = re.compile(rf"(?<![A-Za-z0-9_]){re.escape(source)}(?![A-Za-z0-9])")
+    return pattern.sub(
+        lambda m: m.group() if is_kept(text, m.start(), m.end()) else name,
+        text,
+    )
 
 
 def rename_tree(folder: Path, source: str, name: str) -> None:
+    """Rename `source` to `name` in the text files under `folder`, then in file names."""
     for path in sorted(folder.rglob("*")):
         if not path.is_file() or path.suffix not in TEXT_SUFFIXES:
             continue
@@ -68,10 +93,26 @@ def rename_tree(folder: Path, source: str, name: str) -> None:
         renamed = rename_text(text, source, name)
         if renamed != text:
             path.write_text(renamed, encoding="utf-8")
+    for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        new_name = rename_text(path.name, source, name)
+        if new_name != path.name:
+            path.rename(path.with_name(new_name))
 
 
-def copy_app(source: str, name: str, project_root: Path) -> list[Path]:
+def _ignore(with_extras: bool) -> Callable[[str, list[str]], set[str]]:
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        left_out = {n for n in names if n in IGNORED or n.endswith(".pyc")}
+        if not with_extras:
+            left_out |= {n for n in names if n == EXTRAS and (Path(folder) / n).is_dir()}
+        return left_out
+
+    return ignore
+
+
+def copy_app(source: str, name: str, project_root: Path, with_extras: bool = False) -> list[Path]:
     """Copy `apps/<source>` and `tests/<source>` to `<name>`, renamed; returns the new folders.
+
+    Folders named `extras` (at any depth) are left out unless `with_extras`.
 
     Raises:
         UserError: `source` is not an app, or `name` is invalid or taken.
@@ -92,7 +133,7 @@ def copy_app(source: str, name: str, project_root: Path) -> list[Path]:
             # never leaves a `<dir>/*/cli.py` that app discovery or pytest would pick up.
             staging = Path(tempfile.mkdtemp(prefix=f".new-{name}-", dir=target.parent))
             try:
-                shutil.copytree(original, staging / name, ignore=IGNORED)
+                shutil.copytree(original, staging / name, ignore=_ignore(with_extras))
                 rename_tree(staging / name, source, name)
                 (staging / name).rename(target)
                 created.append(target)

@@ -27,7 +27,9 @@ from apps.hub import (
     metric_label,
     page_title,
     readme_intro,
+    steps_line,
 )
+from apps.registry import STEPS
 
 HUB = str(APPS_DIR / "streamlit_app.py")
 APPS = discover_pages()
@@ -132,6 +134,15 @@ def test_home_without_runs_shows_how_to_train_each_app(
         assert f"refapps {name} train" in infos
     assert len(at.info) == len(APPS)
     assert not at.metric
+    assert steps_line() in [markdown.value for markdown in at.markdown]
+
+
+def test_home_names_the_six_steps_as_the_readme_and_docstrings_do() -> None:
+    line = steps_line()
+    assert line.startswith("1 prepare the data (`data.py`) · 2 define the model (`model.py`)")
+    assert "· 3 train and 4 evaluate (`train.py`) · 5 use the model (`predict.py`)" in line
+    assert line.endswith(f"· 6 save (`{STEPS[-1].file}`)")
+    assert "cli.py" not in line, "front-ends are not steps"
 
 
 def test_every_page_without_a_run_says_how_to_train(

@@ -1,19 +1,18 @@
-"""Step 6, the command line: `refapps imdb download | train | evaluate | predict | lr-find`.
+"""Front-end: the command line, `refapps imdb download | train | evaluate | predict | lr-find`.
 
-    refapps imdb train                       # ngram_nb, class-style loop, ~1 min on 2 cores
+    refapps imdb train                       # ngram_nb, class-style loop, ~2 min on 2 cores
     refapps imdb train --model tutorial_cnn --epochs 2 --loop script
     refapps imdb evaluate --other-reviews ../shared/data/imdb/other_reviews/yelp_labelled.txt
     refapps imdb predict "What a wonderful film." --file more.txt --out results.csv
     cat reviews.txt | refapps imdb predict -
-    refapps imdb compare-rules               # the held-out table the decision rule came from
 
 Each command is a thin adapter: options -> config dataclasses -> a function -> a rich table.
-Heavy imports (torch, the app's modules) happen inside the commands to keep `--help` fast.
+Options served by extras/ are dispatched through `dispatch.py`. Heavy imports (torch, the
+app's modules) happen inside the commands to keep `--help` fast.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,16 +20,58 @@ from typing import Annotated, Any
 import typer
 
 from common.cli import JsonOpt, RunDirOpt, RunsDirOpt, handle_user_errors, with_train_options
+from common.commands import add_lr_find_command
 from common.config import TrainConfig
 
 from .config import APP, TRAIN_DEFAULTS, DataConfig, ModelConfig
-from .options import HELP, with_config_options
 
 app = typer.Typer(
     help="IMDB movie reviews: sentiment classification from raw text.", no_args_is_help=True
 )
-TestFileOpt = Annotated[Path | None, typer.Option(help=HELP["test_file"])]
 SHOWN_ROWS = 50
+EMPTY = "empty review: no text to classify"
+D, M = DataConfig(), ModelConfig()
+
+
+def _opt(help_text: str, *names: str) -> Any:
+    return typer.Option(*names, help=help_text)
+
+
+CsvOpt = Annotated[
+    Path | None,
+    _opt("UTF-8 CSV file with a review column; a row with an empty review gets a reason."),
+]
+TrainFileOpt = Annotated[Path | None, _opt("CSV/TSV of (label, text) (default: aclImdb/train).")]
+TestFileOpt = Annotated[Path | None, _opt("CSV/TSV of (label, text) (default: aclImdb/test).")]
+ValFractionOpt = Annotated[
+    float, _opt("Hold out this share of train to pick the best epoch and the threshold.")
+]
+ThresholdFractionOpt = Annotated[
+    float,
+    _opt(
+        "Without --val-fraction: hold out this share of train to choose the decision "
+        "threshold, then refit on all of train (0: threshold 0.5)."
+    ),
+]
+VocabOpt = Annotated[int, _opt("Tokenizer vocabulary size.")]
+MinFrequencyOpt = Annotated[int, _opt("Rarer training words become [UNK].")]
+MaxTokensOpt = Annotated[int, _opt("Truncate reviews to this many tokens.")]
+SnippetsOpt = Annotated[int, _opt("Also train on N random 1-3 sentence snippets of each review.")]
+ModelOpt = Annotated[str, _opt("Model: ngram_nb, bilstm or tutorial_cnn.", "--model")]
+EmbedOpt = Annotated[int, _opt("Embedding size (bilstm, tutorial_cnn).")]
+HiddenOpt = Annotated[int, _opt("LSTM size per direction (bilstm).")]
+BucketsOpt = Annotated[int, _opt("Hashed n-gram slots (ngram_nb).")]
+MinNgramOpt = Annotated[int, _opt("ngram_nb ignores n-grams seen in fewer training reviews.")]
+CnnTokensOpt = Annotated[int, _opt("tutorial_cnn reads the last N tokens of a review.")]
+DropoutOpt = Annotated[float, _opt("Dropout (of n-grams for ngram_nb).")]
+StackOpt = Annotated[
+    bool,
+    _opt(
+        "Combine the model's logit with the VADER lexicon's score, weights fitted on "
+        "held-out train reviews and sentences.",
+        "--lexicon-stack",
+    ),
+]
 
 
 @app.command()
@@ -45,14 +86,36 @@ def download() -> None:
 @app.command()
 @handle_user_errors
 @with_train_options(TRAIN_DEFAULTS)
-@with_config_options(data_cfg=DataConfig, model_cfg=ModelConfig)
-def train(train_cfg: TrainConfig, data_cfg: DataConfig, model_cfg: ModelConfig) -> None:
+def train(
+    train_cfg: TrainConfig,
+    train_file: TrainFileOpt = D.train_file,
+    test_file: TestFileOpt = D.test_file,
+    val_fraction: ValFractionOpt = D.val_fraction,
+    vocab_size: VocabOpt = D.vocab_size,
+    min_frequency: MinFrequencyOpt = D.min_frequency,
+    max_tokens: MaxTokensOpt = D.max_tokens,
+    snippets_per_review: SnippetsOpt = D.snippets_per_review,
+    threshold_fraction: ThresholdFractionOpt = D.threshold_fraction,
+    name: ModelOpt = M.name,
+    embed_dim: EmbedOpt = M.embed_dim,
+    hidden: HiddenOpt = M.hidden,
+    num_buckets: BucketsOpt = M.num_buckets,
+    min_ngram_reviews: MinNgramOpt = M.min_ngram_reviews,
+    cnn_tokens: CnnTokensOpt = M.cnn_tokens,
+    dropout: DropoutOpt = M.dropout,
+    lexicon_stack: StackOpt = M.lexicon_stack,
+) -> None:
     """Train a sentiment model; prints the test metrics and the run folder."""
+    given = dict(locals())  # the options by name, which are the configs' field names
+    data_cfg = DataConfig(**{k: given[k] for k in DataConfig.__dataclass_fields__})
+    model_cfg = ModelConfig(**{k: given[k] for k in ModelConfig.__dataclass_fields__})
     from common.console import print_run
 
+    from .dispatch import recipe_for
     from .train import train as run_training
 
-    result = run_training(data_cfg, model_cfg, train_cfg)
+    recipe = recipe_for(data_cfg, model_cfg)
+    result = run_training(data_cfg, model_cfg, train_cfg, recipe=recipe)
     title = f"IMDB test metrics ({result.train_seconds:.1f} s incl. tokenising)"
     print_run(result.metrics, result.run_dir, title)
 
@@ -77,16 +140,19 @@ def evaluate(
     from common.console import print_metrics
     from common.runs import resolve_run
 
+    from .dispatch import open_predictor, read_split
     from .train import evaluate as run_evaluation
-    from .train import evaluate_other
 
     run = resolve_run(run_dir, runs_dir, APP)
+    predictor = open_predictor(run)
     if other_reviews:
+        from .extras.other_reviews import evaluate_other
+
         result = {}
         for path in other_reviews:
-            result |= evaluate_other(run, path)
+            result |= evaluate_other(predictor, path)
     else:
-        result = run_evaluation(run, test_file)
+        result = run_evaluation(run, test_file, predictor, read_split)
     if as_json:
         typer.echo(json.dumps(result))
     else:
@@ -101,31 +167,30 @@ def predict(
         typer.Argument(help="Review texts; '-' reads standard input, one review a line."),
     ] = None,
     file: Annotated[Path | None, typer.Option(help="UTF-8 text file, one review a line.")] = None,
-    csv: Annotated[Path | None, typer.Option(help="UTF-8 CSV file with a review column.")] = None,
+    csv: CsvOpt = None,
     column: Annotated[str, typer.Option(help="The CSV column holding the reviews.")] = "text",
     out: Annotated[
         Path | None,
-        typer.Option(help="Write every prediction to this CSV (text,label,probability)."),
+        typer.Option(help="Write every prediction to this CSV (text,label,probability,reason)."),
     ] = None,
     run_dir: RunDirOpt = None,
     runs_dir: RunsDirOpt = Path("runs"),
     as_json: JsonOpt = False,
 ) -> None:
-    """Sentiment (negative/positive) and the probability of positive, per review."""
+    """Sentiment (negative/positive) and the probability of positive, one row per review."""
     import sys
 
-    from common.checkpoint import atomic_write
     from common.console import console
-    from common.files import check_output_file
+    from common.files import atomic_write, check_output_file
     from common.runs import resolve_run
 
-    from .predict import load_predictor
+    from .dispatch import open_predictor
     from .review_files import collect_reviews
 
     check_output_file("--out", out, "results.csv")
     reviews = collect_reviews(texts or [], file, csv, column, lambda: sys.stdin.buffer.read())
-    predictor = load_predictor(resolve_run(run_dir, runs_dir, APP))
-    table = predictor.predict_frame(reviews)
+    predictor = open_predictor(resolve_run(run_dir, runs_dir, APP))
+    table = prediction_table(predictor, reviews)
     if out is not None:
         atomic_write(out, lambda tmp: table.to_csv(tmp, index=False))
         console.print(f"Wrote {len(table):,} predictions to {out}")
@@ -133,6 +198,23 @@ def predict(
         typer.echo(table.to_json(orient="records"))
     else:
         print_predictions(table)
+
+
+def prediction_table(predictor: Any, texts: list[str]) -> Any:
+    """Columns text, label, probability (of positive), reason: one row per text, in order.
+
+    An empty or blank text (a CSV row) gets no label and no probability, and the reason why.
+    """
+    import numpy as np
+    import pandas as pd
+
+    rows = [i for i, text in enumerate(texts) if text.strip()]
+    table = pd.DataFrame({"text": texts, "label": "", "probability": np.nan, "reason": EMPTY})
+    predictions = predictor.predict([texts[i] for i in rows]) if rows else []
+    table.loc[rows, "label"] = [p.label for p in predictions]
+    table.loc[rows, "probability"] = [p.probability for p in predictions]
+    table.loc[rows, "reason"] = ""
+    return table
 
 
 def print_predictions(table: Any) -> None:
@@ -145,47 +227,21 @@ def print_predictions(table: Any) -> None:
     print_rows(shown.to_dict("records"), title, total=len(table), all_hint=hint)
 
 
-@app.command("lr-find")
-@handle_user_errors
-def lr_find(
-    runs_dir: RunsDirOpt = Path("runs"),
-    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
-    model: Annotated[str, typer.Option(help=HELP["name"])] = ModelConfig.name,
-    max_samples: Annotated[int | None, typer.Option(help="Use at most N training reviews.")] = None,
-) -> None:
-    """Sweep the learning rate, plot loss against it, and suggest one."""
-    from common.console import console
+def find_lr(train_cfg: TrainConfig) -> Any:
+    """The LR range test on the default data and model (`refapps imdb lr-find`)."""
+    from common.device import pick_device
+    from common.lr_find import find_lr as sweep
 
-    from .train import find_lr
+    from .train import Recipe, make_loss, make_optimizer, prepare
 
-    train_cfg = dataclasses.replace(
-        TRAIN_DEFAULTS, seed=seed, runs_dir=runs_dir, max_samples=max_samples
-    )
-    result = find_lr(DataConfig(), ModelConfig(name=model), train_cfg)
-    console.print(f"Suggested learning rate: {result.suggested_lr:.2e}  (plot: {result.plot_path})")
+    device, recipe = pick_device(train_cfg.device), Recipe()
+    loaders, model, _ = prepare(DataConfig(), ModelConfig(), train_cfg, recipe)
+    optimizer = make_optimizer(model, train_cfg, recipe.family)
+    plot_path = Path(train_cfg.runs_dir) / APP / "lr_find.png"
+    return sweep(model, make_loss(), optimizer, loaders.train, device, plot_path)
 
 
-@app.command("compare-rules")
-@handle_user_errors
-def compare_rules(
-    seed: Annotated[int, typer.Option(help="Seed.")] = 0, json_output: JsonOpt = False
-) -> None:
-    """Score the decision rules (threshold, lexicon stack) on held-out train data only."""
-    from common.console import console
-
-    from .train import compare_held_out
-
-    rows = compare_held_out(
-        DataConfig(), ModelConfig(), dataclasses.replace(TRAIN_DEFAULTS, seed=seed)
-    )
-    if json_output:
-        typer.echo(json.dumps(rows, indent=2))
-        return
-    console.print(" | ".join(rows[0]) if rows else "No held-out data (--threshold-fraction 0).")
-    for row in rows:
-        console.print(
-            " | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row.values())
-        )
+add_lr_find_command(app, find_lr, TRAIN_DEFAULTS)
 
 
 if __name__ == "__main__":

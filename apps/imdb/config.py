@@ -1,6 +1,9 @@
-"""Every knob of the IMDB app with its default, in one torch-free place.
+"""Settings: every knob of the IMDB app with its default, in one torch-free place.
+
+    refapps imdb train --help     # each field below is an option
 
 The CLI reads these defaults for `--help` without importing torch; `train.py` consumes them.
+Fields marked "option" turn on a part of extras/ (see `dispatch.py`); the default uses none.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ class DataConfig:
     vocab_size: int = 60_000  # words kept by the tokenizer, special tokens included
     min_frequency: int = 2  # words seen fewer times in train become [UNK]
     max_tokens: int = 2048  # reviews are truncated to this many tokens
-    snippets_per_review: int = 0  # also train on N random 1-3 sentence snippets per review
+    snippets_per_review: int = 0  # option: also train on N 1-3 sentence snippets per review
     threshold_fraction: float = 0.1  # held out (then refit on all) to choose the threshold
 
     def __post_init__(self) -> None:
@@ -49,13 +52,13 @@ class DataConfig:
 @dataclass(frozen=True)
 class ModelConfig:
     name: str = "ngram_nb"
-    embed_dim: int = 64  # bilstm and tutorial_cnn
-    hidden: int = 64  # bilstm hidden size per direction
+    embed_dim: int = 64  # option: bilstm and tutorial_cnn
+    hidden: int = 64  # option: bilstm hidden size per direction
     num_buckets: int = 2_000_003  # ngram_nb: hashed bigram + trigram slots (a prime)
     min_ngram_reviews: int = 16  # ngram_nb: rarer n-grams are ignored (noise to memorise)
-    cnn_tokens: int = 400  # tutorial_cnn reads the last N tokens of a review
+    cnn_tokens: int = 400  # option: tutorial_cnn reads the last N tokens of a review
     dropout: float = 0.2
-    lexicon_stack: bool = False  # combine the logit with VADER's score (weights fitted held out)
+    lexicon_stack: bool = False  # option: combine the logit with VADER's score (fitted held out)
 
     def __post_init__(self) -> None:
         if self.name not in MODEL_NAMES:

@@ -1,10 +1,11 @@
-"""Step 1, prepare the data: review files -> validated texts and labels -> batches.
+"""Step 1 of 6, prepare the data: review files -> texts and labels -> batches.
 
     refapps imdb download   # REFAPPS_DATA/imdb/aclImdb/{train,test}/{pos,neg}/*.txt
 
 Reading 50,000 small files is slow on a cold disk, so each folder's parsed reviews are cached
 as parquet under `common.data.cache_dir("imdb")`, keyed by the folder's listing (names, sizes,
-modification times): a changed folder is read again. A CSV/TSV of (label, text) works too.
+modification times): a changed folder is read again. The tokenizer and the n-gram features
+are in `text.py`; CSV/TSV files (`--train-file`, `--test-file`) in `extras/table_files.py`.
 """
 
 from __future__ import annotations
@@ -12,24 +13,29 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import torch
 
+from common.batches import TensorBatches
+from common.config import TrainConfig
 from common.data import cache_dir, data_root, extract_tar, fetch_verified
 from common.errors import DataNotFoundError, UserError
+from common.files import atomic_write
 
 from .config import DataConfig, ModelConfig
-from .text import Encoded, ReviewBatches, model_inputs
+from .model import Family, model_args
+from .text import encode, nb_log_ratios, review_batches, train_tokenizer
+
+if TYPE_CHECKING:
+    from .train import Recipe
 
 URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 SHA256 = "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe"
 CLASSES = ("negative", "positive")
 SPLITS = ("train", "test")
-LABEL_NAMES = {"0": 0, "1": 1, "neg": 0, "pos": 1, "negative": 0, "positive": 1}
-MAX_ROWS = 200_000
 
 
 @dataclass
@@ -78,51 +84,16 @@ def read_folder(split_dir: Path) -> Reviews:
             cache_path.unlink(missing_ok=True)  # a damaged cache is rebuilt, never trusted
     texts = [p.read_text(encoding="utf-8", errors="replace") for p in paths]
     labels = np.array([int(p.parent.name == "pos") for p in paths], dtype=np.int64)
-    tmp = cache_path.with_suffix(".tmp")
-    pd.DataFrame({"label": labels, "text": texts}).to_parquet(tmp, index=False)
-    tmp.replace(cache_path)
+    frame = pd.DataFrame({"label": labels, "text": texts})
+    atomic_write(cache_path, lambda tmp: frame.to_parquet(tmp, index=False))
     return Reviews(texts, labels)
 
 
-def read_table(path_or_buffer: Any, name: str | None = None) -> Reviews:
-    """A CSV or TSV of (label, text), with or without a header; labels 0/1 or neg/pos."""
-    name = name or getattr(path_or_buffer, "name", str(path_or_buffer))
-    if isinstance(path_or_buffer, str | Path) and not Path(path_or_buffer).is_file():
-        raise UserError(f"Review file not found: {path_or_buffer}")
-    sep = "\t" if str(name).lower().endswith(".tsv") else ","
-    try:
-        df = pd.read_csv(
-            path_or_buffer,
-            sep=sep,
-            header=None,
-            dtype=str,
-            nrows=MAX_ROWS + 2,
-            keep_default_na=False,
-            quoting=3 if sep == "\t" else 0,
-        )
-    except pd.errors.EmptyDataError as err:
-        raise UserError(f"{name} is empty.") from err
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as err:
-        raise UserError(f"{name} is not a readable CSV/TSV file ({type(err).__name__}).") from err
-    if df.shape[1] < 2:
-        raise UserError(f"{name} needs two columns, label and text (separator {sep!r}).")
-    if str(df.iloc[0, 0]).strip().lower() == "label":
-        df = df.iloc[1:]
-    if df.empty or len(df) > MAX_ROWS:
-        raise UserError(f"{name} must have between 1 and {MAX_ROWS:,} reviews.")
-    labels = df.iloc[:, 0].str.strip().str.lower().map(LABEL_NAMES)
-    if labels.isna().any():
-        row = int(np.flatnonzero(labels.isna().to_numpy())[0])
-        raise UserError(
-            f"{name}: label must be 0/1 or neg/pos (row {row + 1}: {df.iloc[row, 0]!r})."
-        )
-    texts = df.iloc[:, 1:].astype(str).agg(sep.join, axis=1).tolist()  # text held separators
-    return Reviews(texts, labels.to_numpy(dtype=np.int64))
-
-
 def load_split(cfg: DataConfig, split: str) -> Reviews:
-    path = cfg.train_file if split == "train" else cfg.test_file
-    return read_table(path) if path is not None else read_folder(download() / split)
+    """The aclImdb folder of `split` ("train" or "test")."""
+    if (cfg.train_file if split == "train" else cfg.test_file) is not None:
+        raise UserError("--train-file/--test-file need extras/table_files.py: use dispatch.py")
+    return read_folder(download() / split)
 
 
 def split_train_val(reviews: Reviews, fraction: float, seed: int) -> tuple[Reviews, Reviews | None]:
@@ -144,74 +115,58 @@ def split_train_val(reviews: Reviews, fraction: float, seed: int) -> tuple[Revie
 
 @dataclass
 class Loaders:
-    train: ReviewBatches
-    val: ReviewBatches | None
-    test: ReviewBatches
+    train: TensorBatches  # x: model inputs cut by row (text.Rows), y: float labels
+    val: TensorBatches | None
+    test: TensorBatches
     tokenizer: Any  # tokenizers.Tokenizer, fitted on the training split
-    val_reviews: Reviews | None  # the held-out training reviews (texts for calibration)
-    num_reviews: int  # whole reviews trained on; the rest of `train` are snippets of them
+    val_reviews: Reviews | None  # the held-out training reviews (texts for the threshold)
+    num_reviews: int  # whole reviews trained on (an option may add texts cut from them)
     vocab_size: int
-    nb_ratios: tuple[np.ndarray, np.ndarray] | None  # ngram_nb only: ratios, keep
+    nb_ratios: tuple[np.ndarray, np.ndarray] | None  # for a naive-Bayes model: ratios, keep
+    family: Family  # how the batches were cut, and how to cut new texts the same way
+
+
+def take_ends(reviews: Reviews, n: int | None) -> Reviews:
+    """At most `n` reviews, from both ends of the sorted folders so both classes stay."""
+    if n is None or len(reviews.labels) <= n:
+        return reviews
+    return reviews.take(np.r_[: n // 2, len(reviews.labels) - (n + 1) // 2 : len(reviews.labels)])
 
 
 def make_loaders(
     cfg: DataConfig,
     model_cfg: ModelConfig,
-    batch_size: int,
-    seed: int,
+    train_cfg: TrainConfig,
     generator: torch.Generator,
-    max_samples: int | None = None,
-    pin_memory: bool = False,
+    recipe: Recipe,
 ) -> Loaders:
-    """Read, hold out validation, fit the tokenizer on train only, encode, and batch."""
-    from .model import INPUT_KIND
-    from .snippets import with_snippets
-    from .text import encode, nb_log_ratios, train_tokenizer
+    """Read, hold out validation, fit the tokenizer on train only, encode, and batch.
 
-    kind, num_buckets = INPUT_KIND[model_cfg.name], model_cfg.num_buckets
-    train, test = load_split(cfg, "train"), load_split(cfg, "test")
-    if max_samples is not None:  # keep both classes: take from each end of the sorted folders
-        train, test = (
-            r.take(
-                np.r_[: max_samples // 2, len(r.labels) - (max_samples + 1) // 2 : len(r.labels)]
-            )
-            if len(r.labels) > max_samples
-            else r
-            for r in (train, test)
-        )
+    Options (`recipe`) may read other files, add training texts (after the tokenizer is
+    fit, so it learns from whole reviews only) and cut other inputs from the token ids.
+    """
+    family, seed = recipe.family, train_cfg.seed
+    train, test = (take_ends(recipe.read(cfg, s), train_cfg.max_samples) for s in SPLITS)
     train, val = split_train_val(train, cfg.val_fraction, seed)
     tokenizer = train_tokenizer(train.texts, cfg.vocab_size, cfg.min_frequency)
     num_reviews = len(train.labels)
-    train = with_snippets(train, cfg.snippets_per_review, seed)  # snippets come after reviews
-    vocab_size = tokenizer.get_vocab_size()
+    train = recipe.more_texts(train, cfg, seed) if recipe.more_texts else train
+    args = model_args(model_cfg, tokenizer.get_vocab_size())
 
-    def inputs(reviews: Reviews) -> Encoded:
-        return model_inputs(
-            encode(tokenizer, reviews.texts, cfg.max_tokens), kind, vocab_size, num_buckets
-        )
+    def batches(reviews: Reviews, gen: torch.Generator | None = None) -> TensorBatches:
+        inputs = family.inputs(encode(tokenizer, reviews.texts, cfg.max_tokens), args)
+        size = train_cfg.batch_size if gen is not None else max(train_cfg.batch_size, 512)
+        return review_batches(inputs, reviews.labels, size, family.batch, gen)
 
-    train_inputs = inputs(train)
-    ratios = None
-    if kind == "bag":  # naive-Bayes ratios count whole reviews only, as without snippets
-        whole = train_inputs.head(num_reviews)
-        num_features = vocab_size + num_buckets
-        ratios = nb_log_ratios(
-            whole, train.labels[:num_reviews], num_features, model_cfg.min_ngram_reviews
-        )
-
-    def batches(
-        encoded: Encoded, reviews: Reviews, gen: torch.Generator | None = None
-    ) -> ReviewBatches:
-        size = batch_size if gen is not None else max(batch_size, 512)
-        return ReviewBatches(encoded, reviews.labels, size, kind, gen, pin_memory)
-
+    train_batches, ratios = batches(train, generator), None
+    if family.naive_bayes:  # the ratios count whole reviews only, as without added texts
+        whole = train_batches.x.inputs.head(num_reviews)
+        num_features = args["vocab_size"] + args["num_buckets"]
+        labels = train.labels[:num_reviews]
+        ratios = nb_log_ratios(whole, labels, num_features, model_cfg.min_ngram_reviews)
+    val_batches = batches(val) if val is not None else None
+    vocab_size = args["vocab_size"]
     return Loaders(
-        train=batches(train_inputs, train, generator),
-        val=batches(inputs(val), val) if val is not None else None,
-        test=batches(inputs(test), test),
-        tokenizer=tokenizer,
-        val_reviews=val,
-        num_reviews=num_reviews,
-        vocab_size=vocab_size,
-        nb_ratios=ratios,
-    )
+        train_batches, val_batches, batches(test), tokenizer, val, num_reviews, vocab_size,
+        ratios, family,
+    )  # fmt: skip

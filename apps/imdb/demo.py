@@ -1,4 +1,4 @@
-"""Step 7, try it: a Streamlit page for the IMDB sentiment model.
+"""Front-end: the Streamlit page for the IMDB sentiment model.
 
     streamlit run apps/imdb/demo.py     # or: refapps demo
 
@@ -6,7 +6,8 @@ Type or paste a review (or click an example) to get its sentiment: a verdict, a 
 probability of positive against the run's decision threshold ("uncertain" near it), and the
 words that pushed the decision highlighted (occlusion: each word is removed in turn and the
 change is measured). The result stays until the next prediction. Uses the newest run
-(`$REFAPPS_RUNS_DIR`, default `runs`).
+(`$REFAPPS_RUNS_DIR`, default `runs`). An empty review is refused. The whole page runs
+inside `common.pages.page_errors`, alone or in the hub.
 """
 
 from __future__ import annotations
@@ -19,10 +20,13 @@ import pandas as pd
 import streamlit as st
 
 from apps.imdb.config import APP
-from apps.imdb.predict import MAX_EXPLAINED_TOKENS, Explanation, Predictor, load_predictor
+from apps.imdb.dispatch import open_predictor
+from apps.imdb.explain import MAX_EXPLAINED_TOKENS, Explanation, explain
+from apps.imdb.predict import Predictor
 from common.errors import UserError
-from common.pages import find_run_or_stop, show_run_summary
+from common.pages import find_run_or_stop, page_errors, show_run_summary
 
+TITLE = "IMDB: is this review positive?"
 MAX_CHARS = 20_000  # longer texts are cut before the model sees them; the page stays fast
 UNCERTAIN_WITHIN = 0.1  # within 10 points of the threshold the page says "uncertain"
 EXAMPLES = {
@@ -45,7 +49,7 @@ LEGEND = (
 @st.cache_resource(show_spinner="Loading the model...")
 def cached_predictor(run_dir: str, meta_mtime_ns: int) -> Predictor:
     """Loaded once per run (and again if its model.json changes, e.g. a new threshold)."""
-    return load_predictor(Path(run_dir))
+    return open_predictor(Path(run_dir))
 
 
 def highlighted(explanation: Explanation) -> str:
@@ -122,7 +126,7 @@ def intro(meta: dict[str, Any], config: dict[str, Any]) -> str:
     )
 
 
-def predict_now(text: str) -> None:
+def predict_now(predictor: Predictor, text: str) -> None:
     """Explain `text` and keep the result in the session (it survives unrelated reruns)."""
     if not text.strip():
         st.session_state["imdb_result"] = {"error": "Type a review first: the text is empty."}
@@ -132,19 +136,19 @@ def predict_now(text: str) -> None:
         note = f"The review has {len(text):,} characters; only the first {MAX_CHARS:,} are used."
         text = text[:MAX_CHARS]
     try:
-        explanation = predictor.explain(text)
+        explanation = explain(predictor, text)
     except UserError as err:
         st.session_state["imdb_result"] = {"error": str(err)}
     else:
         st.session_state["imdb_result"] = {"text": text, "explanation": explanation, "note": note}
 
 
-def use_example(name: str) -> None:
+def use_example(predictor: Predictor, name: str) -> None:
     st.session_state["review"] = EXAMPLES[name]
-    predict_now(EXAMPLES[name])
+    predict_now(predictor, EXAMPLES[name])
 
 
-def show_result(result: dict[str, Any]) -> None:
+def show_result(predictor: Predictor, result: dict[str, Any]) -> None:
     if "error" in result:
         st.warning(result["error"])
         return
@@ -167,20 +171,25 @@ def show_result(result: dict[str, Any]) -> None:
         )
 
 
-st.title("IMDB: is this review positive?")
-run_dir = find_run_or_stop(APP)
-predictor = cached_predictor(str(run_dir), (run_dir / "model.json").stat().st_mtime_ns)
-st.write(intro(predictor.meta, read_run_config(run_dir)))
+def main() -> None:
+    st.title(TITLE)
+    run_dir = find_run_or_stop(APP)
+    predictor = cached_predictor(str(run_dir), (run_dir / "model.json").stat().st_mtime_ns)
+    st.write(intro(predictor.meta, read_run_config(run_dir)))
 
-st.caption("Examples (one click predicts):")
-for column, name in zip(st.columns(len(EXAMPLES)), EXAMPLES, strict=True):
-    column.button(name, key=f"example_{name}", on_click=use_example, args=(name,))
-text = st.text_area("Review", height=180, key="review")
-if st.button("Predict", key="predict", type="primary"):
-    predict_now(text)
-if "imdb_result" in st.session_state:
-    show_result(st.session_state["imdb_result"])
+    st.caption("Examples (one click predicts):")
+    for column, name in zip(st.columns(len(EXAMPLES)), EXAMPLES, strict=True):
+        column.button(name, key=f"example_{name}", on_click=use_example, args=(predictor, name))
+    text = st.text_area("Review", height=180, key="review")
+    if st.button("Predict", key="predict", type="primary"):
+        predict_now(predictor, text)
+    if "imdb_result" in st.session_state:
+        show_result(predictor, st.session_state["imdb_result"])
 
-st.subheader("The model")
-show_run_summary(run_dir, ("test/accuracy", "test/auroc", "test/f1"))
-st.caption(f"Run: {run_dir}")
+    st.subheader("The model")
+    show_run_summary(run_dir, ("test/accuracy", "test/auroc", "test/f1"))
+    st.caption(f"Run: {run_dir}")
+
+
+with page_errors(TITLE):
+    main()

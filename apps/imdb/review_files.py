@@ -1,13 +1,14 @@
-"""Reviews from people's files: what `predict` reads and what `evaluate --other-reviews` scores.
+"""Front-end helper: the reviews `refapps imdb predict` reads from arguments and files.
 
     refapps imdb predict --file reviews.txt --out results.csv     # one review a line
     refapps imdb predict --csv reviews.csv --column review
     cat reviews.txt | refapps imdb predict -
-    refapps imdb evaluate --other-reviews yelp_labelled.txt       # sentence<TAB>label lines
 
 Every reader takes raw bytes and decodes them as strict UTF-8: a file in another encoding
 or a binary file is refused with a `UserError` that says so (never silent replacement
-characters). An empty or whitespace-only review is refused, as on the page.
+characters). An empty review given as an argument is refused, as on the page; blank lines
+of a text file separate nothing and are skipped; a CSV row with an empty review keeps its
+place and is answered with a reason instead of a label, so the output lines up with the input.
 """
 
 from __future__ import annotations
@@ -17,12 +18,9 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from common.errors import UserError
-
-from .data import LABEL_NAMES, Reviews
 
 MAX_REVIEWS = 100_000
 MAX_BYTES = 200 * 1024 * 1024  # larger inputs are refused before they are read into memory
@@ -53,10 +51,10 @@ def decode_text(raw: bytes, name: str) -> str:
         ) from None
 
 
-def check_texts(texts: list[str], source: str) -> list[str]:
+def check_texts(texts: list[str], source: str, allow_empty: bool = False) -> list[str]:
     """Refuse empty reviews and strings that cannot be encoded (e.g. a latin-1 terminal)."""
     for i, text in enumerate(texts, start=1):
-        if not text.strip():
+        if not text.strip() and not allow_empty:
             raise UserError(f"{source} {i} is empty; give the text of a review.")
         try:
             text.encode("utf-8")
@@ -78,15 +76,15 @@ def read_lines(raw: bytes, name: str) -> list[str]:
     return check_texts(lines, f"{name}: review")
 
 
-def _frame(text: str, name: str, sep: str = ",") -> pd.DataFrame:
+def read_frame(text: str, name: str, keep_blank: bool = False) -> pd.DataFrame:
+    """A CSV with a header; with `keep_blank`, a blank line is a row of empty cells."""
     try:
         return pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
+            io.StringIO(text.rstrip("\r\n") if keep_blank else text),  # end: not rows
             dtype=str,
             keep_default_na=False,
+            skip_blank_lines=not keep_blank,
             nrows=MAX_REVIEWS + 1,
-            quoting=3 if sep == "\t" else 0,
         )
     except pd.errors.EmptyDataError:
         raise UserError(f"{name} is empty.") from None
@@ -95,8 +93,8 @@ def _frame(text: str, name: str, sep: str = ",") -> pd.DataFrame:
 
 
 def read_review_csv(raw: bytes, name: str, column: str) -> list[str]:
-    """The reviews in one column of a CSV file with a header row."""
-    df = _frame(decode_text(raw, name), name)
+    """The reviews in one column of a CSV file with a header row, one per row, empty ones too."""
+    df = read_frame(decode_text(raw, name), name, keep_blank=True)
     if column not in df.columns:
         found = ", ".join(map(str, df.columns)) or "none"
         raise UserError(
@@ -105,39 +103,7 @@ def read_review_csv(raw: bytes, name: str, column: str) -> list[str]:
     texts = [str(v) for v in df[column].tolist()]
     if not texts:
         raise UserError(f"{name} has a header but no reviews.")
-    return check_texts(texts, f"{name}: row")
-
-
-def _labels(values: list[str], name: str) -> np.ndarray:
-    labels = [LABEL_NAMES.get(v.strip().lower()) for v in values]
-    for row, (label, value) in enumerate(zip(labels, values, strict=True), start=1):
-        if label is None:
-            raise UserError(f"{name}: label must be 0/1 or neg/pos (row {row}: {value[:40]!r}).")
-    return np.array(labels, dtype=np.int64)
-
-
-def read_labelled(raw: bytes, name: str) -> Reviews:
-    """`sentence<TAB>label` lines (the UCI sentiment sets) or a CSV with `text,label` columns."""
-    text = decode_text(raw, name)
-    lines = [line for line in text.splitlines() if line.strip()]
-    if not lines:
-        raise UserError(f"{name} is empty.")
-    if "\t" in lines[0]:
-        pairs = [line.rsplit("\t", 1) for line in lines]
-        if any(len(p) != 2 for p in pairs):
-            raise UserError(f"{name}: every line needs sentence<TAB>label.")
-        if pairs[0][1].strip().lower() == "label":
-            pairs = pairs[1:]
-        texts, values = [p[0] for p in pairs], [p[1] for p in pairs]
-    else:
-        df = _frame(text, name)
-        if not {"text", "label"} <= set(df.columns):
-            raise UserError(f"{name}: a CSV needs a header with columns text and label.")
-        texts, values = [str(v) for v in df["text"]], [str(v) for v in df["label"]]
-    if not texts:
-        raise UserError(f"{name} has no labelled reviews.")
-    labels = _labels(values, name)
-    return Reviews(check_texts(texts, f"{name}: review"), labels)
+    return check_texts(texts, f"{name}: row", allow_empty=True)
 
 
 def collect_reviews(
@@ -161,4 +127,4 @@ def collect_reviews(
             "Give review texts as arguments, '-' for standard input, --file FILE "
             "(one review a line) or --csv FILE."
         )
-    return check_texts(found, "Review")
+    return check_texts(found, "Review", allow_empty=True)  # empty ones: CSV rows, answered

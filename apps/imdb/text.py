@@ -1,14 +1,19 @@
-"""Step 1b, the text pipeline: raw reviews -> token ids -> (for ngram_nb) n-gram features.
+"""Part of step 1 of 6, prepare the data: raw reviews -> token ids -> n-gram features.
+
+    refapps imdb train      # fits the tokenizer on the training split, saves tokenizer.json
 
 A Hugging Face `tokenizers` WordLevel tokenizer: the normaliser drops `<br />` tags, applies
-Unicode NFKC and lowercases; the pre-tokeniser splits words from punctuation; the vocabulary
-is learned on the training split only and saved as `tokenizer.json` in the run, so evaluate,
-predict and the page tokenise exactly as in training. Torchtext is not used (its last release
-cannot load with current torch).
+Unicode NFKC, lowercases and joins tokenised text's "do n't" into "don't" (so tokenised and
+raw text read alike; "it 's" and a trailing " ." already split as "it's" and "." do); the
+pre-tokeniser splits words from punctuation; the vocabulary is learned on the training split
+only and saved as `tokenizer.json` in the run, so evaluate, predict and the page tokenise
+exactly as in training (a run saved before keeps its own normaliser). Torchtext is not used
+(its last release cannot load with current torch).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +22,7 @@ import numpy as np
 import torch
 from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers, trainers
 
+from common.batches import TensorBatches
 from common.errors import CheckpointError
 
 PAD, UNK = "[PAD]", "[UNK]"
@@ -32,6 +38,8 @@ def train_tokenizer(texts: list[str], vocab_size: int, min_frequency: int) -> To
             normalizers.Replace(Regex(r"<br\s*/?>"), " "),
             normalizers.NFKC(),
             normalizers.Lowercase(),
+            normalizers.Replace("\u2019", "'"),  # typographic apostrophe
+            normalizers.Replace(Regex(r" n ?'t\b"), "n't"),  # tokenised "do n't" -> "don't"
         ]
     )
     tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()  # words and runs of punctuation
@@ -85,16 +93,6 @@ def encode(tokenizer: Tokenizer, texts: list[str], max_tokens: int) -> Encoded:
     return Encoded(ids, np.concatenate([[0], np.cumsum(lengths)]))
 
 
-def pad_batch(encoded: Encoded, rows: np.ndarray, min_length: int = 1) -> np.ndarray:
-    """(B, T) ids padded with PAD_ID to the longest review of the batch (at least `min_length`)."""
-    starts, ends = encoded.offsets[rows], encoded.offsets[rows + 1]
-    width = max(int((ends - starts).max(initial=0)), min_length)
-    out = np.full((len(rows), width), PAD_ID, dtype=np.int64)
-    for i, (start, end) in enumerate(zip(starts, ends, strict=True)):
-        out[i, : end - start] = encoded.ids[start:end]
-    return out
-
-
 def ngram_features(encoded: Encoded, vocab_size: int, num_buckets: int) -> Encoded:
     """Binarised unigram ids plus hashed bigrams and trigrams, per review, sorted.
 
@@ -133,56 +131,33 @@ def nb_log_ratios(
     return ratios.astype(np.float32), (pos + neg) >= min_reviews
 
 
-class ReviewBatches:
-    """(x, y) batches: padded (B, T) ids for sequence models, (features, offsets) for ngram_nb.
+class Rows:
+    """Inputs cut by row for `common.batches.TensorBatches`: `rows[index]` is one model input."""
 
-    Any iterable with `__len__` serves `common.training`; `generator` makes shuffling
-    reproducible and resumable.
-    """
+    def __init__(self, inputs: Encoded, cut: Callable[[Encoded, np.ndarray], Any]) -> None:
+        self.inputs, self.cut = inputs, cut
 
-    def __init__(
-        self,
-        encoded: Encoded,
-        labels: np.ndarray,
-        batch_size: int,
-        kind: str,
-        generator: torch.Generator | None = None,
-        pin_memory: bool = False,
-    ) -> None:
-        self.encoded, self.labels, self.batch_size, self.kind = encoded, labels, batch_size, kind
-        self.generator, self.pin_memory = generator, pin_memory
-
-    def __len__(self) -> int:
-        return -(-len(self.labels) // self.batch_size)
-
-    def __iter__(self) -> Any:
-        n = len(self.labels)
-        order = (
-            torch.randperm(n, generator=self.generator).numpy() if self.generator else np.arange(n)
-        )
-        for start in range(0, n, self.batch_size):
-            rows = order[start : start + self.batch_size]
-            x = batch_inputs(self.encoded, rows, self.kind)
-            y = torch.from_numpy(self.labels[rows].astype(np.float32))
-            if self.pin_memory:  # lets move_to copy with non_blocking=True on CUDA
-                x, y = (
-                    tuple(t.pin_memory() for t in x) if isinstance(x, tuple) else x.pin_memory(),
-                    y.pin_memory(),
-                )
-            yield x, y
+    def __getitem__(self, index: slice | torch.Tensor) -> Any:
+        rows = np.arange(len(self.inputs))[index] if isinstance(index, slice) else index.numpy()
+        return self.cut(self.inputs, rows)
 
 
-def batch_inputs(encoded: Encoded, rows: np.ndarray, kind: str) -> Any:
-    """The model input for `rows` of `encoded` (ids for "sequence", features for "bag")."""
-    if kind == "sequence":
-        return torch.from_numpy(pad_batch(encoded, rows))
-    starts, ends = encoded.offsets[rows], encoded.offsets[rows + 1]
-    parts = [encoded.ids[s:e] for s, e in zip(starts, ends, strict=True)]
-    features = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+def review_batches(
+    inputs: Encoded,
+    labels: np.ndarray,
+    batch_size: int,
+    cut: Callable[[Encoded, np.ndarray], Any],
+    generator: torch.Generator | None = None,
+) -> TensorBatches:
+    """(x, y) batches, shuffled by `generator` (resumable), in order without one."""
+    y = torch.from_numpy(labels.astype(np.float32))
+    return TensorBatches(Rows(inputs, cut), y, batch_size, generator)  # type: ignore[arg-type]
+
+
+def bag_batch(features: Encoded, rows: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    """The `rows` of `features` as one flat (features, offsets) pair, ngram_nb's input."""
+    starts, ends = features.offsets[rows], features.offsets[rows + 1]
+    parts = [features.ids[s:e] for s, e in zip(starts, ends, strict=True)]
+    flat = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(ends - starts)[:-1]])
-    return torch.from_numpy(features), torch.from_numpy(offsets.astype(np.int64))
-
-
-def model_inputs(encoded: Encoded, kind: str, vocab_size: int, num_buckets: int) -> Encoded:
-    """What the batches are cut from: token ids, or binarised n-gram features."""
-    return ngram_features(encoded, vocab_size, num_buckets) if kind == "bag" else encoded
+    return torch.from_numpy(flat), torch.from_numpy(offsets.astype(np.int64))

@@ -1,12 +1,11 @@
-"""Step 6, the command line: `refapps titanic download | cv | train | evaluate | predict`.
+"""Front-end: the command line, `refapps titanic download | cv | train | evaluate | predict`.
 
-    refapps titanic cv                          # choose settings on the training split
     refapps titanic train --epochs 40 --loop function
-    refapps titanic evaluate
     refapps titanic predict --csv passengers.csv
 
 Each command is a thin adapter: options -> config dataclasses -> a function -> a rich table.
-Heavy imports (torch, the app's modules) happen inside the commands to keep `--help` fast.
+Heavy imports happen inside the commands to keep `--help` fast, and `extras/` is imported
+only where its option is set, so a copy of the app without `extras/` runs the defaults.
 """
 
 from __future__ import annotations
@@ -21,17 +20,10 @@ import typer
 from common.cli import JsonOpt, RunDirOpt, RunsDirOpt, handle_user_errors, with_train_options
 from common.commands import add_lr_find_command
 from common.config import TrainConfig
+from common.errors import UserError
 
-from .config import (
-    APP,
-    TRAIN_DEFAULTS,
-    DataConfig,
-    ModelConfig,
-    check_predict_options,
-    parse_hidden,
-)
+from .config import APP, TRAIN_DEFAULTS, DataConfig, ModelConfig
 
-SHOWN_COLUMNS = ("PassengerId", "Name", "Pclass", "Sex", "Age", "survival_probability", "predicted")
 app = typer.Typer(help="Titanic survival: tabular binary classification.", no_args_is_help=True)
 
 DATA_DEFAULTS, MODEL_DEFAULTS = DataConfig(), ModelConfig()
@@ -80,10 +72,13 @@ def train(
         ),
     ] = False,
 ) -> None:
-    """Train the network (an ensemble of seeds); prints the test metrics and the run folder."""
+    """Train the network; prints the test metrics and the run folder."""
     from common.console import print_run
 
     from .train import train as run_training
+
+    if trains_an_ensemble(num_models, train_cfg.resume):
+        from .extras.ensemble import train_ensemble as run_training
 
     data_cfg = DataConfig(
         train_csv=train_csv,
@@ -114,12 +109,13 @@ def cv(
     ),
     folds: Annotated[int, typer.Option(help="Folds per repeat.", min=2, max=20)] = 5,
     repeats: Annotated[int, typer.Option(help="Repeats (new shuffles).", min=1, max=20)] = 3,
-    seed: Annotated[int, typer.Option(help="Seed of the splits and the models.")] = 0,
+    seeds: Annotated[int, typer.Option(help="Model seeds per split.", min=1, max=10)] = 3,
+    seed: Annotated[int, typer.Option(help="Seed of the splits; models: seed + k.")] = 0,
     runs_dir: RunsDirOpt = Path("runs"),
     as_json: JsonOpt = False,
 ) -> None:
-    """Repeated stratified k-fold on the TRAINING split: the network beside 4 classical models."""
-    from .cv_report import run_cv_command
+    """Repeated stratified k-fold on the TRAINING split: the network beside 4 models, 2 rules."""
+    from .extras.cv_report import run_cv_command
 
     train_cfg = dataclasses.replace(
         TRAIN_DEFAULTS,
@@ -131,7 +127,7 @@ def cv(
     )
     data_cfg = DataConfig(train_csv=train_csv, test_csv=train_csv, features=features)
     model_cfg = ModelConfig(hidden=parse_hidden(hidden), dropout=dropout, num_models=num_models)
-    run_cv_command(data_cfg, model_cfg, train_cfg, folds, repeats, as_json)
+    run_cv_command(data_cfg, model_cfg, train_cfg, folds, repeats, as_json, seeds)
 
 
 @app.command()
@@ -188,44 +184,63 @@ def predict(
     """Survival probability from a CSV, or for one passenger described by options."""
     import pandas as pd
 
-    from common.checkpoint import atomic_write
-    from common.console import console, print_rows
     from common.runs import resolve_run
 
+    from .cli_predict import check_predict_options, show_predictions
     from .data import read_passengers
-    from .predict import Passenger, load_predictor, write_submission
+    from .predict import Passenger, load_predictor
 
-    check_predict_options(
-        csv is not None,
-        pclass is not None and sex is not None,
-        texts={"--sex": sex, "--embarked": embarked, "--name": name, "--cabin": cabin},
-        outputs={"--out": out, "--kaggle": kaggle},
-    )
+    described = {"--pclass": pclass, "--sex": sex, "--age": age, "--fare": fare}
+    described |= {"--embarked": embarked, "--name": name, "--cabin": cabin}
+    described |= {"--sibsp": sibsp or None, "--parch": parch or None}
+    check_predict_options(csv, described, outputs={"--out": out, "--kaggle": kaggle})
     predictor = load_predictor(resolve_run(run_dir, runs_dir, APP))
+    submission = None
     if kaggle is not None and csv is not None:
-        count = write_submission(predictor, csv, kaggle)
-        console.print(f"Wrote a Kaggle submission of {count} passengers to {kaggle}")
-        return
-    if csv is not None:
+        from .extras.kaggle import kaggle_submission
+
+        submission, table = kaggle_submission(predictor, csv)
+    elif csv is not None:
         table = predictor.predict_frame(read_passengers(csv), source=str(csv))
     else:
         passenger = Passenger(pclass, sex, age, sibsp, parch, fare, embarked, name, cabin)  # type: ignore[arg-type]
         table = predictor.predict_frame(pd.DataFrame([passenger.to_row()]), "--options")
-    if out is not None:
-        atomic_write(out, lambda tmp: table.to_csv(tmp, index=False))
-        console.print(f"Wrote {len(table)} predictions to {out}")
-    elif as_json:
-        typer.echo(table.to_json(orient="records"))
-    else:
-        shown = [c for c in SHOWN_COLUMNS if c in table.columns]
-        print_rows(table[shown].to_dict("records"), title="Predictions")  # says if rows are cut
+    show_predictions(table, as_json, out, kaggle, submission)
 
 
 def find_lr(train_cfg: TrainConfig) -> Any:
-    """The LR range test on this app's default data and model (`refapps titanic lr-find`)."""
-    from . import train
+    """`refapps titanic lr-find`: the LR range test on the default data and one network."""
+    from common.device import pick_device
+    from common.lr_find import find_lr as range_test
 
-    return train.find_lr(DataConfig(), ModelConfig(), train_cfg)
+    from .model import build_model
+    from .train import make_loss, make_optimizer, prepare
+
+    loaders, args = prepare(DataConfig(), ModelConfig(), train_cfg)
+    network = build_model(args).members[0]  # the default model holds one network
+    optimizer = make_optimizer(network, train_cfg)
+    plot_path = Path(train_cfg.runs_dir) / APP / "lr_find.png"
+    device = pick_device(train_cfg.device)
+    return range_test(network, make_loss(), optimizer, loaders.train, device, plot_path)
+
+
+def trains_an_ensemble(num_models: int, resume: Path | None) -> bool:
+    """--num-models above 1, or --resume of a run that was started as an ensemble."""
+    if resume is None:
+        return num_models > 1
+    from common.runs import read_config, resume_folder
+
+    saved = read_config(resume_folder(Path(resume)))
+    model = saved.get("model") if isinstance(saved, dict) else None
+    count = model.get("num_models") if isinstance(model, dict) else None
+    return isinstance(count, int) and count > 1
+
+
+def parse_hidden(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError as err:
+        raise UserError(f"--hidden takes comma-separated widths like 32,16 (got {text!r})") from err
 
 
 add_lr_find_command(app, find_lr, TRAIN_DEFAULTS)

@@ -1,9 +1,9 @@
-"""Step 1, prepare the data: passenger CSVs -> validated frames -> fitted features -> loaders.
+"""Step 1 of 6, prepare the data: passenger CSVs -> validated frames -> fitted features -> loaders.
 
     refapps titanic download   # REFAPPS_DATA/titanic/{train,test}.csv, sha256-verified
 
-The preprocessing is fitted on the training split only and saved as JSON in the run, so
-evaluate, predict and the page transform new passengers exactly as in training.
+The features (`features.py`) are fitted on the training split only and saved as JSON in the
+run, so evaluate, predict and the page transform new passengers exactly as in training.
 """
 
 from __future__ import annotations
@@ -82,36 +82,29 @@ def validate_passengers(
 ) -> pd.DataFrame:
     """Check columns and values; return a frame with normalised types (a copy)."""
     needed = (*REQUIRED_COLUMNS, TARGET) if require_target else REQUIRED_COLUMNS
-    df = df.loc[:, ~pd.Index(df.columns).duplicated()]
+    df = df.loc[:, ~pd.Index(df.columns).duplicated()].copy()
     missing = [c for c in needed if c not in df.columns]
     if missing:
         raise UserError(f"{source} is missing the column(s) {', '.join(missing)}.")
-    df = df.copy()
     for column in ("Age", "SibSp", "Parch", "Fare", "Pclass"):
         values = pd.to_numeric(df[column], errors="coerce")
-        bad = values.isna() & df[column].notna()
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise UserError(
-                f"{source}: {column} must be a number (row {row + 1}: {df[column].iloc[row]!r})."
-            )
+        if (row := _first(values.isna() & df[column].notna())) is not None:
+            text = f"must be a number (row {row + 1}: {df[column].iloc[row]!r})"
+            raise UserError(f"{source}: {column} {text}.")
         df[column] = values
-        if column in RANGES:
-            low, high = RANGES[column]
-            out = values.notna() & ((values < low) | (values > high))
-            if out.any():
-                row = int(np.flatnonzero(out.to_numpy())[0])
-                value = values.iloc[row]
-                raise UserError(
-                    f"{source}: {column} must be between {low:g} and {high:g} "
-                    f"(row {row + 1}: {value:g})."
-                )
-    _check_allowed(df, "Pclass", PCLASSES, source, allow_missing=False)
+        low, high = RANGES.get(column, (-np.inf, np.inf))
+        if (row := _first((values < low) | (values > high))) is not None:
+            text = f"must be between {low:g} and {high:g} (row {row + 1}: {values.iloc[row]:g})"
+            raise UserError(f"{source}: {column} {text}.")
     df["Sex"] = df["Sex"].astype("string").str.strip().str.lower()
-    _check_allowed(df, "Sex", SEXES, source, allow_missing=False)
     df["Embarked"] = df["Embarked"].astype("string").str.strip().str.upper()
+    allowed = {"Pclass": PCLASSES, "Sex": SEXES} | ({TARGET: (0, 1)} if require_target else {})
+    for column, choices in allowed.items():
+        if (row := _first(~df[column].isin(choices))) is not None:
+            value = df[column].tolist()[row]  # a Python value: the message reads 4, not np.int64(4)
+            text = f"must be one of {', '.join(map(str, choices))} (row {row + 1}: {value!r})"
+            raise UserError(f"{source}: {column} {text}.")
     if require_target:
-        _check_allowed(df, TARGET, (0, 1), source, allow_missing=False)
         df[TARGET] = df[TARGET].astype(int)
     for column in OPTIONAL_COLUMNS:
         if column not in df.columns:
@@ -119,22 +112,10 @@ def validate_passengers(
     return df
 
 
-def _check_allowed(
-    df: pd.DataFrame, column: str, allowed: tuple, source: str, allow_missing: bool
-) -> None:
-    values = df[column]
-    bad = ~values.isin(allowed) if not allow_missing else values.notna() & ~values.isin(allowed)
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        choices = ", ".join(str(a) for a in allowed)
-        value = values.tolist()[row]  # a Python value, so the message reads 4, not np.int64(4)
-        raise UserError(f"{source}: {column} must be one of {choices} (row {row + 1}: {value!r}).")
-
-
-@dataclass
-class Splits:
-    train: pd.DataFrame
-    test: pd.DataFrame
+def _first(bad: pd.Series) -> int | None:
+    """The position of the first True in `bad`, or None."""
+    rows = np.flatnonzero(bad.to_numpy())
+    return int(rows[0]) if len(rows) else None
 
 
 @dataclass
@@ -146,7 +127,9 @@ class Loaders:
     num_features: int
 
 
-def read_splits(cfg: DataConfig, max_samples: int | None = None) -> Splits:
+def read_splits(
+    cfg: DataConfig, max_samples: int | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The training and test passengers; with `train_on_all`, both go into training."""
     train_path, test_path = csv_paths(cfg)
     train_df = read_passengers(train_path, require_target=True)
@@ -155,7 +138,7 @@ def read_splits(cfg: DataConfig, max_samples: int | None = None) -> Splits:
         train_df, test_df = train_df.head(max_samples), test_df.head(max_samples)
     if cfg.train_on_all:
         train_df = pd.concat([train_df, test_df], ignore_index=True)
-    return Splits(train_df.reset_index(drop=True), test_df.reset_index(drop=True))
+    return train_df.reset_index(drop=True), test_df.reset_index(drop=True)
 
 
 def make_loaders(
@@ -166,8 +149,7 @@ def make_loaders(
     max_samples: int | None = None,
 ) -> Loaders:
     """Read, split (when `val_fraction` > 0), fit on train only, and wrap in DataLoaders."""
-    splits = read_splits(cfg, max_samples)
-    train_df, test_df = splits.train, splits.test
+    train_df, test_df = read_splits(cfg, max_samples)
     val_df = None  # no held-out split: the loop then validates on test and keeps the last epoch
     if cfg.val_fraction > 0:
         from sklearn.model_selection import train_test_split
@@ -179,18 +161,9 @@ def make_loaders(
 
     def dataset(df: pd.DataFrame, is_training: bool = False) -> TensorDataset:
         x = torch.from_numpy(preprocessor.transform(df, is_training, seed))
-        y = torch.tensor(df[TARGET].to_numpy(), dtype=torch.float32)
-        return TensorDataset(x, y)
+        return TensorDataset(x, torch.tensor(df[TARGET].to_numpy(), dtype=torch.float32))
 
-    return Loaders(
-        train=DataLoader(
-            dataset(train_df, is_training=True),
-            batch_size=batch_size,
-            shuffle=True,
-            generator=generator,
-        ),
-        val=None if val_df is None else DataLoader(dataset(val_df), batch_size=256),
-        test=DataLoader(dataset(test_df), batch_size=256),
-        preprocessor=preprocessor,
-        num_features=len(preprocessor.feature_names),
-    )
+    train = DataLoader(dataset(train_df, True), batch_size, shuffle=True, generator=generator)
+    val = None if val_df is None else DataLoader(dataset(val_df), batch_size=256)
+    test = DataLoader(dataset(test_df), batch_size=256)
+    return Loaders(train, val, test, preprocessor, len(preprocessor.feature_names))

@@ -1,9 +1,7 @@
-"""Step 1b, engineer the features: validated passengers -> a float matrix, fitted on train only.
+"""Step 1 of 6, prepare the data: validated passengers -> a float matrix, fitted on train only.
 
-    refapps titanic cv --features groups     # compare feature sets by cross-validation
-
-Three feature sets (`DataConfig.features`): "basic" (class, sex, port, title, age, family,
-fare), "extra" (+ ticket-group size, fare per person, deck from the cabin letter) and
+Three feature sets (`--features`): "basic" (class, sex, port, title, age, family, fare),
+"extra" (+ ticket-group size, fare per person, deck from the cabin letter) and the default
 "groups" (+ whether a family or ticket mate survived or died, from training labels only).
 The mate features of a training row come OUT-OF-FOLD: the labels of its own fold are hidden,
 so a row's own label never feeds its own feature (README, "Group survival without leakage").
@@ -12,6 +10,7 @@ so a row's own label never feeds its own feature (README, "Group survival withou
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -68,10 +67,9 @@ def _text(values: pd.Series) -> list[str | None]:
 
 def group_keys(df: pd.DataFrame) -> list[list[str]]:
     """Each passenger's groups: 'ticket:<ticket>' and 'family:<surname>|<fare>' when known."""
-    tickets = _text(df["Ticket"])
-    names = _text(df["Name"])
     keys = []
-    for ticket, name, fare in zip(tickets, names, df["Fare"].to_numpy(dtype=float), strict=True):
+    fares = df["Fare"].to_numpy(dtype=float)
+    for ticket, name, fare in zip(_text(df["Ticket"]), _text(df["Name"]), fares, strict=True):
         own = [f"ticket:{ticket}"] if ticket else []
         if name and "," in name:
             own.append(f"family:{name.split(',')[0].strip().lower()}|{fare:.2f}")
@@ -176,16 +174,12 @@ class Preprocessor:
         for col in self.numeric:
             filled = raw[col].fillna(self.medians[col]).to_numpy(dtype=np.float64)
             columns.append(((filled - self.means[col]) / self.stds[col]).astype(np.float32))
-        columns.append(age_missing)
-        columns.append(raw["CabinMissing"].to_numpy(dtype=np.float32))
-        columns.append((raw["FamilySize"] == 1).to_numpy(dtype=np.float32))
-        columns.append((raw["FamilySize"] >= 5).to_numpy(dtype=np.float32))
-        x = np.stack(columns, axis=1)
+        alone, large = raw["FamilySize"] == 1, raw["FamilySize"] >= 5
+        flags = [age_missing, raw["CabinMissing"], alone, large]
+        x = np.stack(columns + [np.asarray(f, dtype=np.float32) for f in flags], axis=1)
         if self.features == "groups":
-            mates = (
-                out_of_fold_mates(df, seed=seed) if is_training else mate_features(df, self.mates)
-            )
-            x = np.concatenate([x, mates.astype(np.float32)], axis=1)
+            own = out_of_fold_mates(df, seed=seed) if is_training else mate_features(df, self.mates)
+            x = np.concatenate([x, own], axis=1)
         return x
 
     def to_json(self) -> dict[str, Any]:
@@ -204,10 +198,7 @@ class Preprocessor:
 
 def fit_preprocessor(train_df: pd.DataFrame, features: str = "groups") -> Preprocessor:
     """Learn categories, medians, scaling and group counts from the training rows only."""
-    tickets: dict[str, int] = {}
-    for ticket in _text(train_df["Ticket"]):
-        if ticket:
-            tickets[ticket] = tickets.get(ticket, 0) + 1
+    tickets = dict(Counter(ticket for ticket in _text(train_df["Ticket"]) if ticket))
     raw = _raw_features(train_df, tickets, is_training=True)
     cat_columns = ["Pclass", "Sex", "Embarked", "Title"] + (["Deck"] if features != "basic" else [])
     categories = {col: sorted(raw[col].dropna().unique().tolist(), key=str) for col in cat_columns}

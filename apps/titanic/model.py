@@ -1,9 +1,9 @@
-"""Step 2, define the model: a small wide-and-deep MLP, and an ensemble of several of them.
-
-    refapps titanic train --num-models 5    # five seeds, averaged, saved as one model
+"""Step 2 of 6, define the model: a small wide-and-deep MLP, saved inside a `TitanicEnsemble`.
 
 Each network returns one logit per passenger; the loss (`BCEWithLogitsLoss`) and the
-metrics apply the sigmoid themselves, which is more stable than sigmoid + `BCELoss`.
+metrics apply the sigmoid themselves, which is more stable than sigmoid + `BCELoss`. The
+default run holds one network as member 0 of a `TitanicEnsemble` (weights `members.0.*`);
+`--num-models N` (extras/ensemble.py) trains N of them with different seeds.
 """
 
 from __future__ import annotations
@@ -64,10 +64,6 @@ class TitanicEnsemble(nn.Module):
 def model_args(cfg: ModelConfig, num_features: int) -> dict[str, Any]:
     """The constructor arguments, as saved in model.json to rebuild the model later."""
     return {"num_features": num_features, **asdict(cfg)}
-
-
-def build_member(args: dict[str, Any]) -> TitanicMLP:
-    return TitanicMLP(args["num_features"], tuple(args["hidden"]), args["dropout"])
 
 
 def build_model(args: dict[str, Any]) -> TitanicEnsemble:

@@ -32,6 +32,7 @@ def write_corpus(root: Path, per_class: int = 16, seed: int = 0) -> Path:
                 text = fake_review(rng, label)
                 (folder / f"{i}_{rating}.txt").write_text(text, encoding="utf-8")
     write_other_reviews(root / "imdb" / "other_reviews", rng)
+    write_choosing_set(root / "imdb" / "select" / "customer_reviews.csv", rng)
     return root / "imdb" / "aclImdb"
 
 
@@ -45,6 +46,14 @@ def write_other_reviews(folder: Path, rng: random.Random, per_class: int = 4) ->
             for _ in range(per_class)
         ]
         (folder / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def write_choosing_set(path: Path, rng: random.Random, per_class: int = 4) -> None:
+    """A tiny `text,label` CSV, lower-cased and tokenised like the CR set (for choosing)."""
+    path.parent.mkdir(parents=True)
+    rows = [(rng.choices(POSITIVE if y else NEGATIVE, k=2), y) for y in (1, 0, 1) * per_class]
+    lines = [f'"{" ".join(words)} , do n\'t you think ? .",{y}' for words, y in rows]
+    path.write_text("text,label\n" + "\n".join(lines) + "\n", encoding="utf-8")
 
 
 @pytest.fixture

@@ -38,24 +38,14 @@ def test_help_lists_the_commands() -> None:
         assert command in result.output
 
 
-def test_train_evaluate_and_other_reviews(data_root: Path, tmp_path: Path) -> None:
+def test_train_then_evaluate(data_root: Path, tmp_path: Path) -> None:
     runs = ["--runs-dir", str(tmp_path / "runs")]
-    result = runner.invoke(app, ["imdb", "train", *TINY, "--snippets-per-review", "1", *runs])
+    result = runner.invoke(app, ["imdb", "train", *TINY, *runs])
     assert result.exit_code == 0, result.output
     assert "test/accuracy" in result.output
     result = runner.invoke(app, ["imdb", "evaluate", *runs, "--json"])
     assert result.exit_code == 0, result.output
     assert {"test/accuracy", "test/auroc", "test/f1"} <= json.loads(result.output).keys()
-    other = data_root / "imdb" / "other_reviews" / "yelp_labelled.txt"
-    result = runner.invoke(
-        app, ["imdb", "evaluate", *runs, "--other-reviews", str(other), "--json"]
-    )
-    assert result.exit_code == 0, result.output
-    scores = json.loads(result.output)
-    assert {"yelp/accuracy", "yelp/positive_rate", "yelp/negative_accuracy"} <= scores.keys()
-    assert scores["yelp/num_samples"] == 8
-    meta = json.loads(next((tmp_path / "runs").glob("imdb/*/model.json")).read_text())
-    assert meta["num_train_snippets"] > 0  # --snippets-per-review 1 reached the data
 
 
 @pytest.fixture
@@ -82,7 +72,31 @@ def test_predict_reads_arguments_stdin_file_and_csv(runs: list[str], tmp_path: P
         "awful boring",
         "superb, moving",
     ]
-    assert list(rows[0]) == ["text", "label", "probability"]
+    assert list(rows[0]) == ["text", "label", "probability", "reason"]
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_predict_csv_answers_every_row_even_an_empty_one(
+    runs: list[str], tmp_path: Path, blank: str
+) -> None:
+    table = tmp_path / "three.csv"
+    table.write_text(f"text\ngreat wonderful\n{blank}\nawful boring\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["imdb", "predict", "--csv", str(table), "--out", str(out), *runs])
+    assert result.exit_code == 0, result.output
+    with out.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["text"] for r in rows] == ["great wonderful", blank, "awful boring"]
+    assert [r["label"] for r in rows] == ["positive", "", "negative"]
+    assert rows[1]["probability"] == ""
+    assert "empty" in rows[1]["reason"]
+    assert rows[0]["reason"] == rows[2]["reason"] == ""
+    two_columns = tmp_path / "two.csv"
+    two_columns.write_text("id,text\n1,great\n2,\n3,awful\n", encoding="utf-8")
+    args = ["imdb", "predict", "--csv", str(two_columns), *runs, "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert [r["label"] for r in json.loads(result.output)] == ["positive", "", "negative"]
 
 
 def test_predict_out_writes_every_row_and_the_table_says_what_it_hides(
@@ -101,7 +115,7 @@ def test_predict_out_writes_every_row_and_the_table_says_what_it_hides(
     with out.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 60
-    assert list(rows[0]) == ["text", "label", "probability"]
+    assert list(rows[0]) == ["text", "label", "probability", "reason"]
     assert {r["label"] for r in rows} <= {"positive", "negative"}
 
 
@@ -143,9 +157,7 @@ def test_bad_input_exits_2_with_the_fix_and_writes_nothing(runs: list[str], tmp_
 
 
 def test_lr_find_suggests_a_rate_and_saves_the_plot(data_root: Path, tmp_path: Path) -> None:
-    result = runner.invoke(
-        app, ["imdb", "lr-find", "--runs-dir", str(tmp_path), "--max-samples", "32"]
-    )
+    result = runner.invoke(app, ["imdb", "lr-find", "--runs-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "Suggested learning rate" in result.output
     assert (tmp_path / "imdb" / "lr_find.png").is_file()

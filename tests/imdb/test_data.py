@@ -1,4 +1,4 @@
-"""Reading reviews (folders and CSV/TSV), the tokenizer, and the n-gram features."""
+"""Reading the review folders, the tokenizer, the n-gram features and their batches."""
 
 from __future__ import annotations
 
@@ -7,15 +7,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from apps.imdb.data import read_folder, read_table, split_train_val
+from apps.imdb.config import DataConfig
+from apps.imdb.data import load_split, read_folder, split_train_val
 from apps.imdb.text import (
     PAD_ID,
     UNK_ID,
+    bag_batch,
     encode,
     load_tokenizer,
     nb_log_ratios,
     ngram_features,
-    pad_batch,
+    review_batches,
     save_tokenizer,
     train_tokenizer,
 )
@@ -41,22 +43,9 @@ def test_read_folder_without_reviews_names_the_fix(tmp_path: Path) -> None:
         read_folder(tmp_path)
 
 
-def test_read_table_tsv_without_header_and_csv_with_header(tmp_path: Path) -> None:
-    tsv = tmp_path / "train.tsv"
-    tsv.write_text('1\tloved it, "really"\n0\thated it\n', encoding="utf-8")
-    reviews = read_table(tsv)
-    assert reviews.texts == ['loved it, "really"', "hated it"]
-    assert reviews.labels.tolist() == [1, 0]
-    csv = tmp_path / "train.csv"
-    csv.write_text('label,text\npos,"good, fun"\nneg,bad\n', encoding="utf-8")
-    assert read_table(csv).labels.tolist() == [1, 0]
-
-
-def test_read_table_bad_label_names_the_row(tmp_path: Path) -> None:
-    path = tmp_path / "bad.tsv"
-    path.write_text("1\tfine\nmaybe\tunsure\n", encoding="utf-8")
-    with pytest.raises(UserError, match="row 2"):
-        read_table(path)
+def test_the_reading_path_refuses_a_file_option_it_does_not_serve(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="--train-file"):
+        load_split(DataConfig(train_file=tmp_path / "train.csv"), "train")
 
 
 def test_split_train_val_is_stratified(data_root: Path) -> None:
@@ -81,13 +70,34 @@ def test_tokenizer_normalises_and_round_trips(tmp_path: Path) -> None:
     assert again.encode("an awful film").ids == tokenizer.encode("an awful film").ids
 
 
-def test_encode_truncates_and_pads_per_batch() -> None:
+def test_tokenised_text_reads_like_raw_text() -> None:
+    tokenizer = train_tokenizer(CORPUS, vocab_size=100, min_frequency=1)
+    pairs = [
+        ("I do n't like it .", "I don't like it."),
+        ("it 's great , does n 't matter", "It's great, doesn't matter"),
+        ("wo n't , ca n't", "won't, can't"),
+        ("don 't", "Don\u2019t"),  # a tokenised split, and a typographic apostrophe
+    ]
+
+    def words(text: str) -> list[str]:
+        normalised = tokenizer.normalizer.normalize_str(text)
+        return [word for word, _ in tokenizer.pre_tokenizer.pre_tokenize_str(normalised)]
+
+    for tokenised, raw in pairs:
+        assert words(tokenised) == words(raw), raw
+    assert words("I do n't") == ["i", "don", "'", "t"]
+    assert words("rock n roll") == ["rock", "n", "roll"]  # a lone n stays
+
+
+def test_encode_truncates_and_batches_cut_flat_rows() -> None:
     tokenizer = train_tokenizer(CORPUS, vocab_size=100, min_frequency=1)
     encoded = encode(tokenizer, ["great film great film great", "", "awful"], max_tokens=3)
     assert encoded.lengths.tolist() == [3, 0, 1]
-    padded = pad_batch(encoded, np.array([0, 1, 2]))
-    assert padded.shape == (3, 3)
-    assert (padded[1] == PAD_ID).all()
+    features, offsets = bag_batch(encoded, np.array([2, 1, 0]))
+    assert offsets.tolist() == [0, 1, 1]  # the empty review has no features
+    assert features.tolist() == [*encoded.ids[3:4], *encoded.ids[:3]]
+    batches = review_batches(encoded, np.array([1, 0, 1]), 2, bag_batch)
+    assert [y.tolist() for _, y in batches] == [[1.0, 0.0], [1.0]]  # in order without a generator
 
 
 def test_ngram_features_are_binarised_and_stay_in_their_review() -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import torch
 
+from apps.imdb.explain import explain
 from apps.imdb.predict import load_predictor
 from apps.imdb.train import evaluate, train
 from common.errors import UserError
@@ -42,31 +43,27 @@ def test_predictor_and_explanation(trained_run: Path) -> None:
     predictions = predictor.predict(["great wonderful superb", "awful boring terrible", ""])
     assert [p.label for p in predictions[:2]] == ["positive", "negative"]
     assert all(0.0 <= p.probability <= 1.0 for p in predictions)
-    explanation = predictor.explain("Great, awful")
+    explanation = explain(predictor, "Great, awful")
     effects = dict(explanation.spans)
     assert effects["Great"] > 0 > effects["awful"]  # the pieces keep the original casing
     assert "".join(piece for piece, _ in explanation.spans) == "Great, awful"
-    assert predictor.explain("").spans == []
+    assert explanation.prediction == predictor.predict(["Great, awful"])[0]
+    assert explain(predictor, "").spans == []
     with pytest.raises(UserError, match="not valid UTF-8"):  # a surrogate-escaped argument
         predictor.predict(["good", b"tr\xe8s bon".decode("utf-8", "surrogateescape")])
+
+
+def test_tokenised_and_raw_text_get_the_same_prediction(trained_run: Path) -> None:
+    predictor = load_predictor(trained_run)
+    tokenised = ["the plot was boring , i do n't like it .", "it 's a great film ."]
+    raw = ["The plot was boring, I don't like it.", "It\u2019s a great film."]
+    assert predictor.predict(tokenised) == predictor.predict(raw)
 
 
 def test_evaluate_reports_accuracy_auroc_f1(trained_run: Path, data_root: Path) -> None:
     result = evaluate(trained_run)
     assert result["num_samples"] == 32
     assert {"test/accuracy", "test/auroc", "test/f1"} <= result.keys()
-
-
-@pytest.mark.parametrize("model", ["bilstm", "tutorial_cnn"])
-def test_sequence_models_train_with_other_loops(
-    model: str, data_root: Path, tmp_path: Path, tiny: Any
-) -> None:
-    data_cfg, model_cfg, train_cfg = tiny(tmp_path, model, loop="script", dry_run=True)
-    result = train(data_cfg, model_cfg, train_cfg, progress=False)
-    assert len(result.history) == 1
-    assert "test/accuracy" in result.history[0]  # no validation split: the curve is test's
-    assert not any(key.startswith("val/") for key in result.history[0])
-    assert load_predictor(result.run_dir).predict(["fine"])[0].label in ("negative", "positive")
 
 
 def test_resume_continues_the_epoch_count(data_root: Path, tmp_path: Path, tiny: Any) -> None:
@@ -83,11 +80,8 @@ def test_resume_continues_the_epoch_count(data_root: Path, tmp_path: Path, tiny:
 
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
-@pytest.mark.parametrize("model", ["ngram_nb", "bilstm"])
-def test_train_on_cuda_with_pinned_batches_and_bf16(
-    model: str, data_root: Path, tmp_path: Path, tiny: Any
-) -> None:
-    data_cfg, model_cfg, train_cfg = tiny(tmp_path, model, device="cuda", amp=True)
+def test_train_on_cuda_with_bf16(data_root: Path, tmp_path: Path, tiny: Any) -> None:
+    data_cfg, model_cfg, train_cfg = tiny(tmp_path, device="cuda", amp=True)
     result = train(data_cfg, model_cfg, train_cfg, progress=False)
     assert 0.0 <= result.metrics["test/accuracy"] <= 1.0
     assert load_predictor(result.run_dir).predict(["great"])[0].label in ("negative", "positive")

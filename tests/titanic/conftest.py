@@ -87,7 +87,7 @@ def data_cfg(train_csv: Path, test_csv: Path) -> DataConfig:
 
 @pytest.fixture(scope="session")
 def tiny_model_cfg() -> ModelConfig:
-    return ModelConfig(hidden=(8,), num_models=2)
+    return ModelConfig(hidden=(8,))
 
 
 def tiny_train_cfg(runs_dir: Path, **changes: object):

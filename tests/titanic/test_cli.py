@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from apps.cli import app
+from apps.titanic.config import APP
 
 runner = CliRunner()
 
@@ -118,6 +119,8 @@ def bad_csv(tmp_path: Path, test_csv: Path, kind: str) -> Path:
         (("--csv", "{missing}"), "CSV file not found"),
         (("--age", 30), "Give --csv FILE, or describe a passenger"),
         (("--sex", "female"), "Give --csv FILE, or describe a passenger"),
+        (("--csv", "{age}", "--pclass", 1), "not both (--pclass)"),
+        (("--csv", "{age}", "--sibsp", 2), "not both (--sibsp)"),
     ],
 )
 def test_predict_bad_input_exits_2_and_writes_nothing(
@@ -167,43 +170,6 @@ def test_train_bad_options_exit_2(
     assert message in result.output
 
 
-def kaggle_test_csv(test_csv: Path, tmp_path: Path) -> Path:
-    """Kaggle's test.csv shape: no Survived, blank ages, one blank fare, the title 'Dona'."""
-    df = pd.read_csv(test_csv).drop(columns=["Survived"])
-    df.loc[[0, 4], "Age"] = None
-    df.loc[2, "Fare"] = None
-    df.loc[3, "Name"] = "Oliva y Ocana, Dona. Fermina"
-    df.loc[5, "Ticket"] = "NEVER-SEEN 123"
-    path = tmp_path / "kaggle_test.csv"
-    df.to_csv(path, index=False)
-    return path
-
-
-def test_predict_kaggle_writes_exactly_passengerid_survived(
-    trained_run: Path, test_csv: Path, tmp_path: Path
-) -> None:
-    source = kaggle_test_csv(test_csv, tmp_path)
-    out = tmp_path / "submission.csv"
-    result = run("predict", "--run-dir", trained_run, "--csv", source, "--kaggle", out)
-    assert result.exit_code == 0, result.output
-    lines = out.read_text().splitlines()
-    assert lines[0] == "PassengerId,Survived"
-    assert len(lines) == 21
-    ids = [int(line.split(",")[0]) for line in lines[1:]]
-    assert ids == pd.read_csv(source)["PassengerId"].tolist()
-    assert {line.split(",")[1] for line in lines[1:]} <= {"0", "1"}
-
-
-def test_predict_kaggle_without_passenger_id_is_a_user_error(
-    trained_run: Path, test_csv: Path, tmp_path: Path
-) -> None:
-    path = tmp_path / "no_id.csv"
-    pd.read_csv(test_csv).drop(columns=["PassengerId"]).to_csv(path, index=False)
-    result = run("predict", "--run-dir", trained_run, "--csv", path, "--kaggle", tmp_path / "s.csv")
-    assert result.exit_code == 2
-    assert "PassengerId" in result.output
-
-
 def test_train_on_all_uses_both_splits(train_csv: Path, test_csv: Path, tmp_path: Path) -> None:
     data = ("--train-csv", train_csv, "--test-csv", test_csv, "--runs-dir", tmp_path)
     small = ("--epochs", 1, "--hidden", 4, "--num-models", 1)
@@ -242,12 +208,24 @@ def test_output_that_is_a_folder_is_a_user_error(
     assert "Traceback" not in result.output
 
 
-def test_cv_command_prints_every_model_and_writes_cv_json(train_csv: Path, tmp_path: Path) -> None:
-    options = ("--folds", 2, "--repeats", 1, "--epochs", 1, "--hidden", 4, "--num-models", 1)
-    result = run("cv", "--train-csv", train_csv, "--runs-dir", tmp_path, *options, "--json")
+def test_lr_find_sweeps_the_default_model_and_writes_the_plot(
+    train_csv: Path, test_csv: Path, tmp_path: Path, monkeypatch
+) -> None:
+    from apps.titanic import data
+
+    # the fake CSVs are not the sha256-verified defaults, so stand in for the download
+    monkeypatch.setattr(data, "download", lambda data_dir=None: [train_csv, test_csv])
+    result = run("lr-find", "--runs-dir", tmp_path)
     assert result.exit_code == 0, result.output
-    rows = json.loads(result.output)["models"]
-    names = [r["model"] for r in rows]
-    assert names[0] == "TitanicEnsemble"
-    assert {"logistic_regression", "hist_gradient_boosting", "random_forest", "svm"} <= set(names)
-    assert len(list((tmp_path / "titanic_cv").glob("*/cv.json"))) == 1
+    assert "Suggested learning rate" in result.output
+    assert (tmp_path / APP / "lr_find.png").stat().st_size > 0
+
+
+def test_predict_out_and_json_are_both_honoured(
+    trained_run: Path, test_csv: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out.csv"
+    result = run("predict", "--run-dir", trained_run, "--csv", test_csv, "--out", out, "--json")
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.output)) == 20  # only JSON on stdout, for machines
+    assert len(pd.read_csv(out)) == 20

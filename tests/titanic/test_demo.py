@@ -65,7 +65,7 @@ def test_example_passenger_is_one_click_away(at: AppTest) -> None:
 def test_intro_states_what_the_run_used(at: AppTest) -> None:
     intro = " ".join(m.value for m in at.markdown)
     assert "40 passengers" in intro  # the fixture run's training rows, read from model.json
-    assert "ensemble of 2" in intro
+    assert "a small MLP" in intro
 
 
 def test_good_csv_upload_gives_a_table_and_a_download(at: AppTest, test_csv: Path) -> None:

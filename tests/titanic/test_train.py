@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import torch
 
-from apps.titanic import data
 from apps.titanic.config import DataConfig, ModelConfig
-from apps.titanic.train import evaluate, find_lr, train
+from apps.titanic.model import MODEL_NAME
+from apps.titanic.train import evaluate, train
+from common.errors import UserError
 
 RUN_FILES = (
     "config.json",
@@ -33,7 +33,7 @@ def test_train_writes_every_run_file(trained_run: Path) -> None:
     meta = json.loads((trained_run / "model.json").read_text())
     assert meta["app"] == "titanic"
     assert meta["model_args"]["hidden"] == [8]
-    assert meta["model_args"]["num_models"] == 2
+    assert meta["model_args"]["num_models"] == 1
     assert meta["num_train"] == 40
     assert {"categories", "medians", "means", "stds", "tickets", "mates"} <= set(
         meta["preprocessor"]
@@ -88,45 +88,35 @@ def test_evaluate_on_another_csv(trained_run: Path, train_csv: Path) -> None:
     assert evaluate(trained_run, test_csv=train_csv)["num_samples"] == 40
 
 
-def test_find_lr_writes_the_plot(
-    data_cfg: DataConfig, tiny_model_cfg: ModelConfig, make_train_cfg, tmp_path: Path
+def test_the_default_run_is_member_0_of_an_ensemble(trained_run: Path) -> None:
+    """Saved runs keep the names older runs were saved with, so both load the same way."""
+    from safetensors.torch import load_file
+
+    meta = json.loads((trained_run / "model.json").read_text())
+    assert meta["model"] == MODEL_NAME
+    names = load_file(trained_run / "model.safetensors")
+    assert names
+    assert all(name.startswith("members.0.") for name in names)
+
+
+def test_train_refuses_an_ensemble_it_would_not_train(
+    data_cfg: DataConfig, make_train_cfg, tmp_path: Path
 ) -> None:
-    result = find_lr(data_cfg, tiny_model_cfg, make_train_cfg(tmp_path))
-    assert result.plot_path == tmp_path / "titanic" / "lr_find.png"
-    assert result.plot_path.stat().st_size > 0
-    assert 1e-6 <= result.suggested_lr <= 1.0
+    with pytest.raises(UserError, match="--num-models"):
+        train(data_cfg, ModelConfig(hidden=(4,), num_models=2), make_train_cfg(tmp_path), False)
+    assert not (tmp_path / "titanic").exists()  # refused before a run folder is made
 
 
-def test_ensemble_members_differ_and_the_output_averages_them(trained_run: Path) -> None:
+@pytest.mark.parametrize("damage", [b"garbage", b"\x80\x04K\x01."])  # junk; a pickled 1
+def test_a_refused_resume_leaves_the_trained_model_loadable(
+    data_cfg: DataConfig, tiny_model_cfg: ModelConfig, make_train_cfg, tmp_path: Path, damage
+) -> None:
     from apps.titanic.predict import load_predictor
 
-    model = load_predictor(trained_run).model
-    first, second = (m.linear.weight for m in model.members)
-    assert not torch.equal(first, second)  # each member has its own seed
-    x = torch.randn(5, first.shape[1])
-    expected = torch.stack([m(x).sigmoid() for m in model.members]).mean(0)
-    assert torch.allclose(model(x).sigmoid(), expected, atol=1e-5)
-
-
-def test_quick_bench_returns_cv_and_test_rows_for_every_model(
-    train_csv: Path, test_csv: Path, monkeypatch
-) -> None:
-    from apps.titanic.bench import run_bench
-
-    # the fake CSVs are not the sha256-verified defaults, so stand in for the download
-    monkeypatch.setattr(data, "download", lambda data_dir=None: [train_csv, test_csv])
-    rows = run_bench(quick=True)
-    models = ["TitanicEnsemble", "logistic_regression", "hist_gradient_boosting"]
-    models += ["random_forest", "svm"]
-    cv_rows = [r for r in rows if r["metric"] == "cv/accuracy"]
-    test_rows = [r for r in rows if r["metric"] == "test/accuracy"]
-    assert [r["model"] for r in cv_rows] == [r["model"] for r in test_rows] == models
-    assert [r["kind"] for r in cv_rows] == ["model"] + ["baseline"] * 4
-    keys = {"app", "model", "metric", "value", "train_seconds", "device", "torch", "kind"}
-    for row in rows:
-        assert keys <= set(row)
-        assert row["app"] == "titanic"
-        assert row["device"] == "cpu"
-        assert 0.0 <= row["value"] <= 1.0
-    assert all(r["std"] >= 0 for r in cv_rows)
-    assert test_rows[0]["tutorial"] == 0.810
+    run_dir = train(data_cfg, tiny_model_cfg, make_train_cfg(tmp_path), progress=False).run_dir
+    weights = (run_dir / "model.safetensors").read_bytes()
+    (run_dir / "last.pt").write_bytes(damage)
+    with pytest.raises(UserError, match=r"last\.pt"):
+        train(DataConfig(), ModelConfig(), make_train_cfg(tmp_path, resume=run_dir), False)
+    assert (run_dir / "model.safetensors").read_bytes() == weights
+    assert load_predictor(run_dir).model.members[0] is not None

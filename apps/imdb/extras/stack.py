@@ -1,4 +1,4 @@
-"""Stacking: the n-gram model's logit and a sentiment lexicon's score, combined.
+"""--lexicon-stack: the n-gram model's logit and a sentiment lexicon's score, combined.
 
     refapps imdb train --lexicon-stack
 
@@ -6,8 +6,9 @@ The n-grams know IMDB; the VADER lexicon (Hutto & Gilbert 2014, pure Python, no 
 knows English sentiment words in general, and short texts from elsewhere are where the
 n-grams are weakest. A logistic regression on (n-gram logit, VADER compound score) with
 three numbers, fitted on held-out *training* reviews and sentences weighted equally, says
-how much to trust each. The numbers go to model.json (JSON, no pickle) and `predict.py`
-applies them, so the CLI and the page decide alike.
+how much to trust each. The numbers go to model.json under "stack" (JSON, no pickle) and
+`StackedPredictor` applies them, so the CLI and the page decide alike. Not the default: it
+ties the n-grams on held-out training data (studies/imdb/README.md).
 """
 
 from __future__ import annotations
@@ -18,10 +19,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
+from torch import nn
 
 from common.errors import CheckpointError, UserError
 
-FOLDS = 5  # out-of-fold scores for the held-out comparison table
+from ..data import Loaders
+from ..decision import choose_threshold, held_out_scores, sigmoid
+from ..model import Family
+from ..predict import Predictor
+
+FOLDS = 5  # out-of-fold scores for the held-out comparison (studies/imdb)
 
 
 @dataclass(frozen=True)
@@ -72,17 +80,13 @@ def lexicon_scores(texts: list[str]) -> np.ndarray:
     ).reshape(-1)
 
 
-def _features(model_logits: np.ndarray, compound: np.ndarray) -> np.ndarray:
-    return np.column_stack([np.asarray(model_logits, dtype=np.float64), compound])
-
-
 def fit_stack(
     model_logits: np.ndarray, compound: np.ndarray, labels: np.ndarray, weights: np.ndarray
 ) -> Stack:
     """Weighted logistic regression on the two scores (weights: see `group_weights`)."""
     from sklearn.linear_model import LogisticRegression
 
-    x = _features(model_logits, compound)
+    x = np.column_stack([np.asarray(model_logits, dtype=np.float64), compound])
     weights = np.asarray(weights) * len(weights) / np.sum(weights)  # mean 1: C keeps its sense
     fitted = LogisticRegression(C=1.0).fit(x, labels, sample_weight=weights)
     return Stack(float(fitted.coef_[0, 0]), float(fitted.coef_[0, 1]), float(fitted.intercept_[0]))
@@ -101,5 +105,33 @@ def out_of_fold_probs(
     for k in range(FOLDS):
         rest, rows = folds != k, folds == k
         stack = fit_stack(model_logits[rest], compound[rest], labels[rest], weights[rest])
-        probs[rows] = 1.0 / (1.0 + np.exp(-stack.logits(model_logits[rows], compound[rows])))
+        probs[rows] = sigmoid(stack.logits(model_logits[rows], compound[rows]))
     return probs
+
+
+def stack_decision(
+    model: nn.Module, loaders: Loaders, meta: dict[str, Any], seed: int
+) -> dict[str, Any]:
+    """The stack's three numbers and the threshold on its output, both from held-out train."""
+    held = held_out_scores(model, loaders, meta, seed)
+    if held is None:
+        return {"threshold": 0.5}
+    compound = lexicon_scores(held.texts)
+    stack = fit_stack(held.logits, compound, held.labels, held.weights)
+    probs = sigmoid(stack.logits(held.logits, compound))
+    threshold = choose_threshold(probs, held.labels, held.weights)
+    return {"threshold": threshold, "stack": stack.to_json()}
+
+
+class StackedPredictor(Predictor):
+    """A `Predictor` whose logits are the stack's: n-gram logit and VADER score combined."""
+
+    def __init__(
+        self, model: nn.Module, tokenizer: Any, meta: dict[str, Any], family: Family
+    ) -> None:
+        super().__init__(model, tokenizer, meta, family)
+        self.stack = Stack.from_json(meta.get("stack"), Path("model.json"))
+
+    def predict_logits(self, texts: list[str]) -> torch.Tensor:
+        logits = super().predict_logits(texts).double().numpy()
+        return torch.from_numpy(self.stack.logits(logits, lexicon_scores(texts))).float()

@@ -1,4 +1,4 @@
-"""The baselines a practitioner would try first, for `refapps bench imdb` to compare against.
+"""refapps bench imdb: the baselines a practitioner would try first, beside the app's model.
 
     refapps bench imdb --json
 
@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .data import Reviews
+from ..data import Reviews
 
 VADER_POSITIVE = 0.05
 

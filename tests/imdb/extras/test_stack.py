@@ -1,7 +1,8 @@
-"""The decision rule: equal-weight threshold, the lexicon stack, saved and applied alike."""
+"""--lexicon-stack: fitted on held-out train, saved in model.json, applied alike by CLI and page."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -13,35 +14,21 @@ from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
 from apps.cli import app
-from apps.imdb.decision import HeldOut, compare_rules, decide
+from apps.imdb.dispatch import open_predictor, recipe_for
+from apps.imdb.extras.stack import (
+    Stack,
+    StackedPredictor,
+    fit_stack,
+    lexicon_scores,
+    out_of_fold_probs,
+)
 from apps.imdb.predict import load_predictor
-from apps.imdb.scoring import choose_threshold, group_weights
-from apps.imdb.stack import Stack, fit_stack, lexicon_scores
-from apps.imdb.train import compare_held_out, train
-from common.errors import CheckpointError
+from apps.imdb.text import encode
+from apps.imdb.train import train
+from common.errors import CheckpointError, UserError
 
-PAGE = str(Path(__file__).resolve().parents[2] / "apps" / "imdb" / "demo.py")
+PAGE = str(Path(__file__).resolve().parents[3] / "apps" / "imdb" / "demo.py")
 runner = CliRunner()
-
-
-def test_reviews_and_sentences_get_half_the_say_each() -> None:
-    weights = group_weights(2, 4)
-    assert weights.tolist() == [0.25, 0.25, 0.125, 0.125, 0.125, 0.125]
-    # The two reviews want a threshold above 0.55, the four sentences one below 0.4.
-    # Unweighted, the sentences win; weighted equally, both tie and 0.56 is nearest 0.5.
-    probs = np.array([0.55, 0.65, 0.3, 0.35, 0.4, 0.45])
-    labels = np.array([0, 1, 0, 0, 1, 1])
-    assert choose_threshold(probs, labels, weights) == 0.5  # 6 rows: any gain is noise
-    probs, labels, weights = np.tile(probs, 50), np.tile(labels, 50), np.tile(weights, 50)
-    assert choose_threshold(probs, labels) == pytest.approx(0.40)
-    assert choose_threshold(probs, labels, weights) == pytest.approx(0.56)
-
-
-def test_a_threshold_within_noise_of_the_best_becomes_0_5() -> None:
-    probs = np.r_[np.linspace(0.05, 0.45, 2000), 0.505, np.linspace(0.55, 0.95, 2000)]
-    labels = np.r_[np.zeros(2001), np.ones(2000)]
-    assert choose_threshold(probs, labels) == 0.5  # 0.51 fixes one row in 4,001: noise
-    assert choose_threshold(probs + 0.15, labels) > 0.6  # a real shift is still followed
 
 
 def test_stack_learns_to_trust_the_informative_score() -> None:
@@ -50,11 +37,8 @@ def test_stack_learns_to_trust_the_informative_score() -> None:
     logits, compound = rng.normal(0, 1, 400), np.where(labels == 1, 0.6, -0.6)
     stack = fit_stack(logits, compound + rng.normal(0, 0.3, 400), labels, np.ones(400))
     assert stack.lexicon > 1.0 > abs(stack.ngram)
-    held = HeldOut(logits, compound, labels, group_weights(200, 200), 200)
-    decision = decide(held)
-    assert set(decision["stack"]) == {"ngram", "lexicon", "bias"}
-    rows = {row["rule"]: row for row in compare_rules(held, seed=0)}
-    assert rows["stack, 0.5 (out of fold)"]["sentences"] > rows["n-grams, 0.5"]["sentences"]
+    probs = out_of_fold_probs(logits, compound, labels, np.ones(400), seed=0)
+    assert ((probs >= 0.5) == labels).mean() == 1.0  # each fold learned the same lesson
 
 
 def test_lexicon_scores_and_damaged_stack_entries() -> None:
@@ -72,24 +56,24 @@ def test_train_with_lexicon_stack_saves_weights_the_predictor_applies(
     data_root: Path, tmp_path: Path, tiny: Any
 ) -> None:
     data_cfg, model_cfg, train_cfg = tiny(tmp_path, epochs=1)
-    model_cfg = type(model_cfg)(**{**model_cfg.__dict__, "lexicon_stack": True})
-    result = train(data_cfg, model_cfg, train_cfg, progress=False)
+    model_cfg = dataclasses.replace(model_cfg, lexicon_stack=True)
+    with pytest.raises(UserError, match="recipe"):  # the reading path alone refuses it
+        train(data_cfg, model_cfg, train_cfg, progress=False)
+    recipe = recipe_for(data_cfg, model_cfg)
+    result = train(data_cfg, model_cfg, train_cfg, progress=False, recipe=recipe)
     meta = json.loads((result.run_dir / "model.json").read_text())
     assert set(meta["stack"]) == {"ngram", "lexicon", "bias"}
     assert result.metrics["threshold"] == meta["threshold"]
     assert 0.0 <= result.metrics["test/accuracy"] <= 1.0
-    predictor = load_predictor(result.run_dir)
+    predictor = open_predictor(result.run_dir)
+    assert isinstance(predictor, StackedPredictor)
     stack = Stack(**meta["stack"])
     text = "great wonderful superb"
-    plain = predictor._logits(_enc(predictor, text))
+    plain = predictor.logits_of(encode(predictor.tokenizer, [text], meta["max_tokens"]))
     expected = stack.logits(plain.double().numpy(), lexicon_scores([text]))
     assert predictor.predict_logits([text]).numpy() == pytest.approx(expected, abs=1e-5)
-
-
-def _enc(predictor: Any, text: str) -> Any:
-    from apps.imdb.text import encode
-
-    return encode(predictor.tokenizer, [text], predictor.meta["max_tokens"])
+    with pytest.raises(CheckpointError, match="--lexicon-stack"):  # never silently without it
+        load_predictor(result.run_dir)
 
 
 def _set_stack(meta_path: Path, meta: dict[str, Any], lexicon: float) -> None:
@@ -121,18 +105,3 @@ def test_cli_and_page_apply_the_saved_stack_alike(
     assert result.exit_code == 2
     assert "'stack'" in result.output
     assert "Traceback" not in result.output
-
-
-def test_compare_held_out_scores_every_rule_on_train_data_only(
-    data_root: Path, tmp_path: Path, tiny: Any
-) -> None:
-    import dataclasses
-
-    data_cfg, model_cfg, train_cfg = tiny(tmp_path, epochs=1)
-    rows = compare_held_out(
-        dataclasses.replace(data_cfg, threshold_fraction=0.25), model_cfg, train_cfg
-    )
-    names = [row["rule"] for row in rows]
-    assert "n-grams, equal-weight threshold" in names
-    assert "stack, 0.5 (out of fold)" in names
-    assert all(0.0 <= row["reviews"] <= 1.0 for row in rows)

@@ -6,10 +6,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from typer.testing import CliRunner
 
-from apps.titanic import cv as cv_module
-from apps.titanic.config import DataConfig, ModelConfig
-from apps.titanic.cv import NETWORK, cross_validate, cv_splits
+from apps.cli import app
+from apps.titanic.config import APP, DataConfig, ModelConfig
+from apps.titanic.extras import cv as cv_module
+from apps.titanic.extras.cv import NETWORK, cross_validate, cv_splits
 from apps.titanic.features import fit_preprocessor
 
 
@@ -78,4 +80,52 @@ def test_cross_validate_scores_every_model_and_writes_cv_json(
     saved = json.loads((result.run_dir / "cv.json").read_text())
     assert (saved["num_folds"], saved["num_repeats"]) == (2, 2)
     assert len(saved["folds"]) == 4 * len(models)
-    assert result.run_dir.parent == tmp_path / "titanic_cv"
+    assert result.run_dir.parent == tmp_path / f"{APP}_cv"  # a renamed copy writes <name>_cv
+
+
+def test_cv_command_prints_every_model_and_writes_cv_json(train_csv: Path, tmp_path: Path) -> None:
+    options = ("--folds", 2, "--repeats", 1, "--epochs", 1, "--hidden", 4, "--num-models", 1)
+    args = ["cv", "--train-csv", train_csv, "--runs-dir", tmp_path, *options, "--json"]
+    result = CliRunner().invoke(app, [APP, *map(str, args)])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)["models"]
+    names = [r["model"] for r in rows]
+    assert names[0] == NETWORK
+    assert {"logistic_regression", "hist_gradient_boosting", "random_forest", "svm"} <= set(names)
+    assert {"gender_rule", "wcg_rule"} <= set(names)
+    assert len(list((tmp_path / f"{APP}_cv").glob("*/cv.json"))) == 1
+
+
+def test_cv_command_prints_the_verdicts_over_seeds(train_csv: Path, tmp_path: Path) -> None:
+    options = ("--folds", 2, "--repeats", 1, "--epochs", 1, "--hidden", 4, "--seeds", 2)
+    args = ["cv", "--train-csv", train_csv, "--runs-dir", tmp_path, *options]
+    result = CliRunner().invoke(app, [APP, *map(str, args)])
+    assert result.exit_code == 0, result.output
+    assert "2 seeds" in result.output
+    for other in ("wcg_rule", "gender_rule"):
+        assert f"the network minus {other}" in result.output
+    (cv_json,) = (tmp_path / f"{APP}_cv").glob("*/cv.json")
+    saved = json.loads(cv_json.read_text())
+    assert saved["num_seeds"] == 2
+    assert {f["seed"] for f in saved["folds"] if f["model"] == NETWORK} == {0, 1}
+
+
+def test_cv_with_fewer_passengers_of_a_class_than_folds_says_so(
+    train_csv: Path, tmp_path: Path
+) -> None:
+    """Six passengers, three of each outcome, five folds: one line naming the counts, exit 2."""
+    small = pd.read_csv(train_csv)
+    small = pd.concat(
+        [small[small["Survived"] == 1].head(3), small[small["Survived"] == 0].head(3)]
+    )
+    path = tmp_path / "six.csv"
+    small.to_csv(path, index=False)
+    args = ["cv", "--train-csv", path, "--runs-dir", tmp_path, "--folds", 5, "--epochs", 1]
+    result = CliRunner().invoke(app, [APP, *map(str, args)])
+    assert result.exit_code == 2, result.output
+    assert "3 passengers survived and 3 died" in result.output
+    assert "--folds 5 needs at least 5 of each" in result.output
+    assert "use --folds 3 or fewer" in result.output
+    assert "Unexpected" not in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / f"{APP}_cv").exists()

@@ -1,6 +1,6 @@
-"""IMDB app: a short-text check built from training data only, with labels that fit.
+"""Study: a short-text check built from IMDB training data only, with labels that fit.
 
-    REFAPPS_DATA=../shared/data python bench/imdb_short_text_proxy.py [--snippets 1]
+    REFAPPS_DATA=../shared/data python studies/imdb/short_text_proxy.py [--snippets 1]
 
 The held-out sentences `train` decides on carry their review's label, so a neutral plot
 sentence of a positive review counts as positive. This proxy keeps only the first and the
@@ -9,6 +9,7 @@ name), where the verdict usually sits. It fits the app's model on the same 90 % 
 as `train` does, then scores the held-out reviews and these sentences (half the say each):
 the n-gram model at its chosen threshold, and the VADER stack out of fold, with the paired
 gain and its standard error. Never the test reviews, never the other sites' files.
+Write-up: README.md ("Third round").
 """
 
 from __future__ import annotations
@@ -19,11 +20,16 @@ import numpy as np
 
 from apps.imdb.config import TRAIN_DEFAULTS, DataConfig, ModelConfig
 from apps.imdb.data import corpus_dir
-from apps.imdb.decision import HeldOut
+from apps.imdb.decision import (
+    balanced_accuracy,
+    choose_threshold,
+    group_weights,
+    sigmoid,
+    split_sentences,
+)
+from apps.imdb.dispatch import recipe_for
+from apps.imdb.extras.stack import lexicon_scores, out_of_fold_probs
 from apps.imdb.predict import Predictor
-from apps.imdb.scoring import balanced_accuracy, choose_threshold, group_weights
-from apps.imdb.snippets import split_sentences
-from apps.imdb.stack import lexicon_scores, out_of_fold_probs
 from apps.imdb.train import fit_held_out
 
 
@@ -48,36 +54,32 @@ def verdict_sentences(texts: list[str], labels: np.ndarray) -> tuple[list[str], 
     return out_texts, out_labels
 
 
-def held_out_proxy(snippets: int) -> HeldOut:
-    model, loaders, meta = fit_held_out(
-        DataConfig(snippets_per_review=snippets), ModelConfig(), TRAIN_DEFAULTS
-    )
+def held_out_proxy(snippets: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """(logits, VADER scores, labels, weights, number of reviews) on reviews + verdicts."""
+    data_cfg, model_cfg = DataConfig(snippets_per_review=snippets), ModelConfig()
+    recipe = recipe_for(data_cfg, model_cfg)
+    model, loaders, meta = fit_held_out(data_cfg, model_cfg, TRAIN_DEFAULTS, recipe)
     held = loaders.val_reviews
     sentences, sentence_labels = verdict_sentences(held.texts, held.labels)
     texts = held.texts + sentences
-    logits = Predictor(model.cpu(), loaders.tokenizer, meta).predict_logits(texts).numpy()
+    predictor = Predictor(model.cpu(), loaders.tokenizer, meta, loaders.family)
+    logits = predictor.predict_logits(texts).numpy().astype(np.float64)
     n = len(held.labels)
-    return HeldOut(
-        logits.astype(np.float64),
-        lexicon_scores(texts),
-        np.concatenate([held.labels, sentence_labels]),
-        group_weights(n, len(sentences)),
-        n,
-    )
+    labels = np.concatenate([held.labels, sentence_labels])
+    return logits, lexicon_scores(texts), labels, group_weights(n, len(sentences)), n
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--snippets", type=int, default=0, help="snippets per training review")
-    held = held_out_proxy(parser.parse_args().snippets)
-    labels, weights, n = held.labels, held.weights, held.num_reviews
+    logits, compound, labels, weights, n = held_out_proxy(parser.parse_args().snippets)
     right = labels.astype(bool)
     share = np.zeros(len(labels))  # each row's say in the equal-weight balanced accuracy
     for c in (False, True):
         share[right == c] = weights[right == c] / (2 * weights[right == c].sum())
     rules = {
-        "n-grams": 1.0 / (1.0 + np.exp(-held.logits)),
-        "stack (out of fold)": out_of_fold_probs(held.logits, held.compound, labels, weights, 0),
+        "n-grams": sigmoid(logits),
+        "stack (out of fold)": out_of_fold_probs(logits, compound, labels, weights, 0),
     }
     print(f"{n} held-out reviews, {len(labels) - n} verdict sentences")
     base = None

@@ -1,0 +1,1 @@
+"""Titanic options beyond the default run: ensembles, Kaggle output, cross-validation."""

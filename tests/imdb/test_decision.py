@@ -1,0 +1,60 @@
+"""The decision threshold: held-out reviews and their sentences, half the say each."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from apps.imdb.data import Reviews
+from apps.imdb.decision import (
+    choose_threshold,
+    group_weights,
+    sample_sentences,
+    sigmoid,
+    split_sentences,
+)
+
+REVIEW = "I loved it. The cast is great!<br /><br />Too long? No. The end is weak though."
+
+
+def test_split_sentences_cuts_at_ends_and_tags_and_drops_tiny_pieces() -> None:
+    assert split_sentences(REVIEW) == [
+        "I loved it.",
+        "The cast is great!",
+        "The end is weak though.",
+    ]  # "Too long?" and "No." are under 3 words
+
+
+def test_sentences_are_distinct_and_carry_their_review_label() -> None:
+    reviews = Reviews([REVIEW, "Awful film, truly bad. Never again, never."], np.array([1, 0]))
+    sentences = sample_sentences(reviews, per_review=2, rng=np.random.default_rng(0))
+    assert len(set(sentences.texts[:2])) == 2
+    assert all(t in split_sentences(REVIEW) for t in sentences.texts[:2])
+    assert sentences.labels.tolist() == [1, 1, 0, 0]
+
+
+def test_reviews_and_sentences_get_half_the_say_each() -> None:
+    weights = group_weights(2, 4)
+    assert weights.tolist() == [0.25, 0.25, 0.125, 0.125, 0.125, 0.125]
+    # The two reviews want a threshold above 0.55, the four sentences one below 0.4.
+    # Unweighted, the sentences win; weighted equally, both tie and 0.56 is nearest 0.5.
+    probs = np.array([0.55, 0.65, 0.3, 0.35, 0.4, 0.45])
+    labels = np.array([0, 1, 0, 0, 1, 1])
+    assert choose_threshold(probs, labels, weights) == 0.5  # 6 rows: any gain is noise
+    probs, labels, weights = np.tile(probs, 50), np.tile(labels, 50), np.tile(weights, 50)
+    assert choose_threshold(probs, labels) == pytest.approx(0.40)
+    assert choose_threshold(probs, labels, weights) == pytest.approx(0.56)
+
+
+def test_a_threshold_within_noise_of_the_best_becomes_0_5() -> None:
+    probs = np.r_[np.linspace(0.05, 0.45, 2000), 0.505, np.linspace(0.55, 0.95, 2000)]
+    labels = np.r_[np.zeros(2001), np.ones(2000)]
+    assert choose_threshold(probs, labels) == 0.5  # 0.51 fixes one row in 4,001: noise
+    assert choose_threshold(probs + 0.15, labels) > 0.6  # a real shift is still followed
+    small, small_labels = np.array([0.1, 0.3, 0.62, 0.65, 0.9]), np.array([0, 0, 0, 1, 1])
+    assert choose_threshold(small, small_labels) == 0.5  # five rows: the gain is within noise
+    assert choose_threshold(np.tile(small, 40), np.tile(small_labels, 40)) == pytest.approx(0.63)
+
+
+def test_sigmoid_maps_logits_to_probabilities() -> None:
+    assert sigmoid(np.array([0.0, 100.0, -100.0])).tolist() == pytest.approx([0.5, 1.0, 0.0])
