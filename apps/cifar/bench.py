@@ -1,4 +1,4 @@
-"""Benchmark: the default CNN and the tutorial's net on CIFAR-2 (`refapps bench cifar`).
+"""Front-end: the benchmark, the default CNN beside the tutorial's net on CIFAR-2.
 
     refapps bench cifar --json
 
@@ -25,9 +25,20 @@ CONFIGS = {  # model name -> (ModelConfig, overrides of TRAIN_DEFAULTS)
 }
 
 
+def prediction_speed(predictor: Any, num_images: int) -> float:
+    """Images per second through `predict_tensor` with flip averaging, on random images."""
+    x = torch.randint(0, 256, (num_images, 3, 32, 32), dtype=torch.uint8)
+    started = time.perf_counter()
+    predictor.predict_tensor(x, flip=True)
+    if predictor.device.type == "cuda":
+        torch.cuda.synchronize()
+    return num_images / (time.perf_counter() - started)
+
+
 def bench_one(name: str, runs_dir: Path, quick: bool) -> dict[str, Any]:
     from common.device import pick_device
 
+    from .dispatch import model_builder, splits_loader
     from .predict import load_predictor
     from .train import train
 
@@ -35,17 +46,12 @@ def bench_one(name: str, runs_dir: Path, quick: bool) -> dict[str, Any]:
     train_cfg = dataclasses.replace(TRAIN_DEFAULTS, runs_dir=runs_dir, **overrides)
     if quick:
         train_cfg = dataclasses.replace(train_cfg, epochs=1, max_samples=64, batch_size=16)
+    data_cfg, build = DataConfig(), model_builder(model_cfg.name)  # tutorial: from extras/
     started_cpu = time.process_time()
-    result = train(DataConfig(), model_cfg, train_cfg, progress=False)
+    result = train(data_cfg, model_cfg, train_cfg, False, splits_loader(data_cfg), build)
     cpu_seconds = time.process_time() - started_cpu
     device = pick_device(train_cfg.device)
-    predictor = load_predictor(result.run_dir, device)
-    x = torch.randint(0, 256, (32 if quick else 2048, 3, 32, 32), dtype=torch.uint8)
-    started = time.perf_counter()
-    predictor.predict_tensor(x, flip=True)
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    predict_seconds = time.perf_counter() - started
+    predictor = load_predictor(result.run_dir, device, build)
     num_train = 64 if quick else 10_000
     metrics = result.metrics
     return {
@@ -60,7 +66,7 @@ def bench_one(name: str, runs_dir: Path, quick: bool) -> dict[str, Any]:
         "train_seconds": result.train_seconds,
         "process_cpu_seconds": cpu_seconds,
         "samples_per_second": num_train * train_cfg.effective_epochs / result.train_seconds,
-        "predict_images_per_second": len(x) / predict_seconds,
+        "predict_images_per_second": prediction_speed(predictor, 32 if quick else 2048),
         "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,

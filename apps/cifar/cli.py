@@ -1,4 +1,4 @@
-"""Step 6, the command line: `refapps cifar download | train | evaluate | predict | lr-find`.
+"""Front-end: the command line, `refapps cifar download | train | evaluate | predict | lr-find`.
 
     refapps cifar train                        # CIFAR-2 from REFAPPS_DATA/cifar2
     refapps cifar train --dataset cifar10 --epochs 20
@@ -7,7 +7,9 @@
     refapps cifar predict photo.png photos/ --out predictions.csv
 
 Each command is a thin adapter: options -> config dataclasses -> a function -> a rich table.
-Heavy imports (torch, the app's modules) happen inside the commands to keep `--help` fast.
+Heavy imports (torch, the app's modules) happen inside the commands to keep `--help` fast;
+`dispatch.py` picks the code an option needs from `extras/`, importing it only then, so a
+copy of the app without `extras/` runs the defaults.
 """
 
 from __future__ import annotations
@@ -41,7 +43,10 @@ MAX_TABLE_ROWS = 50  # longer results: --out writes them all
 @handle_user_errors
 def download() -> None:
     """Download CIFAR-10 through torchvision (md5-checked; nothing to do when present)."""
-    from .data import load_cifar10
+    from .dispatch import needs_extra
+
+    with needs_extra("download (CIFAR-10)"):
+        from .extras.cifar10 import load_cifar10
 
     data = load_cifar10(train=False, two_classes=False, size=32)
     typer.echo(f"ok  CIFAR-10 ({', '.join(data.classes)})")
@@ -73,12 +78,17 @@ def train(
 ) -> None:
     """Train a CNN; prints the test metrics and the run folder."""
     from common.console import print_run
+    from common.runs import run_configs
 
+    from .dispatch import model_builder, splits_loader
     from .train import train as run_training
 
     data_cfg = DataConfig(dataset, data_dir, val_fraction, image_size, augment)
     model_cfg = ModelConfig(model, width, compile_model)
-    result = run_training(data_cfg, model_cfg, train_cfg)
+    # under --resume the run's own config.json decides which data and model it needs
+    data_cfg, model_cfg, train_cfg = run_configs(data_cfg, model_cfg, train_cfg)
+    load, build = splits_loader(data_cfg), model_builder(model_cfg.name)
+    result = run_training(data_cfg, model_cfg, train_cfg, load=load, build=build)
     title = f"CIFAR test metrics ({result.train_seconds:.1f} s training)"
     print_run(result.metrics, result.run_dir, title)
 
@@ -96,10 +106,15 @@ def evaluate(
     from common.console import console, print_metrics
     from common.lookup import resolve_run
 
-    from .train import evaluate as run_evaluation
+    from .dispatch import needs_extra, run_builder, run_data_config, splits_loader
+
+    with needs_extra("evaluate"):
+        from .extras.report import evaluate as run_evaluation
 
     run = resolve_run(run_dir, runs_dir, APP)
-    result = run_evaluation(run, data_dir, flip=flip)
+    data_cfg = run_data_config(run, data_dir)
+    load, build = splits_loader(data_cfg), run_builder(run)
+    result = run_evaluation(run, data_cfg, load, build, flip)
     if as_json:
         typer.echo(json.dumps(result))
         return
@@ -129,10 +144,12 @@ def predict(
     from common.files import check_output_file
     from common.lookup import resolve_run
 
-    from .predict import image_paths, load_predictor
+    from .dispatch import run_builder
+    from .predict import load_predictor
 
     check_output_file("--out", out, "predictions.csv")
-    predictor = load_predictor(resolve_run(run_dir, runs_dir, APP))
+    run = resolve_run(run_dir, runs_dir, APP)
+    predictor = load_predictor(run, build=run_builder(run))
     results = predictor.predict([(str(p), p) for p in image_paths(inputs)], flip=flip)
     failed = [r.error for r in results if r.error]
     for error in failed:
@@ -165,11 +182,41 @@ def write_csv(out: Path, rows: list[dict[str, object]]) -> None:
         raise UserError(f"Cannot write --out {out} ({err.strerror or err}).") from err
 
 
-def find_lr(train_cfg: TrainConfig) -> Any:
-    """The LR range test on this app's default data and model (`refapps cifar lr-find`)."""
-    from . import train
+def image_paths(inputs: list[Path]) -> list[Path]:
+    """Files as given, and the image files inside any folder (recursively, sorted)."""
+    from common.errors import UserError
 
-    return train.find_lr(DataConfig(), ModelConfig(), train_cfg)
+    from .images import IMAGE_EXTENSIONS, IMAGE_TYPES
+
+    paths: list[Path] = []
+    for item in inputs:
+        item = Path(item).expanduser()
+        if item.is_dir():
+            paths += sorted(p for p in item.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS)
+        elif item.exists():
+            paths.append(item)
+        else:
+            raise UserError(f"Not found: {item}. Give image files or folders of images.")
+    if not paths:
+        raise UserError(f"No image files ({IMAGE_TYPES}) in the given folders.")
+    return paths
+
+
+def find_lr(train_cfg: TrainConfig) -> Any:
+    """`refapps cifar lr-find`: the LR range test on the default data and model."""
+    import torch
+
+    from common.device import pick_device
+    from common.lr_find import find_lr as range_test
+
+    from .dispatch import splits_loader
+    from .train import MOMENTUM, make_loss, prepare
+
+    device, data_cfg = pick_device(train_cfg.device), DataConfig()
+    loaders, model, _ = prepare(data_cfg, ModelConfig(), train_cfg, device, splits_loader(data_cfg))
+    optimizer = torch.optim.SGD(model.parameters(), lr=train_cfg.lr, momentum=MOMENTUM)
+    plot_path = Path(train_cfg.runs_dir) / APP / "lr_find.png"
+    return range_test(model, make_loss(), optimizer, loaders.train, device, plot_path)
 
 
 add_lr_find_command(app, find_lr, TRAIN_DEFAULTS)

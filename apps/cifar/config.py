@@ -1,6 +1,9 @@
-"""Every knob of the CIFAR app with its default, in one torch-free place.
+"""Settings: every knob of the CIFAR app with its default, in one torch-free place.
 
-The CLI reads these defaults for `--help` without importing torch; `train.py` consumes them.
+    refapps cifar train --help      # these defaults, read without importing torch
+
+`train.py` consumes them. `--dataset cifar10`, `--data-dir`, `--val-fraction` and `--model
+tutorial` are read by `extras/` (the front-ends pass it in); the defaults need none of it.
 """
 
 from __future__ import annotations

@@ -1,25 +1,26 @@
-"""Step 1, prepare the data: image folders (or CIFAR-10) -> a uint8 tensor cache -> batches.
+"""Step 1 of 6, prepare the data: CIFAR-2's image folders -> one uint8 tensor -> batches.
 
-    refapps cifar download     # CIFAR-10 through torchvision (md5-checked), for --dataset cifar10
+    refapps cifar train      # reads REFAPPS_DATA/cifar2/{train,test}/<class>/*.jpg
 
-Images are decoded once (`images.py`) into a (N, 3, S, S) uint8 tensor saved with
-safetensors in `cache_dir("cifar")` ($REFAPPS_CACHE, else the user cache folder), keyed by
-the sorted file list with sizes and mtimes, so a changed folder is decoded again. Training
-batches are augmented as tensors (`batches.py`), on the GPU when training there. Folders too
-large for memory are read by a DataLoader with workers. Class folders keep their names
-(`0_airplane`); `display_names` gives the names people read (`airplane`).
+Images are decoded once (`images.py`) into a (N, 3, S, S) uint8 tensor, cached as safetensors
+in `cache_dir("cifar")` under a hash of the file list with sizes and mtimes. The set stays in
+memory (on the GPU when training there) and is shuffled, cropped and flipped as tensors, with
+no DataLoader. Class folders keep their names (`0_airplane`); `display_names` gives the names
+people read (`airplane`). Other data comes from `extras/`, passed in as `load`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 
+from common.batches import TensorBatches
 from common.checkpoint import atomic_write
 from common.data import cache_dir, data_root
 from common.errors import DataNotFoundError, UserError
@@ -27,29 +28,36 @@ from common.errors import DataNotFoundError, UserError
 from .config import DataConfig
 from .images import IMAGE_EXTENSIONS, decode_image
 
-CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
-CIFAR2_CLASSES = (0, 1)  # airplane, automobile: the tutorial's CIFAR-2
 CLASS_PREFIX = re.compile(r"^\d+[_\- .]+")  # "0_airplane" sorts first; people read "airplane"
-MAX_IN_MEMORY_BYTES = 4 << 30  # larger decoded sets stream from disk through a DataLoader
-DEFAULT_VAL_FRACTION = 0.1  # for folders without test/
+PADDING = 2  # random crops shift the image by up to this many pixels (short runs: keep small)
 
 
 @dataclass
 class ImageSet:
-    """One split: uint8 images in memory (`x`) or image files on disk (`paths`), and labels."""
+    """One split in memory: (N, 3, S, S) uint8 images, (N,) int64 labels and the class names."""
 
-    y: torch.Tensor  # (N,) int64
+    x: torch.Tensor
+    y: torch.Tensor
     classes: list[str]
-    x: torch.Tensor | None = None  # (N, 3, S, S) uint8
-    paths: list[Path] | None = None
 
     def __len__(self) -> int:
         return len(self.y)
 
     def subset(self, index: torch.Tensor) -> ImageSet:
-        x = self.x[index] if self.x is not None else None
-        paths = [self.paths[i] for i in index.tolist()] if self.paths is not None else None
-        return ImageSet(self.y[index], self.classes, x, paths)
+        return ImageSet(self.x[index], self.y[index], self.classes)
+
+    def stats(self) -> tuple[list[float], list[float]]:
+        return channel_stats(self.x)
+
+    def batches(
+        self, batch_size: int, device: torch.device, generator: torch.Generator | None
+    ) -> TensorBatches:
+        """(uint8 images, labels) batches cut from the set, moved to `device` once."""
+        return TensorBatches(self.x.to(device), self.y.to(device), batch_size, generator)
+
+
+Splits = tuple[Any, Any, Any]  # (train, val, test) sets; val is test without a held-out share
+SplitsLoader = Callable[[DataConfig, int], Splits]
 
 
 def display_names(classes: list[str]) -> list[str]:
@@ -92,88 +100,126 @@ def folder_key(split_dir: Path, paths: list[Path], size: int) -> str:
 
 def load_folder(split_dir: Path, size: int) -> ImageSet:
     """Decode an ImageFolder split once; later calls read the safetensors cache."""
-    from safetensors import safe_open
-    from safetensors.torch import save_file
+    from safetensors.torch import load_file, save_file
 
     paths, labels, classes = list_images(split_dir)
     y = torch.tensor(labels, dtype=torch.int64)
-    if len(paths) * 3 * size * size > MAX_IN_MEMORY_BYTES:
-        return ImageSet(y, classes, paths=paths)
     cache_path = cache_dir("cifar") / f"{folder_key(split_dir, paths, size)}.safetensors"
-    if cache_path.is_file():
-        try:
-            with safe_open(str(cache_path), "pt") as f:
-                return ImageSet(
-                    f.get_tensor("y"), json.loads(f.metadata()["classes"]), f.get_tensor("x")
-                )
-        except Exception:  # a corrupt or foreign cache file is simply rebuilt
-            cache_path.unlink(missing_ok=True)
-    x = torch.stack([decode_image(p, size) for p in paths])
-    tensors, meta = {"x": x, "y": y}, {"classes": json.dumps(classes)}
-    atomic_write(cache_path, lambda tmp: save_file(tensors, str(tmp), metadata=meta))
-    return ImageSet(y, classes, x)
-
-
-def load_cifar10(train: bool, two_classes: bool, size: int, download: bool = True) -> ImageSet:
-    """CIFAR-10 (or its first two classes) through torchvision, which checks the md5s."""
-    import torchvision
-
-    root = data_root() / "cifar10"
     try:
-        data = torchvision.datasets.CIFAR10(str(root), train=train, download=download)
-    except Exception as err:  # offline, HTTP error, bad md5: all fixed by placing the file
-        raise DataNotFoundError(
-            f"CIFAR-10 is not available ({type(err).__name__}). Download {CIFAR10_URL} "
-            f"to {root}/, or put CIFAR-2 JPEGs in {data_root() / 'cifar2'}/{{train,test}}/."
-        ) from err
-    x = torch.from_numpy(data.data).permute(0, 3, 1, 2).contiguous()  # (N, H, W, C) -> (N, C, H, W)
-    y = torch.tensor(data.targets, dtype=torch.int64)
-    classes = list(data.classes)
-    if two_classes:
-        keep = (y == CIFAR2_CLASSES[0]) | (y == CIFAR2_CLASSES[1])
-        x, y, classes = x[keep], y[keep], [classes[i] for i in CIFAR2_CLASSES]
-    if size != x.shape[-1]:
-        resized = torch.nn.functional.interpolate(x.float(), size=(size, size), mode="bilinear")
-        x = resized.round().clamp(0, 255).to(torch.uint8)
-    return ImageSet(y, classes, x)
+        x = load_file(cache_path)["x"] if cache_path.is_file() else None
+    except Exception:  # a corrupt or foreign cache file is simply rebuilt
+        x = None
+    if x is None or x.shape != (len(paths), 3, size, size) or x.dtype != torch.uint8:
+        x = torch.stack([decode_image(p, size) for p in paths])
+        atomic_write(cache_path, lambda tmp: save_file({"x": x}, str(tmp)))
+    return ImageSet(x, y, classes)
 
 
-def load_splits(cfg: DataConfig, seed: int) -> tuple[ImageSet, ImageSet, ImageSet]:
-    """(train, val, test) for the configured source; val is test unless a fraction is held out."""
-    folder = Path(cfg.data_dir).expanduser() if cfg.data_dir else data_root() / cfg.dataset
-    if cfg.data_dir and not (folder / "train").is_dir():
-        raise UserError(f"--data-dir {folder} needs a train/ folder (and ideally test/).")
-    val_fraction = cfg.val_fraction
-    if (folder / "train").is_dir() and (cfg.data_dir or cfg.dataset == "cifar2"):
-        train_set = load_folder(folder / "train", cfg.image_size)
-        if (folder / "test").is_dir():
-            test_set = load_folder(folder / "test", cfg.image_size)
-            if test_set.classes != train_set.classes:
-                raise UserError(f"{folder}: train/ and test/ must have the same class folders.")
-        else:
-            val_fraction = val_fraction or DEFAULT_VAL_FRACTION
-            train_set, test_set = split_off(train_set, val_fraction, seed)
-            return train_set, test_set, test_set
-    else:
-        two = cfg.dataset == "cifar2"
-        train_set = load_cifar10(True, two, cfg.image_size)
-        test_set = load_cifar10(False, two, cfg.image_size)
-    if val_fraction > 0:
-        train_set, val_set = split_off(train_set, val_fraction, seed)
-        return train_set, val_set, test_set
+def load_splits(cfg: DataConfig, seed: int) -> Splits:
+    """(train, val, test) of CIFAR-2 in REFAPPS_DATA/cifar2; val is test (nothing held out)."""
+    if cfg.dataset != "cifar2" or cfg.data_dir is not None or cfg.val_fraction > 0:
+        raise UserError("--dataset cifar10, --data-dir and --val-fraction are read by extras/.")
+    folder = data_root() / cfg.dataset
+    if not all((folder / split).is_dir() for split in ("train", "test")):
+        raise DataNotFoundError(f"Put the CIFAR-2 JPEGs in {folder}/{{train,test}}/<class>/.")
+    train_set = load_folder(folder / "train", cfg.image_size)
+    test_set = load_folder(folder / "test", cfg.image_size)
+    if test_set.classes != train_set.classes:
+        raise UserError(f"{folder}: train/ and test/ must have the same class folders.")
     return train_set, test_set, test_set
 
 
-def split_off(data: ImageSet, fraction: float, seed: int) -> tuple[ImageSet, ImageSet]:
-    """A seeded random (train, held-out) split."""
-    order = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed))
-    num_held = max(1, round(fraction * len(data)))
-    return data.subset(order[num_held:]), data.subset(order[:num_held])
-
-
-def sample(data: ImageSet, max_samples: int | None, seed: int) -> ImageSet:
+def sample(data: Any, max_samples: int | None, seed: int) -> Any:
     """A seeded random subset (folders are sorted by class, so `head` would hold one class)."""
     if max_samples is None or max_samples >= len(data):
         return data
     order = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed))
     return data.subset(order[:max_samples].sort().values)
+
+
+def channel_stats(x: torch.Tensor) -> tuple[list[float], list[float]]:
+    """Per-channel mean and std of (N, 3, S, S) uint8 images, in [0, 1] units."""
+    values = x.float().div(255).transpose(0, 1).reshape(3, -1)  # (C, N * H * W)
+    return values.mean(1).tolist(), values.std(1).clamp_min(1e-3).tolist()
+
+
+def augment(x: torch.Tensor, generator: torch.Generator, padding: int = PADDING) -> torch.Tensor:
+    """Random crop of the reflect-padded batch and random horizontal flip; (B, C, H, W) kept."""
+    batch, _, height, width = x.shape
+    # random numbers come from the CPU generator (saved on resume), then move to x's device
+    shifts = torch.randint(0, 2 * padding + 1, (2, batch), generator=generator).to(x.device)
+    flips = (torch.rand(batch, generator=generator) < 0.5).to(x.device)
+    padded = torch.nn.functional.pad(x, (padding,) * 4, mode="reflect")  # (B, C, H+2p, W+2p)
+    rows = shifts[0, :, None] + torch.arange(height, device=x.device)  # (B, H)
+    cols = shifts[1, :, None] + torch.arange(width, device=x.device)  # (B, W)
+    index = torch.arange(batch, device=x.device)[:, None, None]
+    crops = padded.permute(0, 2, 3, 1)[index, rows[:, :, None], cols[:, None, :]]  # (B, H, W, C)
+    crops = crops.permute(0, 3, 1, 2)
+    return torch.where(flips[:, None, None, None], crops.flip(3), crops)
+
+
+class DeviceBatches:
+    """Batches of uint8 images -> float [0, 1] on `device`, cropped and flipped if `augment`."""
+
+    def __init__(
+        self, source: Any, device: torch.device, augment: bool = False, channels_last: bool = False
+    ) -> None:
+        self.source, self.device = source, device
+        self.augment, self.channels_last = augment, channels_last
+        # the source's shuffling generator also drives augmentation; the loop saves its state
+        self.generator: torch.Generator | None = getattr(source, "generator", None)
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        for x, y in self.source:
+            x = x.to(self.device, non_blocking=True).float().div_(255)
+            if self.augment and self.generator is not None:
+                x = augment(x, self.generator)
+            if self.channels_last:  # on CUDA: faster convolutions
+                x = x.contiguous(memory_format=torch.channels_last)
+            yield x, y.to(self.device, non_blocking=True)
+
+
+@dataclass
+class Loaders:
+    train: DeviceBatches
+    val: DeviceBatches | None  # None: no held-out split (the loop then validates on test)
+    test: DeviceBatches
+    classes: list[str]
+    mean: list[float]
+    std: list[float]
+    num_train: int
+
+
+def make_loaders(
+    cfg: DataConfig,
+    batch_size: int,
+    seed: int,
+    generator: torch.Generator,
+    max_samples: int | None = None,
+    device: torch.device | None = None,
+    load: SplitsLoader = load_splits,
+) -> Loaders:
+    """Load (or decode and cache) the splits and wrap them in device-side batchers."""
+    device = device or torch.device("cpu")
+    splits = load(cfg, seed)
+    train_set, val_set, test_set = (sample(s, max_samples, seed) for s in splits)
+    mean, std = train_set.stats()
+
+    def batches(data: Any, size: int, shuffle: torch.Generator | None) -> DeviceBatches:
+        use_augment = cfg.augment and shuffle is not None
+        source = data.batches(size, device, shuffle)
+        return DeviceBatches(source, device, use_augment, device.type == "cuda")
+
+    eval_size = max(batch_size, 512)  # evaluation keeps no activations: larger batches
+    return Loaders(
+        train=batches(train_set, batch_size, generator),
+        val=None if splits[1] is splits[2] else batches(val_set, eval_size, None),
+        test=batches(test_set, eval_size, None),
+        classes=train_set.classes,
+        mean=mean,
+        std=std,
+        num_train=len(train_set),
+    )

@@ -1,4 +1,4 @@
-"""Step 7, try it: a Streamlit page for the image classifier.
+"""Front-end: the Streamlit page for the image classifier.
 
     streamlit run apps/cifar/demo.py     # or: refapps demo
 
@@ -6,6 +6,7 @@ Upload images (any size and mode; PNG, JPEG, WebP, BMP, GIF or TIFF) or show ran
 images with one click, and read a verdict with one bar per class on a fixed 0-100 % axis;
 test images are marked right or wrong. Results live in `st.session_state`, so they stay
 when flip averaging is toggled. Uses the newest run (`$REFAPPS_RUNS_DIR`, default `runs`).
+The whole page runs inside `page_errors`, so alone or in the hub a failure is one error box.
 """
 
 from __future__ import annotations
@@ -18,20 +19,21 @@ import numpy as np
 import streamlit as st
 import torch
 
-from apps.cifar.config import APP, DataConfig
-from apps.cifar.data import ImageSet, load_splits
-from apps.cifar.images import IMAGE_TYPES, decode_image, open_rgb
+from apps.cifar.config import APP
+from apps.cifar.dispatch import run_builder, run_data_config, splits_loader
+from apps.cifar.images import IMAGE_TYPES, open_rgb
 from apps.cifar.predict import Prediction, Predictor, load_predictor
 from common.errors import UserError
 from common.lookup import read_metrics
 from common.pages import (
     MAX_UPLOAD_MB,
     find_run_or_stop,
+    page_errors,
     show_label,
     show_run_summary,
     upload_too_large,
 )
-from common.runs import read_config, restore_config
+from common.runs import read_config
 
 TOP_K = 5  # bars shown per image (all classes of CIFAR-2 and CIFAR-10's top five)
 NUM_SAMPLES = 6
@@ -45,13 +47,15 @@ WRONG = ":red[:material/cancel: **Wrong**]"
 
 @st.cache_resource(show_spinner="Loading the model...")
 def cached_predictor(run_dir: str) -> Predictor:
-    return load_predictor(Path(run_dir))
+    return load_predictor(Path(run_dir), build=run_builder(Path(run_dir)))
 
 
 @st.cache_resource(show_spinner="Loading test images...")
-def cached_test_set(run_dir: str) -> ImageSet:
-    saved = read_config(Path(run_dir))
-    return load_splits(restore_config(DataConfig, saved["data"]), saved["train"]["seed"])[2]
+def cached_test_set(run_dir: str) -> Any:
+    """The run's test split: in memory, or (a large `--data-dir` set) files on disk."""
+    data_cfg = run_data_config(Path(run_dir))
+    seed = read_config(Path(run_dir))["train"]["seed"]
+    return splits_loader(data_cfg)(data_cfg, seed)[2]
 
 
 def describe_run(run_dir: Path, predictor: Predictor) -> str:
@@ -142,7 +146,7 @@ def show_samples(run_dir: Path, predictor: Predictor, flip: bool) -> None:
         st.error(f"The run's test images are not available here: {error}")
         return
     test_set = cached_test_set(str(run_dir))
-    images = [sample_image(test_set, i, predictor.image_size) for i in indices]
+    images = [sample_image(test_set, i) for i in indices]
     probs = predictor.predict_tensor(torch.stack(images), flip=flip) if images else []
     truths = [predictor.labels[int(test_set.y[i])] for i in indices]
     predictions = [
@@ -157,41 +161,45 @@ def show_samples(run_dir: Path, predictor: Predictor, flip: bool) -> None:
         show_result(prediction, image.permute(1, 2, 0).numpy(), f"{mark}: it is {truth}.")
 
 
-def sample_image(test_set: ImageSet, index: int, size: int) -> torch.Tensor:
+def sample_image(test_set: Any, index: int) -> torch.Tensor:
     """One (3, S, S) uint8 test image, from memory or (large sets) decoded from its file."""
-    if test_set.x is not None:
-        return test_set.x[index]
-    return decode_image((test_set.paths or [])[index], size)
+    return test_set.subset(torch.tensor([index])).x[0]
 
 
-st.title("CIFAR: what is in the picture?")
-run_dir = find_run_or_stop(APP)
-try:
-    predictor = cached_predictor(str(run_dir))
-except UserError as err:
-    st.error(
-        f"The newest run {run_dir} cannot be loaded: {err}\n\nTrain again: `refapps cifar train`"
+def main() -> None:
+    st.title("CIFAR: what is in the picture?")
+    run_dir = find_run_or_stop(APP)
+    try:
+        predictor = cached_predictor(str(run_dir))
+    except UserError as err:
+        st.error(
+            f"The newest run {run_dir} cannot be loaded: {err}\n\n"
+            "Train again: `refapps cifar train`"
+        )
+        st.stop()
+    st.write(describe_run(run_dir, predictor))
+    flip = st.checkbox("Average with the mirror image (flip test-time augmentation)", key="flip")
+
+    uploads = st.file_uploader(
+        f"Images to classify: {IMAGE_TYPES}, at most {MAX_UPLOAD_MB} MB each",
+        accept_multiple_files=True,
+        key="upload",
+        max_upload_size=MAX_UPLOAD_MB,
+        help="Any size: images are resized to the model's input. Transparent parts count as "
+        "white; 16-bit images are scaled to 8 bits.",
     )
-    st.stop()
-st.write(describe_run(run_dir, predictor))
-flip = st.checkbox("Average with the mirror image (flip test-time augmentation)", key="flip")
+    show_uploads(list(uploads or []), run_dir, predictor, flip)
 
-uploads = st.file_uploader(
-    f"Images to classify: {IMAGE_TYPES}, at most {MAX_UPLOAD_MB} MB each",
-    accept_multiple_files=True,
-    key="upload",
-    max_upload_size=MAX_UPLOAD_MB,
-    help="Any size: images are resized to the model's input. Transparent parts count as "
-    "white; 16-bit images are scaled to 8 bits.",
-)
-show_uploads(list(uploads or []), run_dir, predictor, flip)
+    st.subheader("Test images")
+    st.caption("Images the model never trained on, with the true class to compare.")
+    if st.button("Show random test images", key="sample"):
+        pick_samples(run_dir, predictor.classes)
+    show_samples(run_dir, predictor, flip)
 
-st.subheader("Test images")
-st.caption("Images the model never trained on, with the true class to compare.")
-if st.button("Show random test images", key="sample"):
-    pick_samples(run_dir, predictor.classes)
-show_samples(run_dir, predictor, flip)
+    st.subheader("The model")
+    show_run_summary(run_dir, ("test/accuracy", "test/auroc", "test/f1", "test/f1_macro"))
+    st.caption(f"Run: {run_dir}")
 
-st.subheader("The model")
-show_run_summary(run_dir, ("test/accuracy", "test/auroc", "test/f1", "test/f1_macro"))
-st.caption(f"Run: {run_dir}")
+
+with page_errors("CIFAR: what is in the picture?"):
+    main()

@@ -1,13 +1,10 @@
-"""Step 1a, read one image: any file Pillow opens -> 8-bit RGB -> (3, S, S) uint8 tensor.
+"""Read one image, for data.py and predict.py: any file Pillow opens -> (3, S, S) uint8 RGB.
 
-    python -c "from apps.cifar.images import decode_image; print(decode_image('cat.png', 32).shape)"
-
-Every Pillow mode becomes RGB the same way, for training folders, `predict` and the page:
-16-bit and 32-bit integer images (I;16, I;16B, I) are scaled from 0-65535 to 0-255 (wider
-ranges are stretched from their minimum to their maximum), float images (F) from 0-1 (else
-stretched), CMYK, YCbCr, LAB and palettes are converted, and transparent parts (RGBA, LA, PA,
-P or L with a transparent colour) are composited on white. A file that is too large or not
-an image raises `ImageTooLargeError` or `UnreadableImageError` (both `UserError`s), nothing else.
+Every mode becomes RGB the same way for training, `predict` and the page: 16- and 32-bit
+integer images are scaled from 0-65535 (wider ranges stretched from min to max), float images
+from 0-1 (else stretched), CMYK, YCbCr, LAB and palettes converted, transparent parts put on
+white. Larger than MAX_IMAGE_PIXELS or not an image: `ImageTooLargeError` or
+`UnreadableImageError` (both `UserError`s), nothing else.
 """
 
 from __future__ import annotations
@@ -31,21 +28,9 @@ BACKGROUND = (255, 255, 255)  # transparent parts are shown on white
 HIGH_DEPTH_MODES = ("I", "I;16", "I;16B", "I;16L", "I;16N", "F")
 MAX_16_BIT = 65535
 # what Pillow raises on broken files (the list its own fuzz tests accept, plus struct and EOF)
-PILLOW_ERRORS = (
-    OSError,
-    SyntaxError,
-    ValueError,
-    TypeError,
-    IndexError,
-    KeyError,
-    EOFError,
-    struct.error,
-    NotImplementedError,
-    OverflowError,
-    MemoryError,
-    ZeroDivisionError,
-    Image.DecompressionBombError,
-)
+PILLOW_ERRORS: tuple[type[Exception], ...] = (OSError, SyntaxError, ValueError, TypeError)
+PILLOW_ERRORS += (IndexError, KeyError, EOFError, struct.error, NotImplementedError)
+PILLOW_ERRORS += (OverflowError, MemoryError, ZeroDivisionError, Image.DecompressionBombError)
 
 
 class UnreadableImageError(UserError):
@@ -66,18 +51,14 @@ def too_large(name: str, detail: str = "") -> ImageTooLargeError:
 def scale_to_8bit(img: Image.Image) -> Image.Image:
     """I;16*, I or F -> L: a fixed range (16 bits, or 0-1 for floats) when the values fit it."""
     values = np.array(img, dtype=np.float32)  # (H, W), a writable copy
-    finite = np.isfinite(values)
-    if not finite.all():
-        values = np.where(finite, values, 0.0).astype(np.float32)
+    values = np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)  # non-finite -> 0
     low, high = (float(values.min()), float(values.max())) if values.size else (0.0, 0.0)
     if img.mode == "F" and low >= 0.0 and high <= 1.0:
         low, high = 0.0, 1.0
     elif img.mode != "F" and low >= 0.0 and high <= MAX_16_BIT:
         low, high = 0.0, float(MAX_16_BIT)
     scale = 255.0 / (high - low) if high > low else 0.0
-    values -= low
-    values *= scale
-    np.clip(values, 0, 255, out=values)
+    values = np.clip((values - low) * scale, 0, 255)
     gray = Image.fromarray((values + 0.5).astype(np.uint8), "L")
     transparent = img.info.get("transparency")  # a 16-bit PNG's transparent grey level
     if isinstance(transparent, int):

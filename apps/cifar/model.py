@@ -1,15 +1,16 @@
-"""Step 2, define the models: the tutorial's small net and a faster, stronger default.
+"""Step 2 of 6, define the model: a small, fast CNN that returns logits.
 
-    cnn       4 blocks of conv 3x3 -> BatchNorm -> GELU -> max-pool (widths 32-64-128-128)
-    tutorial  conv 32, pool, conv 64, pool, dropout, adaptive max pool, linear, linear
+    refapps cifar train --width 32      # 4 blocks of conv 3x3 -> BatchNorm -> GELU -> max-pool
 
-Both take float images in [0, 1], normalise them with the training set's channel mean and
-std (stored with the model, so inference needs no separate preprocessing file) and return
-(B, num_classes) logits.
+It takes float images in [0, 1], normalises them with the training set's channel mean and
+std (stored with the model, so inference needs no separate preprocessing file) and returns
+(B, num_classes) logits. The tutorial's own net (`--model tutorial`) is in
+`extras/tutorial_net.py`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from itertools import pairwise
 from typing import Any
@@ -17,9 +18,11 @@ from typing import Any
 import torch
 from torch import nn
 
+from common.errors import UserError
+
 from .config import ModelConfig
 
-MODEL_NAMES = {"cnn": "CifarCNN", "tutorial": "TutorialCNN"}  # --model -> class
+ModelBuilder = Callable[[dict[str, Any]], nn.Module]  # model.json's model_args -> a model
 
 
 class Normalize(nn.Module):
@@ -60,27 +63,6 @@ class CifarCNN(nn.Module):
         return self.head(self.pool(x).flatten(1))  # (B, num_classes)
 
 
-class TutorialCNN(nn.Module):
-    """The tutorial's net, unchanged except for returning logits for every class."""
-
-    def __init__(self, num_classes: int, mean: list[float], std: list[float]):
-        super().__init__()
-        self.normalize = Normalize(mean, std)
-        self.features = nn.Sequential(
-            nn.Conv2d(3, 32, kernel_size=3),
-            nn.MaxPool2d(2),
-            nn.Conv2d(32, 64, kernel_size=5),
-            nn.MaxPool2d(2),
-            nn.Dropout2d(p=0.1),
-            nn.AdaptiveMaxPool2d(1),
-            nn.Flatten(),
-        )
-        self.head = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, num_classes))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(self.normalize(x)))  # (B, num_classes)
-
-
 class FlipAveraged(nn.Module):
     """Test-time augmentation: average the logits of the image and its mirror image."""
 
@@ -101,6 +83,7 @@ def model_args(
 
 
 def build_model(args: dict[str, Any]) -> nn.Module:
-    if args["name"] == "tutorial":
-        return TutorialCNN(args["num_classes"], args["mean"], args["std"])
+    """The model that `model_args` describe (model.json); other models are built by extras/."""
+    if args["name"] != "cnn":
+        raise UserError(f"--model {args['name']} is built by apps/cifar/extras/.")
     return CifarCNN(args["num_classes"], args["mean"], args["std"], args["width"])

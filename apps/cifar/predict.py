@@ -1,4 +1,4 @@
-"""Step 5, use the model: image files in, class probabilities out.
+"""Step 5 of 6, use the model: image files in, class probabilities out.
 
     refapps cifar predict photos/ cat.png --out predictions.csv
 
@@ -22,8 +22,8 @@ from common.errors import UserError
 
 from .config import APP
 from .data import display_names
-from .images import IMAGE_EXTENSIONS, IMAGE_TYPES, decode_image
-from .model import FlipAveraged, build_model
+from .images import decode_image
+from .model import FlipAveraged, ModelBuilder, build_model
 
 BATCH_SIZE = 512
 
@@ -95,24 +95,10 @@ class Predictor:
         )
 
 
-def image_paths(inputs: list[Path]) -> list[Path]:
-    """Files as given, and the image files inside any folder (recursively, sorted)."""
-    paths: list[Path] = []
-    for item in inputs:
-        item = Path(item).expanduser()
-        if item.is_dir():
-            paths += sorted(p for p in item.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS)
-        elif item.exists():
-            paths.append(item)
-        else:
-            raise UserError(f"Not found: {item}. Give image files or folders of images.")
-    if not paths:
-        raise UserError(f"No image files ({IMAGE_TYPES}) in the given folders.")
-    return paths
-
-
-def load_predictor(run_dir: Path, device: torch.device | None = None) -> Predictor:
+def load_predictor(
+    run_dir: Path, device: torch.device | None = None, build: ModelBuilder = build_model
+) -> Predictor:
     """Rebuild the model of a finished run on `device` (default CPU; no pickle anywhere)."""
     meta = read_model_meta(run_dir, expected_app=APP)
-    model = load_model(build_model, meta, run_dir)
+    model = load_model(build, meta, run_dir)
     return Predictor(model, meta, device)

@@ -1,18 +1,17 @@
 from __future__ import annotations
 
 import io
-import pickle
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 from PIL import Image
 
 from apps.cifar import data
-from apps.cifar.batches import DeviceBatches, TensorBatches, augment, make_loaders
 from apps.cifar.config import DataConfig
-from common.errors import UserError
+from apps.cifar.data import DeviceBatches, augment, make_loaders
+from common.batches import TensorBatches
+from common.errors import DataNotFoundError, UserError
 
 from .conftest import write_folder
 
@@ -44,18 +43,33 @@ def test_folder_cache_is_reused_and_invalidated(tmp_path: Path, monkeypatch) -> 
     assert len(changed) == len(first) + 1
 
 
+def test_a_damaged_cache_file_is_decoded_again(tmp_path: Path) -> None:
+    root = write_folder(tmp_path / "set", splits=("train",))
+    first = data.load_folder(root / "train", 32)
+    for cached in data.cache_dir("cifar").glob("*.safetensors"):
+        cached.write_bytes(b"not safetensors")
+    again = data.load_folder(root / "train", 32)
+    assert torch.equal(again.x, first.x)
+
+
+def test_the_reading_path_reads_cifar2_and_refuses_other_data_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    train_set, val_set, test_set = data.load_splits(DataConfig(), seed=0)
+    assert (len(train_set), len(test_set)) == (32, 32)
+    assert val_set is test_set  # nothing held out: the loop validates on test
+    for cfg in (DataConfig(dataset="cifar10"), DataConfig(val_fraction=0.1)):
+        with pytest.raises(UserError, match="read by extras/"):
+            data.load_splits(cfg, seed=0)
+    monkeypatch.setenv("REFAPPS_DATA", str(tmp_path))
+    with pytest.raises(DataNotFoundError, match=r"train,test\}/<class>/"):
+        data.load_splits(DataConfig(), seed=0)
+
+
 def test_folder_without_classes_is_a_user_error(tmp_path: Path) -> None:
     (tmp_path / "train").mkdir()
     with pytest.raises(UserError, match="one sub-folder per class"):
         data.load_folder(tmp_path / "train", 32)
-
-
-def test_data_dir_without_test_holds_out_a_validation_share(tmp_path: Path) -> None:
-    root = write_folder(tmp_path / "mine", splits=("train",))
-    train_set, val_set, test_set = data.load_splits(DataConfig(data_dir=root), seed=0)
-    assert len(val_set) == round(data.DEFAULT_VAL_FRACTION * 32)
-    assert len(train_set) + len(val_set) == 32
-    assert val_set is test_set
 
 
 def test_augment_keeps_shape_and_is_deterministic_under_a_seed() -> None:
@@ -103,69 +117,6 @@ def test_max_samples_keeps_both_classes() -> None:
     labels = torch.cat([y for _, y in loaders.train])
     assert len(labels) == 8
     assert set(labels.tolist()) == {0, 1}
-
-
-def test_sets_too_large_for_memory_stream_through_a_dataloader(monkeypatch) -> None:
-    from torch.utils.data import DataLoader
-
-    monkeypatch.setattr(data, "MAX_IN_MEMORY_BYTES", 0)
-    loaders = make_loaders(DataConfig(), 8, 0, torch.Generator().manual_seed(0), max_samples=16)
-    assert isinstance(loaders.train.source, DataLoader)
-    x, y = next(iter(loaders.train))
-    assert x.shape == (8, 3, 32, 32)
-    assert x.dtype == torch.float32
-    assert len(y) == 8
-    assert loaders.num_train == 16
-
-
-def write_fake_cifar10(root: Path, per_batch: int = 4) -> None:
-    """torchvision's on-disk CIFAR-10 format: pickled dicts of uint8 rows and labels."""
-    folder = root / "cifar10" / "cifar-10-batches-py"
-    folder.mkdir(parents=True)
-    rng = np.random.default_rng(0)
-    names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
-    for i, name in enumerate(names):
-        batch = {
-            "data": rng.integers(0, 256, (per_batch, 3072), dtype=np.uint8),
-            "labels": [(i + j) % 10 for j in range(per_batch)],
-        }
-        (folder / name).write_bytes(pickle.dumps(batch))
-    classes = ["airplane", "automobile", "bird", "cat", "deer"]
-    classes += ["dog", "frog", "horse", "ship", "truck"]
-    (folder / "batches.meta").write_bytes(pickle.dumps({"label_names": classes}))
-
-
-@pytest.fixture
-def fake_cifar10(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    import torchvision.datasets.cifar
-
-    write_fake_cifar10(tmp_path)
-    # the md5s of the real files cannot match fake ones; everything else is torchvision's own
-    monkeypatch.setattr(torchvision.datasets.cifar, "check_integrity", lambda *a, **k: True)
-    monkeypatch.setenv("REFAPPS_DATA", str(tmp_path))
-    return tmp_path
-
-
-def test_cifar10_is_read_through_torchvision(fake_cifar10: Path) -> None:
-    train_set, _, test_set = data.load_splits(DataConfig(dataset="cifar10"), seed=0)
-    assert len(train_set) == 20
-    assert len(test_set) == 4
-    assert train_set.x is not None
-    assert train_set.x.shape == (20, 3, 32, 32)
-    assert len(train_set.classes) == 10
-
-
-def test_cifar2_falls_back_to_two_cifar10_classes(fake_cifar10: Path) -> None:
-    train_set, _, _ = data.load_splits(DataConfig(dataset="cifar2"), seed=0)
-    assert train_set.classes == ["airplane", "automobile"]
-    assert set(train_set.y.tolist()) <= {0, 1}
-    assert len(train_set) > 0
-
-
-def test_missing_cifar10_names_the_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("REFAPPS_DATA", str(tmp_path))
-    with pytest.raises(UserError, match=r"cifar-10-python\.tar\.gz"):
-        data.load_cifar10(train=True, two_classes=False, size=32, download=False)
 
 
 @pytest.mark.gpu

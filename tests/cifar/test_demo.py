@@ -152,3 +152,23 @@ def test_corrupt_metrics_leave_the_page_working(
     assert not at.exception
     assert len(at.file_uploader) == 1  # uploads still work
     assert any(str(copy) in w.value and "metrics" in w.value for w in at.warning)
+
+
+def test_an_unexpected_failure_shows_the_page_error_box_when_run_alone(
+    trained_run: Path, tmp_path: Path, monkeypatch
+) -> None:
+    from apps.cifar.predict import Predictor
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the model blew up")
+
+    shutil.copytree(trained_run, tmp_path / "cifar" / trained_run.name)
+    monkeypatch.setenv("REFAPPS_CACHE", str(tmp_path / "cache"))  # the log goes here
+    monkeypatch.setattr(Predictor, "predict_tensor", broken)
+    at = page(tmp_path, monkeypatch).run()
+    at.button(key="sample").click().run()
+    assert not at.exception
+    box = at.error[0].value
+    assert "stopped with an unexpected error" in box
+    assert "RuntimeError: the model blew up" in box
+    assert "refapps cifar train" in box

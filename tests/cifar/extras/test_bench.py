@@ -1,3 +1,5 @@
+"""`refapps bench cifar`: the default CNN beside the tutorial's net (extras/tutorial_net.py)."""
+
 from __future__ import annotations
 
 from apps.cifar.bench import run_bench
