@@ -61,7 +61,9 @@ def test_copied_app_is_renamed_discovered_and_its_tests_pass(project: Path) -> N
     new_app, new_tests = project / "apps" / "flu_forecast", project / "tests" / "flu_forecast"
     assert created == [new_app, new_tests]
     assert sorted(p.name for p in new_app.iterdir()) == sorted(
-        p.name for p in (project / "apps" / SOURCE).iterdir() if p.name != "__pycache__"
+        p.name
+        for p in (project / "apps" / SOURCE).iterdir()
+        if p.name not in ("__pycache__", "extras")
     )
     assert 'APP = "flu_forecast"' in (new_app / "config.py").read_text()
     for path in [*new_app.rglob("*.py"), *new_tests.rglob("*.py"), *new_app.rglob("*.md")]:

@@ -102,7 +102,7 @@ def train(
     if model == "global":
         from .jhu.commands import global_config, train_command
 
-        options = train_cfg.to_json() | {"hidden_size": hidden_size, "members": members}
+        options = vars(train_cfg) | {"hidden_size": hidden_size, "members": members}
         cfg = global_config(options | {"num_countries": num_countries}, given_options())
         train_command(jhu_dir, cfg, train_cfg.runs_dir, train_cfg.device)
         return
