@@ -4,8 +4,7 @@
 
 Reading 50,000 small files is slow on a cold disk, so each folder's parsed reviews are cached
 as parquet under `common.data.cache_dir("imdb")`, keyed by the folder's listing (names, sizes,
-modification times): a changed folder is read again. The tokenizer and the n-gram features
-are in `text.py`; CSV/TSV files (`--train-file`, `--test-file`) in `extras/table_files.py`.
+modification times). The tokenizer and the n-gram features are in `text.py`.
 """
 
 from __future__ import annotations
@@ -90,10 +89,11 @@ def read_folder(split_dir: Path) -> Reviews:
 
 
 def load_split(cfg: DataConfig, split: str) -> Reviews:
-    """The aclImdb folder of `split` ("train" or "test")."""
+    """The aclImdb folder of `split` ("train" or "test"); only that folder is read."""
     if (cfg.train_file if split == "train" else cfg.test_file) is not None:
         raise UserError("--train-file/--test-file need extras/table_files.py: use dispatch.py")
-    return read_folder(download() / split)
+    folder = corpus_dir() / split
+    return read_folder(folder if folder.is_dir() else download() / split)
 
 
 def split_train_val(reviews: Reviews, fraction: float, seed: int) -> tuple[Reviews, Reviews | None]:
@@ -117,9 +117,9 @@ def split_train_val(reviews: Reviews, fraction: float, seed: int) -> tuple[Revie
 class Loaders:
     train: TensorBatches  # x: model inputs cut by row (text.Rows), y: float labels
     val: TensorBatches | None
-    test: TensorBatches
+    test: TensorBatches | None  # the per-epoch curve, read only when val is None
     tokenizer: Any  # tokenizers.Tokenizer, fitted on the training split
-    val_reviews: Reviews | None  # the held-out training reviews (texts for the threshold)
+    val_reviews: Reviews | None  # the held-out training reviews (texts for the stack)
     num_reviews: int  # whole reviews trained on (an option may add texts cut from them)
     vocab_size: int
     nb_ratios: tuple[np.ndarray, np.ndarray] | None  # for a naive-Bayes model: ratios, keep
@@ -142,12 +142,13 @@ def make_loaders(
 ) -> Loaders:
     """Read, hold out validation, fit the tokenizer on train only, encode, and batch.
 
-    Options (`recipe`) may read other files, add training texts (after the tokenizer is
-    fit, so it learns from whole reviews only) and cut other inputs from the token ids.
+    The test reviews are read only when nothing of train is held out (the per-epoch curve),
+    so a fit that chooses on held-out train never opens them. Options (`recipe`) may read
+    other files, add training texts after the tokenizer is fit, or cut other inputs.
     """
-    family, seed = recipe.family, train_cfg.seed
-    train, test = (take_ends(recipe.read(cfg, s), train_cfg.max_samples) for s in SPLITS)
-    train, val = split_train_val(train, cfg.val_fraction, seed)
+    family, seed, n = recipe.family, train_cfg.seed, train_cfg.max_samples
+    train, val = split_train_val(take_ends(recipe.read(cfg, "train"), n), cfg.val_fraction, seed)
+    test = take_ends(recipe.read(cfg, "test"), n) if val is None else None
     tokenizer = train_tokenizer(train.texts, cfg.vocab_size, cfg.min_frequency)
     num_reviews = len(train.labels)
     train = recipe.more_texts(train, cfg, seed) if recipe.more_texts else train
@@ -164,9 +165,9 @@ def make_loaders(
         num_features = args["vocab_size"] + args["num_buckets"]
         labels = train.labels[:num_reviews]
         ratios = nb_log_ratios(whole, labels, num_features, model_cfg.min_ngram_reviews)
-    val_batches = batches(val) if val is not None else None
+    val_batches, test_batches = (batches(r) if r is not None else None for r in (val, test))
     vocab_size = args["vocab_size"]
     return Loaders(
-        train_batches, val_batches, batches(test), tokenizer, val, num_reviews, vocab_size,
+        train_batches, val_batches, test_batches, tokenizer, val, num_reviews, vocab_size,
         ratios, family,
     )  # fmt: skip

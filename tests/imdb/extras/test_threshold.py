@@ -1,4 +1,4 @@
-"""The decision threshold: held-out reviews and their sentences, half the say each."""
+"""--no-lexicon: the decision threshold, chosen on held-out reviews and their sentences."""
 
 from __future__ import annotations
 
@@ -6,13 +6,8 @@ import numpy as np
 import pytest
 
 from apps.imdb.data import Reviews
-from apps.imdb.decision import (
-    choose_threshold,
-    group_weights,
-    sample_sentences,
-    sigmoid,
-    split_sentences,
-)
+from apps.imdb.extras.threshold import choose_threshold, sigmoid
+from apps.imdb.stack import group_weights, sample_sentences, split_sentences
 
 REVIEW = "I loved it. The cast is great!<br /><br />Too long? No. The end is weak though."
 
