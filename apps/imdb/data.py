@@ -2,9 +2,8 @@
 
     refapps imdb download   # REFAPPS_DATA/imdb/aclImdb/{train,test}/{pos,neg}/*.txt
 
-Reading 50,000 small files is slow on a cold disk, so each folder's parsed reviews are cached
-as parquet under `common.data.cache_dir("imdb")`, keyed by the folder's listing (names, sizes,
-modification times). The tokenizer and the n-gram features are in `text.py`.
+Reading 50,000 small files is slow, so each folder's reviews are cached as parquet, keyed by
+the folder's listing (names, sizes, times). Tokenizer and n-gram features: `text.py`.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ from common.files import atomic_write
 
 from .config import DataConfig, ModelConfig
 from .model import Family, model_args
-from .text import encode, nb_log_ratios, review_batches, train_tokenizer
+from .text import Encoded, encode, nb_log_ratios, review_batches, train_tokenizer
 
 if TYPE_CHECKING:
     from .train import Recipe
@@ -34,7 +33,6 @@ if TYPE_CHECKING:
 URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 SHA256 = "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe"
 CLASSES = ("negative", "positive")
-SPLITS = ("train", "test")
 
 
 @dataclass
@@ -53,14 +51,11 @@ def corpus_dir() -> Path:
 def download() -> Path:
     """Fetch and unpack train/test pos/neg (no network when the folders are present)."""
     root = corpus_dir()
-    wanted = [root / split / label for split in SPLITS for label in ("pos", "neg")]
-    if all(folder.is_dir() for folder in wanted):
-        return root
-    archive = fetch_verified(URL, SHA256, data_root() / "imdb" / "aclImdb_v1.tar.gz")
-    for folder in wanted:  # skip unsup/ and the .feat files: half the archive
-        extract_tar(
-            archive, root.parent, members_prefix=f"aclImdb/{folder.parent.name}/{folder.name}/"
-        )
+    wanted = [f"{split}/{label}" for split in ("train", "test") for label in ("pos", "neg")]
+    if not all((root / folder).is_dir() for folder in wanted):
+        archive = fetch_verified(URL, SHA256, data_root() / "imdb" / "aclImdb_v1.tar.gz")
+        for folder in wanted:  # skip unsup/ and the .feat files: half the archive
+            extract_tar(archive, root.parent, members_prefix=f"aclImdb/{folder}/")
     return root
 
 
@@ -69,7 +64,7 @@ def read_folder(split_dir: Path) -> Reviews:
     paths = [p for label in ("neg", "pos") for p in sorted((split_dir / label).glob("*.txt"))]
     if not paths:
         raise DataNotFoundError(
-            f"No reviews in {split_dir}/{{neg,pos}}/*.txt. Run: refapps imdb download"
+            f"No reviews in {split_dir}/{{neg,pos}}. Run: refapps imdb download"
         )
     listing = "\n".join(
         f"{p.parent.name}/{p.name} {p.stat().st_size} {p.stat().st_mtime_ns}" for p in paths
@@ -100,15 +95,8 @@ def split_train_val(reviews: Reviews, fraction: float, seed: int) -> tuple[Revie
     """A stratified hold-out of `fraction` of train (None when 0)."""
     if fraction == 0:
         return reviews, None
-    rng = np.random.default_rng(seed)
-    val_rows = np.concatenate(
-        [
-            rng.permutation(np.flatnonzero(reviews.labels == c))[
-                : round(fraction * (reviews.labels == c).sum())
-            ]
-            for c in (0, 1)
-        ]
-    )
+    rng, rows = np.random.default_rng(seed), [np.flatnonzero(reviews.labels == c) for c in (0, 1)]
+    val_rows = np.concatenate([rng.permutation(r)[: round(fraction * len(r))] for r in rows])
     train_rows = np.setdiff1d(np.arange(len(reviews.labels)), val_rows)
     return reviews.take(train_rows), reviews.take(np.sort(val_rows))
 
@@ -121,7 +109,7 @@ class Loaders:
     tokenizer: Any  # tokenizers.Tokenizer, fitted on the training split
     val_reviews: Reviews | None  # the held-out training reviews (texts for the stack)
     num_reviews: int  # whole reviews trained on (an option may add texts cut from them)
-    vocab_size: int
+    args: dict[str, Any]  # the model's arguments (model.json's model_args)
     nb_ratios: tuple[np.ndarray, np.ndarray] | None  # for a naive-Bayes model: ratios, keep
     family: Family  # how the batches were cut, and how to cut new texts the same way
 
@@ -140,11 +128,10 @@ def make_loaders(
     generator: torch.Generator,
     recipe: Recipe,
 ) -> Loaders:
-    """Read, hold out validation, fit the tokenizer on train only, encode, and batch.
+    """Read, hold out, fit the tokenizer on train only, encode, batch; options via `recipe`.
 
     The test reviews are read only when nothing of train is held out (the per-epoch curve),
-    so a fit that chooses on held-out train never opens them. Options (`recipe`) may read
-    other files, add training texts after the tokenizer is fit, or cut other inputs.
+    so a fit that chooses on held-out train never opens them.
     """
     family, seed, n = recipe.family, train_cfg.seed, train_cfg.max_samples
     train, val = split_train_val(take_ends(recipe.read(cfg, "train"), n), cfg.val_fraction, seed)
@@ -161,13 +148,11 @@ def make_loaders(
 
     train_batches, ratios = batches(train, generator), None
     if family.naive_bayes:  # the ratios count whole reviews only, as without added texts
-        whole = train_batches.x.inputs.head(num_reviews)
+        x, n = train_batches.x.inputs, num_reviews
+        whole = Encoded(x.ids[: x.offsets[n]], x.offsets[: n + 1])
         num_features = args["vocab_size"] + args["num_buckets"]
-        labels = train.labels[:num_reviews]
-        ratios = nb_log_ratios(whole, labels, num_features, model_cfg.min_ngram_reviews)
+        ratios = nb_log_ratios(whole, train.labels[:n], num_features, model_cfg.min_ngram_reviews)
     val_batches, test_batches = (batches(r) if r is not None else None for r in (val, test))
-    vocab_size = args["vocab_size"]
     return Loaders(
-        train_batches, val_batches, test_batches, tokenizer, val, num_reviews, vocab_size,
-        ratios, family,
-    )  # fmt: skip
+        train_batches, val_batches, test_batches, tokenizer, val, num_reviews, args, ratios, family
+    )

@@ -2,12 +2,10 @@
 
     refapps imdb train          # trains this model
 
-NBSVM written as a network: binarised unigrams plus hashed bigrams and trigrams; each
-feature f has a learned weight w_f and a learned ratio r_f that starts at its naive-Bayes
-log-count ratio, and the logit is sum_f w_f * r_f / 10 + b (after Wang & Manning 2012 and
-the fastai "NBSVM++" formulation). N-grams seen in fewer than 16 training reviews are
-ignored, and whole n-grams are dropped out while training. A `Family` says how train and
-predict feed a model; `--model bilstm|tutorial_cnn` bring theirs (`extras/sequence.py`).
+NBSVM as a network (Wang & Manning 2012, fastai's "NBSVM++"): each unigram, hashed bigram
+and trigram f has a weight w_f and a ratio r_f that starts at its naive-Bayes log-count
+ratio; logit = sum_f w_f * r_f / 10 + b. N-grams seen in fewer than 16 training reviews are
+ignored; whole n-grams are dropped out while training. Other models bring their `Family`.
 """
 
 from __future__ import annotations
@@ -25,12 +23,8 @@ from .text import Encoded, bag_batch, ngram_features
 
 
 class ImdbNgramNB(nn.Module):
-    """(features (F,), offsets (B,)) -> (B,) logits.
-
-    Plain weight vectors indexed by feature id rather than `nn.EmbeddingBag`: the backward
-    of indexing is a scatter-add, several times faster on CPU than the embedding-bag backward
-    for a 2M-row table, and the dense step is one fused Adam call.
-    """
+    """(features (F,), offsets (B,)) -> (B,) logits; plain vectors indexed by feature id,
+    whose backward (a scatter-add) is several times faster on CPU than `nn.EmbeddingBag`'s."""
 
     def __init__(
         self, num_features: int, dropout: float = 0.0, w_init: float = 0.4, r_scale: float = 10.0

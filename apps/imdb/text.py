@@ -2,13 +2,9 @@
 
     refapps imdb train      # fits the tokenizer on the training split, saves tokenizer.json
 
-A Hugging Face `tokenizers` WordLevel tokenizer: the normaliser drops `<br />` tags, applies
-Unicode NFKC, lowercases and joins tokenised text's "do n't" into "don't" (so tokenised and
-raw text read alike; "it 's" and a trailing " ." already split as "it's" and "." do); the
-pre-tokeniser splits words from punctuation; the vocabulary is learned on the training split
-only and saved as `tokenizer.json` in the run, so evaluate, predict and the page tokenise
-exactly as in training (a run saved before keeps its own normaliser). Torchtext is not used
-(its last release cannot load with current torch).
+A Hugging Face `tokenizers` WordLevel tokenizer: drop `<br />`, NFKC, lowercase, and read
+tokenised text's "do n't" as "don't" (so tokenised and raw text read alike); the vocabulary is
+learned on the training split only and saved in the run, so predict tokenises as training did.
 """
 
 from __future__ import annotations
@@ -50,12 +46,6 @@ def train_tokenizer(texts: list[str], vocab_size: int, min_frequency: int) -> To
     return tokenizer
 
 
-def save_tokenizer(tokenizer: Tokenizer, run_dir: Path) -> Path:
-    path = Path(run_dir) / TOKENIZER_FILE
-    tokenizer.save(str(path))
-    return path
-
-
 def load_tokenizer(run_dir: Path) -> Tokenizer:
     path = Path(run_dir) / TOKENIZER_FILE
     try:
@@ -78,10 +68,6 @@ class Encoded:
     def lengths(self) -> np.ndarray:
         return np.diff(self.offsets)
 
-    def head(self, n: int) -> Encoded:
-        """The first `n` reviews."""
-        return Encoded(self.ids[: self.offsets[n]], self.offsets[: n + 1])
-
 
 def encode(tokenizer: Tokenizer, texts: list[str], max_tokens: int) -> Encoded:
     """Batch-encode (all cores, truncated to `max_tokens`); padding happens per batch later."""
@@ -94,11 +80,7 @@ def encode(tokenizer: Tokenizer, texts: list[str], max_tokens: int) -> Encoded:
 
 
 def ngram_features(encoded: Encoded, vocab_size: int, num_buckets: int) -> Encoded:
-    """Binarised unigram ids plus hashed bigrams and trigrams, per review, sorted.
-
-    Unigrams keep their vocabulary id; an n-gram gets `vocab_size + key % num_buckets` where
-    `key` is exact (a * V + b), so the same n-gram always lands in the same slot.
-    """
+    """Binarised unigram ids, then bigrams and trigrams hashed to `vocab_size + key % buckets`."""
     ids, v = encoded.ids, vocab_size
     review = np.repeat(np.arange(len(encoded), dtype=np.int64), encoded.lengths)
     same1 = review[1:] == review[:-1]  # token i and i+1 are in the same review
@@ -120,8 +102,7 @@ def ngram_features(encoded: Encoded, vocab_size: int, num_buckets: int) -> Encod
 def nb_log_ratios(
     features: Encoded, labels: np.ndarray, num_features: int, min_reviews: int = 16
 ) -> tuple[np.ndarray, np.ndarray]:
-    """log p(f | positive) / p(f | negative) with add-one smoothing (Wang & Manning 2012),
-    and which features occur in at least `min_reviews` training reviews."""
+    """Naive-Bayes log-count ratios (add-one smoothing), and the features in >= `min_reviews`."""
     owners = np.repeat(labels, features.lengths)
     pos = np.bincount(features.ids[owners == 1], minlength=num_features)
     neg = np.bincount(features.ids[owners == 0], minlength=num_features)

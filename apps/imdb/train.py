@@ -3,11 +3,9 @@
     refapps imdb train                  # ngram_nb + lexicon stack, 1 epoch, ~3 min on 2 cores
     refapps imdb evaluate               # the newest run on the 25,000 test reviews
 
-`train` first chooses: it fits the model on 90 % of train and fits the lexicon stack
-(`stack.py`) on the other 10 %, never opening the test reviews. Then it fits on all of train
-and scores the test reviews through the `Predictor`. A run folder gets config.json,
-tokenizer.json, model.safetensors + model.json (with the stack), last.pt, history.csv,
-curves.png and metrics.json. Options swap parts of a `Recipe` (see `dispatch.py`).
+`train` fits on 90 % of train and fits the lexicon stack (`stack.py`) on the other 10 %, never
+opening the test reviews; then it fits on all of train and scores the test reviews through
+the `Predictor`. Options swap parts of a `Recipe` (see `dispatch.py`).
 """
 
 from __future__ import annotations
@@ -36,10 +34,10 @@ from common.training import LoopOptions, fit, pick_validation
 
 from .config import APP, DataConfig, ModelConfig
 from .data import CLASSES, Loaders, Reviews, load_split, make_loaders, take_ends
-from .model import NGRAM_NB, Family, model_args
+from .model import NGRAM_NB, Family
 from .predict import Predictor, load_predictor
 from .stack import fit_stack, group_weights, lexicon_scores, sample_sentences
-from .text import save_tokenizer
+from .text import TOKENIZER_FILE
 
 SENTENCES_PER_REVIEW = 2  # single sentences cut from each held-out review
 
@@ -124,7 +122,7 @@ def prepare(
     """Seeded loaders, the model (n-gram ratios set) and its model.json description."""
     generator = seed_everything(train_cfg.seed)
     loaders = make_loaders(data_cfg, model_cfg, train_cfg, generator, recipe)
-    args = model_args(model_cfg, loaders.vocab_size)
+    args = loaders.args
     model = recipe.family.build(args)
     if loaders.nb_ratios is not None and train_cfg.resume is None:
         model.set_ratios(*loaders.nb_ratios)
@@ -185,7 +183,7 @@ def train(
             decision = choose(data_cfg, model_cfg, train_cfg, recipe)
         loaders, model, meta = prepare(data_cfg, model_cfg, train_cfg, recipe)
         run_dir, resume = open_run(APP, data_cfg, model_cfg, train_cfg)
-        save_tokenizer(loaders.tokenizer, run_dir)
+        loaders.tokenizer.save(str(run_dir / TOKENIZER_FILE))
         write_model_meta(run_dir, meta)
         device = pick_device(train_cfg.device)
         options = LoopOptions.from_config(train_cfg, device, run_dir, resume, progress)

@@ -18,7 +18,6 @@ from apps.imdb.text import (
     nb_log_ratios,
     ngram_features,
     review_batches,
-    save_tokenizer,
     train_tokenizer,
 )
 from common.errors import UserError
@@ -65,7 +64,7 @@ def test_tokenizer_normalises_and_round_trips(tmp_path: Path) -> None:
     assert tokenizer.token_to_id("[PAD]") == PAD_ID
     assert tokenizer.token_to_id("[UNK]") == UNK_ID
     assert tokenizer.encode("zebra").ids == [UNK_ID]  # unseen word
-    save_tokenizer(tokenizer, tmp_path)
+    tokenizer.save(str(tmp_path / "tokenizer.json"))
     again = load_tokenizer(tmp_path)
     assert again.encode("an awful film").ids == tokenizer.encode("an awful film").ids
 
