@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -177,10 +178,13 @@ def train(
     recipe = recipe or Recipe()
     recipe.check(data_cfg, model_cfg)
     with fixed_threads(train_cfg.num_threads):
-        started = time.perf_counter()
-        decision = None
+        started, decision, scoring = time.perf_counter(), None, None
         if data_cfg.val_fraction == 0 and data_cfg.threshold_fraction > 0:
             decision = choose(data_cfg, model_cfg, train_cfg, recipe)
+        if decision and "stack" in decision:  # VADER reads the test reviews while the fit runs
+            test = take_ends(recipe.read(data_cfg, "test"), train_cfg.max_samples).texts
+            scoring = threading.Thread(target=lexicon_scores, args=(test,), daemon=True)
+            scoring.start()
         loaders, model, meta = prepare(data_cfg, model_cfg, train_cfg, recipe)
         run_dir, resume = open_run(APP, data_cfg, model_cfg, train_cfg)
         loaders.tokenizer.save(str(run_dir / TOKENIZER_FILE))
@@ -191,6 +195,8 @@ def train(
         decision = decision or recipe.decide(model, loaders, meta, train_cfg.seed)
         write_model_meta(run_dir, meta | decision)
         train_seconds = time.perf_counter() - started
+        if scoring is not None:
+            scoring.join()  # its scores are cached: the evaluation reads them
         predictor = load_predictor(run_dir, recipe.family)
         scores = evaluate(run_dir, None, predictor, recipe.read, train_cfg.max_samples)
         test_metrics = {k: v for k, v in scores.items() if k != "num_samples"}
