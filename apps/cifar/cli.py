@@ -79,6 +79,7 @@ def train(
     """Train a CNN; prints the test metrics and the run folder."""
     from common.console import print_run
     from common.runs import run_configs
+    from common.training.styles import loop_named
 
     from .dispatch import model_builder, splits_loader
     from .train import train as run_training
@@ -88,7 +89,8 @@ def train(
     # under --resume the run's own config.json decides which data and model it needs
     data_cfg, model_cfg, train_cfg = run_configs(data_cfg, model_cfg, train_cfg)
     load, build = splits_loader(data_cfg), model_builder(model_cfg.name)
-    result = run_training(data_cfg, model_cfg, train_cfg, load=load, build=build)
+    loop = loop_named(train_cfg.loop)
+    result = run_training(data_cfg, model_cfg, train_cfg, load=load, build=build, loop=loop)
     title = f"CIFAR test metrics ({result.train_seconds:.1f} s training)"
     print_run(result.metrics, result.run_dir, title)
 

@@ -66,12 +66,14 @@ def train_tutorial(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: Trai
     """Train the tutorial model (on the run's own configs under --resume); print the metrics."""
     from common.console import console, print_run
     from common.runs import run_configs
+    from common.training.styles import loop_named
 
     from .train import train
 
     data_cfg, model_cfg, train_cfg = run_configs(data_cfg, model_cfg, train_cfg)
     cumulative, notes = read_counts(data_cfg)
-    result = train(data_cfg, model_cfg, train_cfg, cumulative=cumulative)
+    loop = loop_named(train_cfg.loop)
+    result = train(data_cfg, model_cfg, train_cfg, cumulative=cumulative, loop=loop)
     for note in notes:  # e.g. a recovered series JHU stopped reporting
         console.print(note)
     title = f"In-sample metrics ({result.train_seconds:.1f} s training; see `evaluate`)"

@@ -5,9 +5,9 @@
 
 The loss, optimizer and metrics are given to the constructor, never attached to `net`.
 `fit` turns its arguments into one `LoopOptions` and hands it to `fit_loop`, which runs the
-function-style loop (`train_model`) with the callbacks around it; `fit("class", ...,
-options)` calls `fit_loop` directly. Under `torchrun --nproc_per_node=N` it trains
-data-parallel.
+function-style loop (`train_model`) with the callbacks around it. `fit_keras_model` is this
+style with the call of the other two (`TrainingLoop`): what an app's `train()` calls. Under
+`torchrun --nproc_per_node=N` it trains data-parallel.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ import torch
 from torchmetrics import MetricCollection
 
 from common.device import amp_dtype, autocast_for, pick_device
-from common.training.function_style import evaluate_model, train_model
+from common.training.evaluation import evaluate_model
+from common.training.function_style import train_model
 from common.training.history import History
 from common.training.options import LoopOptions
 from common.training.steps import move_to
@@ -127,3 +128,20 @@ class KerasModel:
         from torchinfo import summary
 
         return summary(self.net, input_data=input_data, input_size=input_size, verbose=0, **kwargs)
+
+
+def fit_keras_model(
+    model: torch.nn.Module,
+    loss_fn: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    train_loader: Any,
+    val_loader: Any,
+    epochs: int,
+    metrics: MetricCollection | None = None,
+    scheduler: Any = None,
+    options: LoopOptions | None = None,
+) -> History:
+    """Train `model` in a `KerasModel` with `options` as they are; returns the history."""
+    opt = options or LoopOptions()
+    keras_model = KerasModel(model, loss_fn, optimizer, metrics, scheduler, device=opt.device)
+    return keras_model.fit_loop(train_loader, val_loader, epochs, opt)

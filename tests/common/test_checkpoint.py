@@ -179,7 +179,8 @@ def test_resume_into_another_architecture_is_refused(tiny, tmp_path):
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     tiny.run("script", run_dir=run_dir, epochs=1)
-    from common.training import LoopOptions, fit
+    from common.training.options import LoopOptions
+    from common.training.styles import loop_named
 
     generator = tiny.seed_everything(0)
     train_loader, val_loader = tiny.make_loaders(generator)
@@ -187,8 +188,7 @@ def test_resume_into_another_architecture_is_refused(tiny, tmp_path):
     options = LoopOptions(run_dir=run_dir, resume=run_dir, progress=False)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     with pytest.raises(CheckpointError, match="another model"):
-        fit(
-            "function",
+        loop_named("function")(
             model,
             torch.nn.BCEWithLogitsLoss(),
             optimizer,

@@ -28,7 +28,7 @@ from common.config import TrainConfig
 from common.device import fixed_threads, seed_everything
 from common.errors import UserError
 from common.runs import new_run_dir, write_config
-from common.training import LoopOptions
+from common.training.options import LoopOptions
 
 from ..config import APP, DataConfig, ModelConfig
 from ..data import csv_paths, read_passengers
