@@ -1,4 +1,4 @@
-"""Class style: a Keras-like `KerasModel` with `fit`, `evaluate`, `predict` and `summary`.
+"""Class style: a Keras-like `KerasModel` with `fit`, `evaluate` and `predict`.
 
     model = KerasModel(net, loss_fn, optimizer, metrics=binary_metrics())
     history = model.fit(train_loader, val_loader, epochs=10, run_dir=Path("runs/x"))
@@ -122,12 +122,6 @@ class KerasModel:
             with autocast_for(self.device, dtype):
                 outputs.append(self.net(move_to(x, self.device)).float().cpu())
         return torch.cat(outputs)
-
-    def summary(self, input_data: Any = None, input_size: Any = None, **kwargs: Any) -> Any:
-        """A torchinfo layer table (pass an example batch or an input size)."""
-        from torchinfo import summary
-
-        return summary(self.net, input_data=input_data, input_size=input_size, verbose=0, **kwargs)
 
 
 def fit_keras_model(
