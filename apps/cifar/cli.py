@@ -175,8 +175,8 @@ def write_csv(out: Path, rows: list[dict[str, object]]) -> None:
     """Rows -> a CSV written atomically; an unwritable path is the user's to fix."""
     import pandas as pd
 
-    from common.checkpoint import atomic_write
     from common.errors import UserError
+    from common.files import atomic_write
 
     try:
         atomic_write(out, lambda tmp: pd.DataFrame(rows).to_csv(tmp, index=False))

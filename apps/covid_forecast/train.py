@@ -21,9 +21,10 @@ from torch import nn
 from torchmetrics import MetricCollection
 from torchmetrics.wrappers import LambdaInputTransformer
 
-from common.checkpoint import write_json, write_model_meta
+from common.checkpoint import write_model_meta
 from common.config import TrainConfig
 from common.device import fixed_threads, pick_device, seed_everything
+from common.files import write_json
 from common.metrics import regression_metrics
 from common.runs import RunResult, finish_run, open_run, run_configs
 from common.training.evaluation import evaluate_model

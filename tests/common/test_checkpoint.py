@@ -13,18 +13,16 @@ import torch
 from common.checkpoint import (
     MODEL_META,
     MODEL_WEIGHTS,
-    atomic_write,
     load_model,
     load_resume_checkpoint,
     load_weights,
-    read_json,
     read_model_meta,
     save_model,
     save_resume_checkpoint,
-    write_json,
 )
 from common.device import capture_rng_state
 from common.errors import CheckpointError, UserError
+from common.files import atomic_write, read_json, write_json
 
 
 @pytest.fixture
