@@ -6,6 +6,7 @@
   shows it instead).
 - `@with_train_options(defaults)`: adds the shared `train` options (`--epochs --lr --loop
   --runs-dir --resume --dry-run ...`) and hands the command one validated `TrainConfig`.
+- `given_options()`: the options typed on the command line of the running command.
 
 Torch-free: `refapps --help` must stay fast.
 """
@@ -17,6 +18,7 @@ import functools
 import inspect
 import typing
 from collections.abc import Callable
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -40,6 +42,8 @@ RunsDirOpt = Annotated[
 ]
 DeviceOpt = Annotated[str, typer.Option("--device", help="auto, cpu, cuda, cuda:N or mps.")]
 CONTEXT_PARAM = "refapps_context"
+# the context of the running command, which `handle_user_errors` receives from Typer
+_COMMAND_CONTEXT: ContextVar[typer.Context | None] = ContextVar("refapps_command", default=None)
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print machine-readable JSON instead of a table.")
 ]
@@ -80,15 +84,16 @@ def handle_user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         ctx = kwargs.pop(CONTEXT_PARAM, None)
         set_active_run(None)
-        if debug_enabled():
-            return command(*args, **kwargs)
+        token = _COMMAND_CONTEXT.set(ctx)
         try:
             return command(*args, **kwargs)
         except (Exception, KeyboardInterrupt) as err:
-            if _passes_through(err):
+            if debug_enabled() or _passes_through(err):
                 raise
             path = ctx.command_path if ctx is not None else None
             raise error_exit(err, path) from None
+        finally:
+            _COMMAND_CONTEXT.reset(token)
 
     hints = typing.get_type_hints(command, include_extras=True)
     params = [
@@ -102,6 +107,28 @@ def handle_user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     wrapper.__annotations__ = {p.name: p.annotation for p in [*params, context]}
     del wrapper.__wrapped__  # Typer must read the new signature
     return wrapper
+
+
+def given_options() -> set[str]:
+    """The options of the running command that were typed on its command line.
+
+    An option left at its default is not given. The context comes from Typer the public
+    way, as a `typer.Context` parameter of each command wrapped in `handle_user_errors`
+    (Typer 0.29 carries its own copy of Click; `typer.main.get_current_context` is that
+    copy's, not part of Typer's API). Outside a command (a plain function call) the set is
+    empty.
+
+    Returns:
+        Parameter names as the command spells them (`batch_size`, not `--batch-size`).
+    """
+    ctx = _COMMAND_CONTEXT.get()
+    if ctx is None:
+        return set()
+    sources = {name: ctx.get_parameter_source(name) for name in ctx.params}
+    # by name: Typer's ParameterSource is its copy of Click's, not importable publicly
+    return {
+        name for name, source in sources.items() if getattr(source, "name", "") == "COMMANDLINE"
+    }
 
 
 def run_app(app: typer.Typer) -> None:

@@ -21,7 +21,14 @@ from typing import Annotated
 
 import typer
 
-from common.cli import JsonOpt, RunDirOpt, RunsDirOpt, handle_user_errors, with_train_options
+from common.cli import (
+    JsonOpt,
+    RunDirOpt,
+    RunsDirOpt,
+    given_options,
+    handle_user_errors,
+    with_train_options,
+)
 from common.commands import add_lr_find_command
 from common.config import TrainConfig
 from common.errors import UserError
@@ -29,7 +36,6 @@ from common.errors import UserError
 from .commands import (
     data_config,
     find_lr,
-    given_options,
     read_counts,
     show_forecast,
     train_tutorial,

@@ -3,9 +3,9 @@
     refapps covid_forecast forecast --days 60 --out forecast.csv
     refapps covid_forecast forecast --country Italy --days 30     # the tutorial model on JHU
 
-`cli.py` keeps the options; these turn them into calls: which options were typed, the
-counts to read (a table, or a JHU country through extras/jhu_country.py), the tutorial
-run's forecast, and the table, chart and lines every forecast prints.
+`cli.py` keeps the options; these turn them into calls: the counts to read (a table, or a
+JHU country through extras/jhu_country.py), the tutorial run's forecast, and the table,
+chart and lines every forecast prints.
 """
 
 from __future__ import annotations
@@ -20,19 +20,6 @@ from common.config import TrainConfig
 from common.errors import UserError
 
 from .config import APP, DataConfig, ModelConfig
-
-
-def given_options() -> set[str]:
-    """The options typed on the command line (an option left at its default is not given)."""
-    from typer.main import get_current_context  # Typer's own copy of Click holds the context
-
-    ctx = get_current_context(silent=True)
-    if ctx is None:  # called as a function, not from the command line
-        return set()
-    sources = {name: ctx.get_parameter_source(name) for name in ctx.params}
-    return {
-        name for name, source in sources.items() if getattr(source, "name", "") == "COMMANDLINE"
-    }
 
 
 def data_config(
