@@ -77,6 +77,7 @@ def train(
     ] = False,
 ) -> None:
     """Train a CNN; prints the test metrics and the run folder."""
+    from common.cli import refuse_ignored_resume_options
     from common.console import print_run
     from common.runs import run_configs
     from common.training.styles import loop_named
@@ -84,6 +85,7 @@ def train(
     from .dispatch import model_builder, splits_loader
     from .train import train as run_training
 
+    refuse_ignored_resume_options(train_cfg.resume)
     data_cfg = DataConfig(dataset, data_dir, val_fraction, image_size, augment)
     model_cfg = ModelConfig(model, width, compile_model)
     # under --resume the run's own config.json decides which data and model it needs

@@ -27,6 +27,7 @@ from common.cli import (
     RunsDirOpt,
     given_options,
     handle_user_errors,
+    refuse_ignored_resume_options,
     with_train_options,
 )
 from common.commands import add_lr_find_command
@@ -114,6 +115,7 @@ def train(
         return
     if model != "tutorial":
         raise UserError(f"--model must be tutorial or global (got {model!r}).")
+    refuse_ignored_resume_options(train_cfg.resume)
     if "num_countries" in given_options():
         raise UserError("--num-countries is for --model global; the tutorial model reads a table.")
     data_cfg = data_config(csv, jhu_dir, country, repair, window, province)

@@ -109,6 +109,7 @@ def train(
     given = dict(locals())  # the options by name, which are the configs' field names
     data_cfg = DataConfig(**{k: given[k] for k in DataConfig.__dataclass_fields__})
     model_cfg = ModelConfig(**{k: given[k] for k in ModelConfig.__dataclass_fields__})
+    from common.cli import refuse_ignored_resume_options
     from common.console import print_run
     from common.runs import run_configs
     from common.training.styles import loop_named
@@ -116,6 +117,7 @@ def train(
     from .dispatch import recipe_for
     from .train import train as run_training
 
+    refuse_ignored_resume_options(train_cfg.resume)
     # under --resume the run's own config.json decides which parts (extras/) it needs
     data_cfg, model_cfg, train_cfg = run_configs(data_cfg, model_cfg, train_cfg)
     recipe, loop = recipe_for(data_cfg, model_cfg), loop_named(train_cfg.loop)

@@ -73,8 +73,11 @@ def train(
     ] = False,
 ) -> None:
     """Train the network; prints the test metrics and the run folder."""
+    from common.cli import refuse_ignored_resume_options
     from common.console import print_run
     from common.training.styles import loop_of
+
+    refuse_ignored_resume_options(train_cfg.resume)
 
     from .train import train as run_training
 
