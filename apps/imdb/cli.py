@@ -118,8 +118,7 @@ def train(
     from .train import train as run_training
 
     refuse_ignored_resume_options(train_cfg.resume)
-    # under --resume the run's own config.json decides which parts (extras/) it needs
-    data_cfg, model_cfg, train_cfg = run_configs(data_cfg, model_cfg, train_cfg)
+    data_cfg, model_cfg, train_cfg = run_configs(data_cfg, model_cfg, train_cfg)  # or the run's
     recipe, loop = recipe_for(data_cfg, model_cfg), loop_named(train_cfg.loop)
     result = run_training(data_cfg, model_cfg, train_cfg, recipe=recipe, loop=loop)
     title = f"IMDB test metrics ({result.train_seconds:.1f} s incl. tokenising)"

@@ -77,10 +77,9 @@ def train(
     from common.console import print_run
     from common.training.styles import loop_of
 
-    refuse_ignored_resume_options(train_cfg.resume)
-
     from .train import train as run_training
 
+    refuse_ignored_resume_options(train_cfg.resume)
     if trains_an_ensemble(num_models, train_cfg.resume):
         from .extras.ensemble import train_ensemble as run_training
 
