@@ -21,9 +21,9 @@ from typing import Any
 import torch
 
 from common.batches import TensorBatches
-from common.checkpoint import atomic_write
 from common.data import cache_dir, data_root
 from common.errors import DataNotFoundError, UserError
+from common.files import atomic_write
 
 from .config import DataConfig
 from .images import IMAGE_EXTENSIONS, decode_image

@@ -31,7 +31,8 @@ from common.errors import UserError
 from common.files import write_json
 from common.metrics import binary_metrics, score
 from common.runs import RunResult, finish_run, open_run, read_config, restore_config, run_configs
-from common.training import LoopOptions, fit, pick_validation
+from common.training.keras_style import fit_keras_model
+from common.training.options import LoopOptions, TrainingLoop, pick_validation
 
 from .config import APP, DataConfig, ModelConfig
 from .data import CLASSES, Loaders, Reviews, load_split, make_loaders, take_ends
@@ -141,20 +142,25 @@ def prepare(
 
 
 def fit_loaders(
-    model: nn.Module, loaders: Loaders, train_cfg: TrainConfig, options: LoopOptions
+    model: nn.Module,
+    loaders: Loaders,
+    train_cfg: TrainConfig,
+    options: LoopOptions,
+    loop: TrainingLoop = fit_keras_model,
 ) -> Any:
-    """Train with the configured loop; without a validation split, keep the last epoch."""
+    """Train with the loop style `loop`; without a validation split, keep the last epoch."""
     options, val = pick_validation(options, loaders.val, loaders.test)
     optimizer = make_optimizer(model, train_cfg, loaders.family)
     epochs, metrics = train_cfg.effective_epochs, make_metrics()
-    return fit(
-        train_cfg.loop, model, make_loss(), optimizer, loaders.train, val, epochs, metrics, None,
-        options,
-    )  # fmt: skip
+    return loop(model, make_loss(), optimizer, loaders.train, val, epochs, metrics, None, options)
 
 
 def choose(
-    data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, recipe: Recipe
+    data_cfg: DataConfig,
+    model_cfg: ModelConfig,
+    train_cfg: TrainConfig,
+    recipe: Recipe,
+    loop: TrainingLoop = fit_keras_model,
 ) -> dict[str, Any]:
     """Fit in memory on part of train and decide (the stack) on the rest, the test unread."""
     cfg = dataclasses.replace(data_cfg, val_fraction=data_cfg.threshold_fraction)
@@ -162,7 +168,7 @@ def choose(
     device = pick_device(train_cfg.device)
     options = LoopOptions.from_config(train_cfg, device, None, None, progress=False)
     options.monitor = None  # same epochs as the real run: the last one
-    fit_loaders(model, loaders, train_cfg, options)
+    fit_loaders(model, loaders, train_cfg, options, loop)
     return recipe.decide(model, loaders, meta, train_cfg.seed)
 
 
@@ -172,6 +178,7 @@ def train(
     train_cfg: TrainConfig,
     progress: bool = True,
     recipe: Recipe | None = None,
+    loop: TrainingLoop = fit_keras_model,
 ) -> RunResult:
     """Train one model and evaluate it on the test split; everything lands in a run folder."""
     data_cfg, model_cfg, train_cfg = run_configs(data_cfg, model_cfg, train_cfg)
@@ -180,7 +187,7 @@ def train(
     with fixed_threads(train_cfg.num_threads):
         started, decision, scoring = time.perf_counter(), None, None
         if data_cfg.val_fraction == 0 and data_cfg.threshold_fraction > 0:
-            decision = choose(data_cfg, model_cfg, train_cfg, recipe)
+            decision = choose(data_cfg, model_cfg, train_cfg, recipe, loop)
         if decision and "stack" in decision:  # VADER reads the test reviews while the fit runs
             test = take_ends(recipe.read(data_cfg, "test"), train_cfg.max_samples).texts
             scoring = threading.Thread(target=lexicon_scores, args=(test,), daemon=True)
@@ -191,7 +198,7 @@ def train(
         write_model_meta(run_dir, meta)
         device = pick_device(train_cfg.device)
         options = LoopOptions.from_config(train_cfg, device, run_dir, resume, progress)
-        history = fit_loaders(model, loaders, train_cfg, options)
+        history = fit_loaders(model, loaders, train_cfg, options, loop)
         decision = decision or recipe.decide(model, loaders, meta, train_cfg.seed)
         write_model_meta(run_dir, meta | decision)
         train_seconds = time.perf_counter() - started
