@@ -1,38 +1,43 @@
-"""Step 1 of 6, prepare the data: review files -> texts and labels -> batches.
+"""Step 1 of 6, prepare the data: review files -> texts and labels -> token ids -> batches.
 
     refapps imdb download   # REFAPPS_DATA/imdb/aclImdb/{train,test}/{pos,neg}/*.txt
 
-Reading 50,000 small files is slow, so each folder's reviews are cached as parquet, keyed by
-the folder's listing (names, sizes, times). Tokenizer and n-gram features: `text.py`.
+Each folder's reviews are cached as parquet, keyed by its listing (names, sizes, times). The
+WordLevel tokenizer (`tokenizers`) drops `<br />`, applies NFKC, lowercases and reads "do n't"
+as "don't" (tokenised and raw text read alike); it learns on the training split only.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import torch
+from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers, trainers
 
 from common.batches import TensorBatches
 from common.config import TrainConfig
 from common.data import cache_dir, data_root, extract_tar, fetch_verified
-from common.errors import DataNotFoundError, UserError
+from common.errors import CheckpointError, DataNotFoundError, UserError
 from common.files import atomic_write
 
 from .config import DataConfig, ModelConfig
-from .model import Family, model_args
-from .text import Encoded, encode, nb_log_ratios, review_batches, train_tokenizer
 
 if TYPE_CHECKING:
+    from .model import Family
     from .train import Recipe
 
 URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 SHA256 = "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe"
 CLASSES = ("negative", "positive")
+PAD, UNK = "[PAD]", "[UNK]"
+PAD_ID, UNK_ID = 0, 1
+TOKENIZER_FILE = "tokenizer.json"
 
 
 @dataclass
@@ -101,6 +106,82 @@ def split_train_val(reviews: Reviews, fraction: float, seed: int) -> tuple[Revie
     return reviews.take(train_rows), reviews.take(np.sort(val_rows))
 
 
+def train_tokenizer(texts: list[str], vocab_size: int, min_frequency: int) -> Tokenizer:
+    """Learn a word vocabulary from `texts` (the training split only: no test words leak in)."""
+    tokenizer = Tokenizer(models.WordLevel(unk_token=UNK))
+    tokenizer.normalizer = normalizers.Sequence(
+        [
+            normalizers.Replace(Regex(r"<br\s*/?>"), " "),
+            normalizers.NFKC(),
+            normalizers.Lowercase(),
+            normalizers.Replace("\u2019", "'"),  # typographic apostrophe
+            normalizers.Replace(Regex(r" n ?'t\b"), "n't"),  # tokenised "do n't" -> "don't"
+        ]
+    )
+    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()  # words and runs of punctuation
+    trainer = trainers.WordLevelTrainer(
+        vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=[PAD, UNK]
+    )
+    tokenizer.train_from_iterator(texts, trainer)
+    return tokenizer
+
+
+def load_tokenizer(run_dir: Path) -> Tokenizer:
+    path = Path(run_dir) / TOKENIZER_FILE
+    try:
+        return Tokenizer.from_file(str(path))
+    except Exception as err:  # tokenizers raises plain Exceptions for missing or bad JSON
+        raise CheckpointError(f"{path} is missing or not a tokenizer file; retrain.") from err
+
+
+@dataclass
+class Encoded:
+    """Token ids of many reviews, stored flat: review i is `ids[offsets[i]:offsets[i + 1]]`."""
+
+    ids: np.ndarray  # (total_tokens,) int64
+    offsets: np.ndarray  # (num_reviews + 1,) int64
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+
+def encode(tokenizer: Tokenizer, texts: list[str], max_tokens: int) -> Encoded:
+    """Batch-encode (all cores, truncated to `max_tokens`); padding happens per batch later."""
+    tokenizer.enable_truncation(max_tokens)
+    tokenizer.no_padding()
+    encodings = tokenizer.encode_batch_fast(texts)
+    lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
+    ids = np.fromiter((i for e in encodings for i in e.ids), dtype=np.int64, count=lengths.sum())
+    return Encoded(ids, np.concatenate([[0], np.cumsum(lengths)]))
+
+
+class Rows:
+    """Inputs cut by row for `common.batches.TensorBatches`: `rows[index]` is one model input."""
+
+    def __init__(self, inputs: Encoded, cut: Callable[[Encoded, np.ndarray], Any]) -> None:
+        self.inputs, self.cut = inputs, cut
+
+    def __getitem__(self, index: slice | torch.Tensor) -> Any:
+        rows = np.arange(len(self.inputs))[index] if isinstance(index, slice) else index.numpy()
+        return self.cut(self.inputs, rows)
+
+
+def review_batches(
+    inputs: Encoded,
+    labels: np.ndarray,
+    batch_size: int,
+    cut: Callable[[Encoded, np.ndarray], Any],
+    generator: torch.Generator | None = None,
+) -> TensorBatches:
+    """(x, y) batches, shuffled by `generator` (resumable), in order without one."""
+    y = torch.from_numpy(labels.astype(np.float32))
+    return TensorBatches(Rows(inputs, cut), y, batch_size, generator)  # type: ignore[arg-type]
+
+
 @dataclass
 class Loaders:
     train: TensorBatches  # x: model inputs cut by row (text.Rows), y: float labels
@@ -110,7 +191,6 @@ class Loaders:
     val_reviews: Reviews | None  # the held-out training reviews (texts for the stack)
     num_reviews: int  # whole reviews trained on (an option may add texts cut from them)
     args: dict[str, Any]  # the model's arguments (model.json's model_args)
-    nb_ratios: tuple[np.ndarray, np.ndarray] | None  # for a naive-Bayes model: ratios, keep
     family: Family  # how the batches were cut, and how to cut new texts the same way
 
 
@@ -121,6 +201,11 @@ def take_ends(reviews: Reviews, n: int | None) -> Reviews:
     return reviews.take(np.r_[: n // 2, len(reviews.labels) - (n + 1) // 2 : len(reviews.labels)])
 
 
+def model_args(cfg: ModelConfig, vocab_size: int) -> dict[str, Any]:
+    """The model's constructor arguments, as saved in model.json to rebuild it later."""
+    return {"vocab_size": vocab_size, **asdict(cfg)}
+
+
 def make_loaders(
     cfg: DataConfig,
     model_cfg: ModelConfig,
@@ -128,11 +213,8 @@ def make_loaders(
     generator: torch.Generator,
     recipe: Recipe,
 ) -> Loaders:
-    """Read, hold out, fit the tokenizer on train only, encode, batch; options via `recipe`.
-
-    The test reviews are read only when nothing of train is held out (the per-epoch curve),
-    so a fit that chooses on held-out train never opens them.
-    """
+    """Read, hold out, fit the tokenizer on train only, encode, batch (options via `recipe`);
+    the test reviews only when nothing is held out, so a choosing fit never opens them."""
     family, seed, n = recipe.family, train_cfg.seed, train_cfg.max_samples
     train, val = split_train_val(take_ends(recipe.read(cfg, "train"), n), cfg.val_fraction, seed)
     test = take_ends(recipe.read(cfg, "test"), n) if val is None else None
@@ -146,13 +228,8 @@ def make_loaders(
         size = train_cfg.batch_size if gen is not None else max(train_cfg.batch_size, 512)
         return review_batches(inputs, reviews.labels, size, family.batch, gen)
 
-    train_batches, ratios = batches(train, generator), None
-    if family.naive_bayes:  # the ratios count whole reviews only, as without added texts
-        x, n = train_batches.x.inputs, num_reviews
-        whole = Encoded(x.ids[: x.offsets[n]], x.offsets[: n + 1])
-        num_features = args["vocab_size"] + args["num_buckets"]
-        ratios = nb_log_ratios(whole, train.labels[:n], num_features, model_cfg.min_ngram_reviews)
+    train_batches = batches(train, generator)
     val_batches, test_batches = (batches(r) if r is not None else None for r in (val, test))
     return Loaders(
-        train_batches, val_batches, test_batches, tokenizer, val, num_reviews, args, ratios, family
+        train_batches, val_batches, test_batches, tokenizer, val, num_reviews, args, family
     )

@@ -22,10 +22,9 @@ from common.checkpoint import MODEL_WEIGHTS, build_model_checked, load_weights, 
 from common.errors import CheckpointError, UserError
 
 from .config import APP
-from .data import CLASSES
+from .data import CLASSES, Encoded, encode, load_tokenizer, review_batches
 from .model import NGRAM_NB, Family
 from .stack import Stack, lexicon_scores
-from .text import Encoded, encode, load_tokenizer, review_batches
 
 BATCH_SIZE = 512
 

@@ -35,11 +35,19 @@ from common.training.keras_style import fit_keras_model
 from common.training.options import LoopOptions, TrainingLoop, pick_validation
 
 from .config import APP, DataConfig, ModelConfig
-from .data import CLASSES, Loaders, Reviews, load_split, make_loaders, take_ends
-from .model import NGRAM_NB, Family
+from .data import (
+    CLASSES,
+    TOKENIZER_FILE,
+    Encoded,
+    Loaders,
+    Reviews,
+    load_split,
+    make_loaders,
+    take_ends,
+)
+from .model import NGRAM_NB, Family, nb_log_ratios
 from .predict import Predictor, load_predictor
 from .stack import fit_stack, group_weights, lexicon_scores, sample_sentences
-from .text import TOKENIZER_FILE
 
 SENTENCES_PER_REVIEW = 2  # single sentences cut from each held-out review
 
@@ -126,8 +134,12 @@ def prepare(
     loaders = make_loaders(data_cfg, model_cfg, train_cfg, generator, recipe)
     args = loaders.args
     model = recipe.family.build(args)
-    if loaders.nb_ratios is not None and train_cfg.resume is None:
-        model.set_ratios(*loaders.nb_ratios)
+    if recipe.family.naive_bayes and train_cfg.resume is None:  # ratios of whole reviews only
+        x, n = loaders.train.x.inputs, loaders.num_reviews
+        whole, labels = Encoded(x.ids[: x.offsets[n]], x.offsets[: n + 1]), loaders.train.y[:n]
+        model.set_ratios(
+            *nb_log_ratios(whole, labels.numpy(), len(model.r), model_cfg.min_ngram_reviews)
+        )
     meta = {
         "app": APP,
         "model": model_cfg.name,

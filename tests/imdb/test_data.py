@@ -8,18 +8,18 @@ import numpy as np
 import pytest
 
 from apps.imdb.config import DataConfig
-from apps.imdb.data import load_split, read_folder, split_train_val
-from apps.imdb.text import (
+from apps.imdb.data import (
     PAD_ID,
     UNK_ID,
-    bag_batch,
     encode,
+    load_split,
     load_tokenizer,
-    nb_log_ratios,
-    ngram_features,
+    read_folder,
     review_batches,
+    split_train_val,
     train_tokenizer,
 )
+from apps.imdb.model import bag_batch, nb_log_ratios, ngram_features
 from common.errors import UserError
 
 CORPUS = ["A great film.<br />Great!", "An AWFUL film, truly awful.", "Ｆｉｌｍ great"]

@@ -16,7 +16,7 @@ import apps.imdb.data as data_module
 import apps.imdb.train as train_module
 from apps.cli import app
 from apps.imdb import stack as stack_module
-from apps.imdb.data import Reviews
+from apps.imdb.data import Reviews, encode
 from apps.imdb.dispatch import open_predictor
 from apps.imdb.predict import load_predictor
 from apps.imdb.stack import (
@@ -27,7 +27,6 @@ from apps.imdb.stack import (
     sample_sentences,
     split_sentences,
 )
-from apps.imdb.text import encode
 from apps.imdb.train import train
 from common.errors import CheckpointError
 
