@@ -20,11 +20,11 @@ from torch import nn
 from torch.utils.data import DataLoader
 from torchmetrics import MetricCollection
 
-from common.checkpoint import MODEL_WEIGHTS, load_resume_checkpoint, save_model
+from common.checkpoint import save_model
 from common.config import TrainConfig
 from common.device import fixed_threads, pick_device, seed_everything
 from common.errors import UserError
-from common.files import atomic_write, write_json
+from common.files import write_json
 from common.metrics import binary_metrics, score
 from common.runs import RunResult, finish_run, open_run, read_config, restore_config, run_configs
 from common.training import LoopOptions, evaluate_model, fit, pick_validation
@@ -71,15 +71,24 @@ def fit_network(
     return fit(train_cfg.loop, *loop_args, scheduler, options).records
 
 
-def first_member_weights(run_dir: Path) -> None:
-    """Before a resume: the loop reloads `model.safetensors` as member 0, not the ensemble."""
-    from safetensors.torch import load_file, save_file
+class FirstMember(nn.Module):
+    """Member 0 of `model`, trained under the names it is saved with (`members.0.*`).
 
-    path, prefix = run_dir / MODEL_WEIGHTS, "members.0."
-    tensors = load_file(path) if path.is_file() else {}
-    if any(k.startswith(prefix) for k in tensors):
-        first = {k.removeprefix(prefix): v for k, v in tensors.items() if k.startswith(prefix)}
-        atomic_write(path, lambda tmp: save_file(first, tmp))
+    `last.pt` and `model.safetensors` then hold the same keys, so a resume reloads both as
+    they are; the other members ride along untouched (they get no gradient here).
+    """
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.members = model.members
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.members[0](x)
+
+    def load_state_dict(self, state: Any, *args: Any, **kwargs: Any) -> Any:
+        if not any(k.startswith("members.") for k in state):  # older runs: member 0 alone
+            state = self.state_dict() | {f"members.0.{k}": v for k, v in state.items()}
+        return super().load_state_dict(state, *args, **kwargs)
 
 
 def prepare(
@@ -126,9 +135,6 @@ def train(
         loaders, args = prepare(data_cfg, model_cfg, train_cfg)
         model = build_model(args)
         run_dir, resume = open_run(APP, data_cfg, model_cfg, train_cfg)
-        if resume is not None:
-            load_resume_checkpoint(resume)  # a refused last.pt stops here, before any write
-            first_member_weights(run_dir)
         options = LoopOptions.from_config(train_cfg, device, run_dir, resume, progress, "step")
         options, val_loader = pick_validation(options, loaders.val, loaders.test)
         split = "in_sample" if data_cfg.train_on_all else "test"
@@ -137,7 +143,7 @@ def train(
         started = time.perf_counter()
         seed_everything(train_cfg.seed)  # the same start for every loop style
         loaders.train.generator.manual_seed(train_cfg.seed)
-        network, train_loader = model.members[0], loaders.train
+        network, train_loader = FirstMember(model), loaders.train
         history = fit_network(network, train_loader, val_loader, train_cfg, options, make_metrics())
         if more_members is not None:
             more_members(model, args, train_loader, val_loader, train_cfg, options)

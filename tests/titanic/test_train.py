@@ -120,3 +120,23 @@ def test_a_refused_resume_leaves_the_trained_model_loadable(
         train(DataConfig(), ModelConfig(), make_train_cfg(tmp_path, resume=run_dir), False)
     assert (run_dir / "model.safetensors").read_bytes() == weights
     assert load_predictor(run_dir).model.members[0] is not None
+
+
+def test_an_accepted_resume_leaves_the_weights_file_to_the_training_loop(
+    data_cfg: DataConfig, tiny_model_cfg: ModelConfig, make_train_cfg, tmp_path: Path, monkeypatch
+) -> None:
+    """Stopped before its first epoch (Ctrl-C), a resumed run still holds the finished model."""
+    from apps.titanic import train as train_module
+    from apps.titanic.predict import load_predictor
+
+    run_dir = train(data_cfg, tiny_model_cfg, make_train_cfg(tmp_path), progress=False).run_dir
+    weights = (run_dir / "model.safetensors").read_bytes()
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train_module, "fit_network", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        train(DataConfig(), ModelConfig(), make_train_cfg(tmp_path, resume=run_dir), False)
+    assert (run_dir / "model.safetensors").read_bytes() == weights
+    assert load_predictor(run_dir).model.members[0] is not None
