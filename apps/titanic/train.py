@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -24,9 +23,8 @@ from common.checkpoint import save_model
 from common.config import TrainConfig
 from common.device import fixed_threads, pick_device, seed_everything
 from common.errors import UserError
-from common.files import write_json
-from common.metrics import binary_metrics, score
-from common.runs import RunResult, finish_run, open_run, read_config, restore_config, run_configs
+from common.metrics import binary_metrics
+from common.runs import RunResult, finish_run, open_run, run_configs
 from common.training import LoopOptions, evaluate_model, fit, pick_validation
 from common.training.schedules import ResumableOneCycleLR, steps_per_epoch
 
@@ -49,12 +47,6 @@ def make_optimizer(model: nn.Module, train_cfg: TrainConfig) -> torch.optim.Opti
     )
 
 
-def make_scheduler(optimizer: torch.optim.Optimizer, train_cfg: TrainConfig, steps: int) -> Any:
-    """One-cycle: warm up, then anneal to ~0 so the kept last epoch sits in a calm minimum."""
-    epochs = train_cfg.effective_epochs
-    return ResumableOneCycleLR(optimizer, train_cfg.lr, epochs=epochs, steps_per_epoch=steps)
-
-
 def fit_network(
     network: nn.Module,
     train_loader: DataLoader,
@@ -64,19 +56,18 @@ def fit_network(
     metrics: MetricCollection | None,
 ) -> list[dict[str, Any]]:
     """Train one network with the configured loop style (`--loop`); its per-epoch history."""
-    optimizer = make_optimizer(network, train_cfg)
+    optimizer, epochs = make_optimizer(network, train_cfg), train_cfg.effective_epochs
     steps = steps_per_epoch(train_loader, train_cfg)  # this rank's share, after accumulation
-    scheduler, epochs = make_scheduler(optimizer, train_cfg, steps), train_cfg.effective_epochs
+    # one-cycle: warm up, then anneal to ~0 so the kept last epoch sits in a calm minimum
+    scheduler = ResumableOneCycleLR(optimizer, train_cfg.lr, epochs=epochs, steps_per_epoch=steps)
     loop_args = (network, make_loss(), optimizer, train_loader, val_loader, epochs, metrics)
     return fit(train_cfg.loop, *loop_args, scheduler, options).records
 
 
 class FirstMember(nn.Module):
-    """Member 0 of `model`, trained under the names it is saved with (`members.0.*`).
-
-    `last.pt` and `model.safetensors` then hold the same keys, so a resume reloads both as
-    they are; the other members ride along untouched (they get no gradient here).
-    """
+    """Member 0 of the ensemble, trained under its saved names (`members.0.*`): `last.pt` and
+    `model.safetensors` hold the same keys, so a resume reloads both as they are. The other
+    members ride along untouched (no gradient reaches them here)."""
 
     def __init__(self, model: nn.Module) -> None:
         super().__init__()
@@ -104,15 +95,10 @@ def prepare(
 
 def run_meta(args: dict[str, Any], loaders: Loaders, data_cfg: DataConfig) -> dict[str, Any]:
     """model.json: what rebuilds the model, its fitted preprocessing, and what it was fed."""
-    return {
-        "app": APP,
-        "model": MODEL_NAME,
-        "model_args": args,
-        "classes": list(CLASSES),
-        "preprocessor": loaders.preprocessor.to_json(),
-        "num_train": len(loaders.train.dataset),
-        "train_on_all": data_cfg.train_on_all,
-    }
+    meta: dict[str, Any] = {"app": APP, "model": MODEL_NAME, "model_args": args}
+    meta["classes"], meta["preprocessor"] = list(CLASSES), loaders.preprocessor.to_json()
+    meta["num_train"], meta["train_on_all"] = len(loaders.train.dataset), data_cfg.train_on_all
+    return meta
 
 
 def train(
@@ -153,25 +139,3 @@ def train(
         test_metrics = {k.replace("test/", f"{split}/"): v for k, v in test_metrics.items()}
         finish_run(run_dir, history, test_metrics | {"train_seconds": train_seconds})
     return RunResult(run_dir, test_metrics, history, train_seconds)
-
-
-def evaluate(run_dir: Path, test_csv: Path | None = None) -> dict[str, Any]:
-    """Accuracy, ROC AUC, precision, recall, F1 and the confusion matrix on the test split."""
-    from torchmetrics.functional.classification import binary_confusion_matrix
-
-    from .data import TARGET, csv_paths, read_passengers
-    from .predict import load_predictor
-
-    predictor = load_predictor(run_dir)
-    saved = restore_config(DataConfig, read_config(run_dir)["data"])
-    path = test_csv or csv_paths(saved)[1]
-    df = read_passengers(path, require_target=True)
-    logits = predictor.predict_logits(df)
-    targets = torch.tensor(df[TARGET].to_numpy())
-    result: dict[str, Any] = score(make_metrics(), logits, targets)
-    matrix = binary_confusion_matrix(logits.sigmoid(), targets).tolist()
-    rows, cols = "true died, true survived", "predicted died, predicted survived"
-    result["confusion_matrix"] = {"rows": rows, "cols": cols, "values": matrix}
-    result["num_samples"] = len(df)
-    write_json(run_dir / "evaluation.json", result)
-    return result

@@ -8,7 +8,7 @@ import pytest
 
 from apps.titanic.config import DataConfig, ModelConfig
 from apps.titanic.model import MODEL_NAME
-from apps.titanic.train import evaluate, train
+from apps.titanic.train import train
 from common.errors import UserError
 
 RUN_FILES = (
@@ -71,21 +71,6 @@ def test_resume_with_more_epochs_continues_the_count(
     assert pd.read_csv(first.run_dir / "history.csv")["epoch"].tolist() == [1, 2, 3, 4]
     saved = json.loads((first.run_dir / "config.json").read_text())
     assert saved["model"]["hidden"] == [8]
-
-
-def test_evaluate_returns_metrics_and_confusion_matrix(trained_run: Path) -> None:
-    result = evaluate(trained_run)
-    assert set(result) >= TEST_KEYS
-    matrix = result["confusion_matrix"]["values"]
-    assert sum(map(sum, matrix)) == result["num_samples"] == 20
-    trained = json.loads((trained_run / "metrics.json").read_text())
-    assert result["test/accuracy"] == pytest.approx(trained["test/accuracy"], abs=1e-6)
-    saved = json.loads((trained_run / "evaluation.json").read_text())
-    assert saved["confusion_matrix"]["values"] == matrix
-
-
-def test_evaluate_on_another_csv(trained_run: Path, train_csv: Path) -> None:
-    assert evaluate(trained_run, test_csv=train_csv)["num_samples"] == 40
 
 
 def test_the_default_run_is_member_0_of_an_ensemble(trained_run: Path) -> None:
