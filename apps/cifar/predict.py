@@ -36,10 +36,6 @@ class Prediction:
     probs: dict[str, float] = field(default_factory=dict)  # in the model's class order
     error: str | None = None
 
-    def to_row(self) -> dict[str, Any]:
-        """The CSV / JSON row of a readable image: file, label, one probability per class."""
-        return {"file": self.name, "label": self.label, **self.probs}
-
 
 class Predictor:
     """A trained model with its class names and input size."""

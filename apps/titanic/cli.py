@@ -75,8 +75,10 @@ def train(
     """Train the network; prints the test metrics and the run folder."""
     from common.console import print_run
 
+    from .csv_files import check_training_csvs
     from .train import train as run_training
 
+    check_training_csvs(train_csv, test_csv)
     if trains_an_ensemble(num_models, train_cfg.resume):
         from .extras.ensemble import train_ensemble as run_training
 
@@ -181,7 +183,7 @@ def predict(
     from common.lookup import resolve_run
 
     from .cli_predict import check_predict_options, show_predictions
-    from .data import read_passengers
+    from .csv_files import read_passengers
     from .predict import load_predictor
 
     described = {"--pclass": pclass, "--sex": sex, "--age": age, "--fare": fare}

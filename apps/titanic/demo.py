@@ -15,7 +15,7 @@ from typing import Any
 import streamlit as st
 
 from apps.titanic.config import APP
-from apps.titanic.data import read_passengers
+from apps.titanic.csv_files import read_passengers
 from apps.titanic.predict import Predictor, load_predictor
 from common.errors import UserError
 from common.pages import (

@@ -145,6 +145,21 @@ def test_train_bad_csv_exits_2(test_csv: Path, tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(("kind", "message"), [("semicolons", "separator looks like ';'"),
+                                               ("empty", "is empty")])  # fmt: skip
+def test_train_refuses_a_bad_test_csv_before_making_a_run(
+    train_csv: Path, test_csv: Path, tmp_path: Path, kind: str, message: str
+) -> None:
+    bad = bad_csv(tmp_path, test_csv, kind)
+    if kind == "semicolons":
+        pd.read_csv(test_csv).to_csv(bad, index=False, sep=";")
+    result = run("train", "--train-csv", train_csv, "--test-csv", bad, "--runs-dir", tmp_path)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "titanic").exists()
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -10,12 +10,12 @@ import torch
 
 from apps.titanic import data
 from apps.titanic.config import DataConfig
+from apps.titanic.csv_files import read_passengers
 from apps.titanic.data import (
     Preprocessor,
     csv_paths,
     fit_preprocessor,
     make_loaders,
-    read_passengers,
     validate_passengers,
 )
 from apps.titanic.features import title_of

@@ -19,7 +19,8 @@ from common.metrics import score
 from common.runs import read_config, restore_config
 
 from ..config import DataConfig
-from ..data import csv_paths, read_passengers
+from ..csv_files import read_passengers
+from ..data import csv_paths
 from ..features import TARGET
 from ..predict import load_predictor
 from ..train import make_metrics
