@@ -65,20 +65,20 @@ def fit_network(
 
 
 class FirstMember(nn.Module):
-    """Member 0 of the ensemble, trained under its saved names (`members.0.*`): `last.pt` and
-    `model.safetensors` hold the same keys, so a resume reloads both as they are. The other
-    members ride along untouched (no gradient reaches them here)."""
+    """Member 0 alone, under the names the run saves it with (`members.0.*`): `last.pt` and
+    `model.safetensors` then hold the same keys, so a resume reloads both as they are."""
 
     def __init__(self, model: nn.Module) -> None:
         super().__init__()
-        self.members = model.members
+        self.members = model.members[:1]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.members[0](x)
 
     def load_state_dict(self, state: Any, *args: Any, **kwargs: Any) -> Any:
-        if not any(k.startswith("members.") for k in state):  # older runs: member 0 alone
-            state = self.state_dict() | {f"members.0.{k}": v for k, v in state.items()}
+        # an ensemble's model.safetensors holds every member; last.pt of older runs, member 0 bare
+        state = {k if k.startswith("members.") else f"members.0.{k}": v for k, v in state.items()}
+        state = {k: v for k, v in state.items() if k.startswith("members.0.")}
         return super().load_state_dict(state, *args, **kwargs)
 
 
