@@ -18,8 +18,8 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from common.checkpoint import atomic_write, write_json
 from common.console import console
+from common.files import atomic_write, write_json
 
 COLUMNS = (
     "app",

@@ -19,7 +19,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from common.device import seed_everything
-from common.training import KerasModel
+from common.training.keras_style import KerasModel
 
 
 def _workloads() -> dict[str, tuple[Callable[[], nn.Module], torch.Tensor, torch.Tensor]]:

@@ -6,6 +6,8 @@
   shows it instead).
 - `@with_train_options(defaults)`: adds the shared `train` options (`--epochs --lr --loop
   --runs-dir --resume --dry-run ...`) and hands the command one validated `TrainConfig`.
+- `given_options()`: the options typed on the command line of the running command;
+  `refuse_ignored_resume_options(resume)`: a resume refuses every typed option it would ignore.
 
 Torch-free: `refapps --help` must stay fast.
 """
@@ -17,6 +19,7 @@ import functools
 import inspect
 import typing
 from collections.abc import Callable
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,7 +28,7 @@ from rich.markup import escape
 
 from common.boundary import debug_enabled, explain
 from common.config import TrainConfig
-from common.errors import set_active_run
+from common.errors import UserError, set_active_run
 
 RunDirOpt = Annotated[
     Path | None,
@@ -40,6 +43,8 @@ RunsDirOpt = Annotated[
 ]
 DeviceOpt = Annotated[str, typer.Option("--device", help="auto, cpu, cuda, cuda:N or mps.")]
 CONTEXT_PARAM = "refapps_context"
+# the context of the running command, which `handle_user_errors` receives from Typer
+_COMMAND_CONTEXT: ContextVar[typer.Context | None] = ContextVar("refapps_command", default=None)
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print machine-readable JSON instead of a table.")
 ]
@@ -80,15 +85,16 @@ def handle_user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         ctx = kwargs.pop(CONTEXT_PARAM, None)
         set_active_run(None)
-        if debug_enabled():
-            return command(*args, **kwargs)
+        token = _COMMAND_CONTEXT.set(ctx)
         try:
             return command(*args, **kwargs)
         except (Exception, KeyboardInterrupt) as err:
-            if _passes_through(err):
+            if debug_enabled() or _passes_through(err):
                 raise
             path = ctx.command_path if ctx is not None else None
             raise error_exit(err, path) from None
+        finally:
+            _COMMAND_CONTEXT.reset(token)
 
     hints = typing.get_type_hints(command, include_extras=True)
     params = [
@@ -102,6 +108,47 @@ def handle_user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     wrapper.__annotations__ = {p.name: p.annotation for p in [*params, context]}
     del wrapper.__wrapped__  # Typer must read the new signature
     return wrapper
+
+
+def given_options() -> set[str]:
+    """The parameter names (`batch_size`) of the options typed on the running command's line.
+
+    An option left at its default is not given; outside a command the set is empty. The
+    context is the `typer.Context` Typer hands each command in `handle_user_errors` (Typer
+    0.29 carries its own Click, and `typer.main.get_current_context` is not in its API).
+    """
+    ctx = _COMMAND_CONTEXT.get()
+    if ctx is None:
+        return set()
+    sources = {name: ctx.get_parameter_source(name) for name in ctx.params}
+    # by name: that Click copy's ParameterSource is not importable publicly
+    return {n for n, source in sources.items() if getattr(source, "name", "") == "COMMANDLINE"}
+
+
+def option_flags(names: set[str]) -> str:
+    """`--batch-size, --lr`: the running command's own spelling of the options `names`."""
+    ctx = _COMMAND_CONTEXT.get()
+    params = {p.name: p for p in ctx.command.params} if ctx is not None else {}
+    spelled = [getattr(params.get(name), "opts", [f"--{name.replace('_', '-')}"]) for name in names]
+    return ", ".join(sorted(opts[0] for opts in spelled))
+
+
+RESUME_TAKES = frozenset({"resume", "epochs"})  # what a resume reads from the command line
+
+
+def refuse_ignored_resume_options(resume: Path | None) -> None:
+    """Under `--resume`, refuse (`UserError`, exit 2) every typed option the resume ignores.
+
+    A resume trains on with the run's own `config.json` (`common.runs.run_configs`): only
+    `--epochs` changes it, so another option would be dropped in silence. Each app's `train`
+    command calls this first.
+    """
+    ignored = given_options() - RESUME_TAKES if resume is not None else set()
+    if ignored:
+        raise UserError(
+            f"--resume continues {resume} with its saved settings; drop {option_flags(ignored)} "
+            "or train a new run (a resume takes only --epochs)."
+        )
 
 
 def run_app(app: typer.Typer) -> None:

@@ -123,10 +123,7 @@ def run_configs(data_cfg: Any, model_cfg: Any, train_cfg: TrainConfig) -> tuple[
     """
     if train_cfg.resume is None:
         return data_cfg, model_cfg, train_cfg
-    run_dir = resume_checkpoint(Path(train_cfg.resume)).parent
-    saved = read_config(run_dir)
-    if not isinstance(saved, dict) or not {"data", "model", "train"} <= saved.keys():
-        raise CheckpointError(f"{run_dir} has no usable config.json to resume from.")
+    saved = resumed_config(train_cfg.resume)
     saved_train = restore_config(TrainConfig, saved["train"], resume=train_cfg.resume)
     epochs = saved_train.epochs if train_cfg.epochs is None else train_cfg.epochs
     return (
@@ -134,6 +131,15 @@ def run_configs(data_cfg: Any, model_cfg: Any, train_cfg: TrainConfig) -> tuple[
         restore_config(type(model_cfg), saved["model"]),
         replace(saved_train, epochs=epochs),
     )
+
+
+def resumed_config(resume: Path) -> dict[str, Any]:
+    """The `config.json` of the run `--resume` names, checked to hold its three configs."""
+    run_dir = resume_checkpoint(Path(resume)).parent
+    saved = read_config(run_dir)
+    if not isinstance(saved, dict) or not {"data", "model", "train"} <= saved.keys():
+        raise CheckpointError(f"{run_dir} has no usable config.json to resume from.")
+    return saved
 
 
 def open_run(

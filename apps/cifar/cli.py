@@ -77,18 +77,22 @@ def train(
     ] = False,
 ) -> None:
     """Train a CNN; prints the test metrics and the run folder."""
+    from common.cli import refuse_ignored_resume_options
     from common.console import print_run
     from common.runs import run_configs
+    from common.training.styles import loop_named
 
     from .dispatch import model_builder, splits_loader
     from .train import train as run_training
 
+    refuse_ignored_resume_options(train_cfg.resume)
     data_cfg = DataConfig(dataset, data_dir, val_fraction, image_size, augment)
     model_cfg = ModelConfig(model, width, compile_model)
     # under --resume the run's own config.json decides which data and model it needs
     data_cfg, model_cfg, train_cfg = run_configs(data_cfg, model_cfg, train_cfg)
     load, build = splits_loader(data_cfg), model_builder(model_cfg.name)
-    result = run_training(data_cfg, model_cfg, train_cfg, load=load, build=build)
+    loop = loop_named(train_cfg.loop)
+    result = run_training(data_cfg, model_cfg, train_cfg, load=load, build=build, loop=loop)
     title = f"CIFAR test metrics ({result.train_seconds:.1f} s training)"
     print_run(result.metrics, result.run_dir, title)
 
@@ -173,8 +177,8 @@ def write_csv(out: Path, rows: list[dict[str, object]]) -> None:
     """Rows -> a CSV written atomically; an unwritable path is the user's to fix."""
     import pandas as pd
 
-    from common.checkpoint import atomic_write
     from common.errors import UserError
+    from common.files import atomic_write
 
     try:
         atomic_write(out, lambda tmp: pd.DataFrame(rows).to_csv(tmp, index=False))

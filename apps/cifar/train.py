@@ -23,7 +23,9 @@ from common.config import TrainConfig
 from common.device import fixed_threads, pick_device, seed_everything
 from common.metrics import multiclass_metrics, two_logit_metrics
 from common.runs import RunResult, finish_run, open_run, run_configs
-from common.training import LoopOptions, evaluate_model, fit, pick_validation
+from common.training.evaluation import evaluate_model
+from common.training.function_style import train_model
+from common.training.options import LoopOptions, TrainingLoop, pick_validation
 from common.training.schedules import one_cycle, steps_per_epoch
 
 from .config import APP, DataConfig, ModelConfig
@@ -91,6 +93,7 @@ def train(
     progress: bool = True,
     load: SplitsLoader = load_splits,
     build: ModelBuilder = build_model,
+    loop: TrainingLoop = train_model,
 ) -> RunResult:
     """Train, then test with each image averaged with its mirror; all goes to a run folder."""
     data_cfg, model_cfg, train_cfg = run_configs(data_cfg, model_cfg, train_cfg)
@@ -105,8 +108,7 @@ def train(
         options, val_loader = pick_validation(options, loaders.val, loaders.test)
         metrics, loss_fn = make_metrics(len(loaders.classes)), make_loss()
         started = time.perf_counter()
-        history = fit(
-            train_cfg.loop,
+        history = loop(
             model,
             loss_fn,
             optimizer,

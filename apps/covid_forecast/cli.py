@@ -21,7 +21,15 @@ from typing import Annotated
 
 import typer
 
-from common.cli import JsonOpt, RunDirOpt, RunsDirOpt, handle_user_errors, with_train_options
+from common.cli import (
+    JsonOpt,
+    RunDirOpt,
+    RunsDirOpt,
+    given_options,
+    handle_user_errors,
+    refuse_ignored_resume_options,
+    with_train_options,
+)
 from common.commands import add_lr_find_command
 from common.config import TrainConfig
 from common.errors import UserError
@@ -29,7 +37,6 @@ from common.errors import UserError
 from .commands import (
     data_config,
     find_lr,
-    given_options,
     read_counts,
     show_forecast,
     train_tutorial,
@@ -108,6 +115,7 @@ def train(
         return
     if model != "tutorial":
         raise UserError(f"--model must be tutorial or global (got {model!r}).")
+    refuse_ignored_resume_options(train_cfg.resume)
     if "num_countries" in given_options():
         raise UserError("--num-countries is for --model global; the tutorial model reads a table.")
     data_cfg = data_config(csv, jhu_dir, country, repair, window, province)

@@ -3,9 +3,9 @@
     refapps covid_forecast forecast --days 60 --out forecast.csv
     refapps covid_forecast forecast --country Italy --days 30     # the tutorial model on JHU
 
-`cli.py` keeps the options; these turn them into calls: which options were typed, the
-counts to read (a table, or a JHU country through extras/jhu_country.py), the tutorial
-run's forecast, and the table, chart and lines every forecast prints.
+`cli.py` keeps the options; these turn them into calls: the counts to read (a table, or a
+JHU country through extras/jhu_country.py), the tutorial run's forecast, and the table,
+chart and lines every forecast prints.
 """
 
 from __future__ import annotations
@@ -20,19 +20,6 @@ from common.config import TrainConfig
 from common.errors import UserError
 
 from .config import APP, DataConfig, ModelConfig
-
-
-def given_options() -> set[str]:
-    """The options typed on the command line (an option left at its default is not given)."""
-    from typer.main import get_current_context  # Typer's own copy of Click holds the context
-
-    ctx = get_current_context(silent=True)
-    if ctx is None:  # called as a function, not from the command line
-        return set()
-    sources = {name: ctx.get_parameter_source(name) for name in ctx.params}
-    return {
-        name for name, source in sources.items() if getattr(source, "name", "") == "COMMANDLINE"
-    }
 
 
 def data_config(
@@ -66,12 +53,14 @@ def train_tutorial(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: Trai
     """Train the tutorial model (on the run's own configs under --resume); print the metrics."""
     from common.console import console, print_run
     from common.runs import run_configs
+    from common.training.styles import loop_named
 
     from .train import train
 
     data_cfg, model_cfg, train_cfg = run_configs(data_cfg, model_cfg, train_cfg)
     cumulative, notes = read_counts(data_cfg)
-    result = train(data_cfg, model_cfg, train_cfg, cumulative=cumulative)
+    loop = loop_named(train_cfg.loop)
+    result = train(data_cfg, model_cfg, train_cfg, cumulative=cumulative, loop=loop)
     for note in notes:  # e.g. a recovered series JHU stopped reporting
         console.print(note)
     title = f"In-sample metrics ({result.train_seconds:.1f} s training; see `evaluate`)"

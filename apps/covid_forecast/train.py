@@ -21,12 +21,15 @@ from torch import nn
 from torchmetrics import MetricCollection
 from torchmetrics.wrappers import LambdaInputTransformer
 
-from common.checkpoint import write_json, write_model_meta
+from common.checkpoint import write_model_meta
 from common.config import TrainConfig
 from common.device import fixed_threads, pick_device, seed_everything
+from common.files import write_json
 from common.metrics import regression_metrics
 from common.runs import RunResult, finish_run, open_run, run_configs
-from common.training import LoopOptions, evaluate_model, fit
+from common.training.evaluation import evaluate_model
+from common.training.keras_style import fit_keras_model
+from common.training.options import LoopOptions, TrainingLoop
 
 from .config import APP, DataConfig, ModelConfig
 from .data import Loaders, daily_increments, load_series, make_loaders
@@ -64,6 +67,7 @@ def fit_ensemble(
     run_dir: Path | None = None,
     resume: Path | None = None,
     progress: bool = False,
+    loop: TrainingLoop = fit_keras_model,
 ) -> tuple[CovidEnsemble, dict[str, Any], list[dict[str, Any]]]:
     """Train every member of the ensemble in one loop; returns the model, its args, history."""
     seed_everything(train_cfg.seed)
@@ -76,8 +80,7 @@ def fit_ensemble(
     options = LoopOptions.from_config(train_cfg, device, run_dir, resume, progress)
     options.monitor = None  # a fixed number of epochs: picking one would peek at the target
     options.val_split = "in_sample"  # the training windows double as the per-epoch check
-    history = fit(
-        train_cfg.loop,
+    history = loop(
         model,
         make_loss(),
         optimizer,
@@ -97,6 +100,7 @@ def train(
     train_cfg: TrainConfig,
     progress: bool = True,
     cumulative: pd.DataFrame | None = None,
+    loop: TrainingLoop = fit_keras_model,
 ) -> RunResult:
     """Train on every window of the data (for forecasting); metrics are in-sample, as labelled.
 
@@ -121,12 +125,11 @@ def train(
         )
         write_json(run_dir / "scaler.json", loaders.scaler.to_json())
         started = time.perf_counter()
-        model, _, records = fit_ensemble(loaders, model_cfg, train_cfg, run_dir, resume, progress)
+        parts = (loaders, model_cfg, train_cfg, run_dir, resume, progress, loop)
+        model, _, records = fit_ensemble(*parts)
         train_seconds = time.perf_counter() - started
-        options = LoopOptions(progress=False)
-        fitted = evaluate_model(
-            model, loaders.train, make_loss(), make_metrics(), options, "in_sample"
-        )
+        scored = (model, loaders.train, make_loss(), make_metrics(), LoopOptions(progress=False))
+        fitted = evaluate_model(*scored, "in_sample")
         x, y = loaders.train[0]
         metrics = fitted | naive_in_sample(x[:, -1], y) | {"train_seconds": train_seconds}
         finish_run(run_dir, records, metrics)

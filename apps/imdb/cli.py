@@ -109,13 +109,18 @@ def train(
     given = dict(locals())  # the options by name, which are the configs' field names
     data_cfg = DataConfig(**{k: given[k] for k in DataConfig.__dataclass_fields__})
     model_cfg = ModelConfig(**{k: given[k] for k in ModelConfig.__dataclass_fields__})
+    from common.cli import refuse_ignored_resume_options
     from common.console import print_run
+    from common.runs import run_configs
+    from common.training.styles import loop_named
 
     from .dispatch import recipe_for
     from .train import train as run_training
 
-    recipe = recipe_for(data_cfg, model_cfg)
-    result = run_training(data_cfg, model_cfg, train_cfg, recipe=recipe)
+    refuse_ignored_resume_options(train_cfg.resume)
+    data_cfg, model_cfg, train_cfg = run_configs(data_cfg, model_cfg, train_cfg)  # or the run's
+    recipe, loop = recipe_for(data_cfg, model_cfg), loop_named(train_cfg.loop)
+    result = run_training(data_cfg, model_cfg, train_cfg, recipe=recipe, loop=loop)
     title = f"IMDB test metrics ({result.train_seconds:.1f} s incl. tokenising)"
     print_run(result.metrics, result.run_dir, title)
 

@@ -30,7 +30,9 @@ from common.errors import UserError
 from common.files import write_json
 from common.metrics import binary_metrics, score
 from common.runs import RunResult, finish_run, open_run, read_config, restore_config, run_configs
-from common.training import LoopOptions, evaluate_model, fit, pick_validation
+from common.training.evaluation import evaluate_model
+from common.training.keras_style import fit_keras_model
+from common.training.options import LoopOptions, TrainingLoop, pick_validation
 
 from .config import APP, DataConfig, ModelConfig
 from .data import CLASSES, Loaders, Reviews, load_split, make_loaders
@@ -105,16 +107,17 @@ def prepare(
 
 
 def fit_loaders(
-    model: nn.Module, loaders: Loaders, train_cfg: TrainConfig, options: LoopOptions
+    model: nn.Module,
+    loaders: Loaders,
+    train_cfg: TrainConfig,
+    options: LoopOptions,
+    loop: TrainingLoop = fit_keras_model,
 ) -> Any:
-    """Train with the configured loop; without a validation split, keep the last epoch."""
+    """Train with the loop style `loop`; without a validation split, keep the last epoch."""
     options, val = pick_validation(options, loaders.val, loaders.test)
     optimizer = make_optimizer(model, train_cfg, loaders.family)
     epochs, metrics = train_cfg.effective_epochs, make_metrics()
-    return fit(
-        train_cfg.loop, model, make_loss(), optimizer, loaders.train, val, epochs, metrics, None,
-        options,
-    )  # fmt: skip
+    return loop(model, make_loss(), optimizer, loaders.train, val, epochs, metrics, None, options)
 
 
 class Thresholded(nn.Module):
@@ -129,7 +132,11 @@ class Thresholded(nn.Module):
 
 
 def fit_held_out(
-    data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, recipe: Recipe
+    data_cfg: DataConfig,
+    model_cfg: ModelConfig,
+    train_cfg: TrainConfig,
+    recipe: Recipe,
+    loop: TrainingLoop = fit_keras_model,
 ) -> tuple[nn.Module, Loaders, dict[str, Any]]:
     """Train once in memory on part of train, keeping the rest (`threshold_fraction`) apart."""
     cfg = dataclasses.replace(data_cfg, val_fraction=data_cfg.threshold_fraction)
@@ -137,7 +144,7 @@ def fit_held_out(
     loaders, model, meta = prepare(cfg, model_cfg, train_cfg, recipe)
     options = LoopOptions.from_config(train_cfg, device, None, None, progress=False)
     options.monitor = None  # same epochs as the real run: the last one
-    fit_loaders(model, loaders, train_cfg, options)
+    fit_loaders(model, loaders, train_cfg, options, loop)
     return model, loaders, meta
 
 
@@ -147,6 +154,7 @@ def train(
     train_cfg: TrainConfig,
     progress: bool = True,
     recipe: Recipe | None = None,
+    loop: TrainingLoop = fit_keras_model,
 ) -> RunResult:
     """Train one model and evaluate it on the test split; everything lands in a run folder."""
     data_cfg, model_cfg, train_cfg = run_configs(data_cfg, model_cfg, train_cfg)
@@ -157,14 +165,14 @@ def train(
         started = time.perf_counter()
         decision = None
         if data_cfg.val_fraction == 0 and data_cfg.threshold_fraction > 0:
-            held = fit_held_out(data_cfg, model_cfg, train_cfg, recipe)
+            held = fit_held_out(data_cfg, model_cfg, train_cfg, recipe, loop)
             decision = recipe.decide(*held, seed)
         loaders, model, meta = prepare(data_cfg, model_cfg, train_cfg, recipe)
         run_dir, resume = open_run(APP, data_cfg, model_cfg, train_cfg)
         save_tokenizer(loaders.tokenizer, run_dir)
         write_model_meta(run_dir, meta)
         options = LoopOptions.from_config(train_cfg, device, run_dir, resume, progress)
-        history = fit_loaders(model, loaders, train_cfg, options)
+        history = fit_loaders(model, loaders, train_cfg, options, loop)
         decision = decision or recipe.decide(model, loaders, meta, seed)
         write_model_meta(run_dir, meta | decision)
         train_seconds = time.perf_counter() - started

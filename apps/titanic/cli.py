@@ -73,18 +73,21 @@ def train(
     ] = False,
 ) -> None:
     """Train the network; prints the test metrics and the run folder."""
+    from common.cli import refuse_ignored_resume_options
     from common.console import print_run
+    from common.training.styles import loop_of
 
     from .csv_files import check_training_csvs
     from .train import train as run_training
 
+    refuse_ignored_resume_options(train_cfg.resume)
     check_training_csvs(train_csv, test_csv)
     if trains_an_ensemble(num_models, train_cfg.resume):
         from .extras.ensemble import train_ensemble as run_training
 
     data_cfg = DataConfig(train_csv, test_csv, val_fraction, features, train_on_all)
     model_cfg = ModelConfig(hidden=parse_hidden(hidden), dropout=dropout, num_models=num_models)
-    result = run_training(data_cfg, model_cfg, train_cfg)
+    result = run_training(data_cfg, model_cfg, train_cfg, loop=loop_of(train_cfg))
     what = "in-sample (trained on all)" if train_on_all else "test"
     title = f"Titanic {what} metrics ({result.train_seconds:.1f} s training)"
     print_run(result.metrics, result.run_dir, title)

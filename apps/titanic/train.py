@@ -25,8 +25,10 @@ from common.device import fixed_threads, pick_device, seed_everything
 from common.errors import UserError
 from common.metrics import binary_metrics
 from common.runs import RunResult, finish_run, open_run, run_configs
-from common.training import LoopOptions, evaluate_model, fit, pick_validation
+from common.training.evaluation import evaluate_model
+from common.training.options import LoopOptions, TrainingLoop, pick_validation
 from common.training.schedules import ResumableOneCycleLR, steps_per_epoch
+from common.training.script_style import run_training_script
 
 from .config import APP, DataConfig, ModelConfig
 from .data import CLASSES, Loaders, make_loaders
@@ -54,14 +56,15 @@ def fit_network(
     train_cfg: TrainConfig,
     options: LoopOptions,
     metrics: MetricCollection | None,
+    loop: TrainingLoop = run_training_script,
 ) -> list[dict[str, Any]]:
-    """Train one network with the configured loop style (`--loop`); its per-epoch history."""
+    """Train one network with the loop style `loop` (`--loop`); its per-epoch history."""
     optimizer, epochs = make_optimizer(network, train_cfg), train_cfg.effective_epochs
     steps = steps_per_epoch(train_loader, train_cfg)  # this rank's share, after accumulation
     # one-cycle: warm up, then anneal to ~0 so the kept last epoch sits in a calm minimum
     scheduler = ResumableOneCycleLR(optimizer, train_cfg.lr, epochs=epochs, steps_per_epoch=steps)
     loop_args = (network, make_loss(), optimizer, train_loader, val_loader, epochs, metrics)
-    return fit(train_cfg.loop, *loop_args, scheduler, options).records
+    return loop(*loop_args, scheduler, options).records
 
 
 class FirstMember(nn.Module):
@@ -107,6 +110,7 @@ def train(
     train_cfg: TrainConfig,
     progress: bool = True,
     more_members: Callable[..., None] | None = None,
+    loop: TrainingLoop = run_training_script,
 ) -> RunResult:
     """Train the network and evaluate it on the test split; everything lands in a run folder.
 
@@ -129,8 +133,8 @@ def train(
         started = time.perf_counter()
         seed_everything(train_cfg.seed)  # the same start for every loop style
         loaders.train.generator.manual_seed(train_cfg.seed)
-        network, train_loader = FirstMember(model), loaders.train
-        history = fit_network(network, train_loader, val_loader, train_cfg, options, make_metrics())
+        network, train_loader, metrics = FirstMember(model), loaders.train, make_metrics()
+        history = fit_network(network, train_loader, val_loader, train_cfg, options, metrics, loop)
         if more_members is not None:
             more_members(model, args, train_loader, val_loader, train_cfg, options)
         train_seconds = time.perf_counter() - started

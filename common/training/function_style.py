@@ -1,11 +1,12 @@
-"""Function style: `train_step`, `valid_step`, one function per epoch, and `train_model`.
+"""Function style: `train_step`, one function per epoch, and `train_model`.
 
     history = train_model(model, loss_fn, optimizer, train_loader, val_loader, 10,
                           metrics, scheduler, LoopOptions(grad_accum_steps=2))
 
 The same loop as `script_style`, cut into pieces you can test and reuse one by one:
 `train_step` (forward, loss, backward) then, every `grad_accum_steps` batches,
-`optimizer_update`; `valid_step`; `train_epoch` and `valid_epoch` for one pass each.
+`optimizer_update`; `train_epoch` for one pass over the training batches, and
+`valid_epoch` (from `evaluation.py`, built on `valid_step`) for one pass without gradients.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ import torch
 from torchmetrics import MetricCollection
 
 from common.device import autocast_for
-from common.metrics import compute_metrics, split_metrics
+from common.metrics import compute_metrics
 from common.progress import TrainingProgress
+from common.training.evaluation import valid_epoch
 from common.training.history import History
 from common.training.options import LoopOptions
 from common.training.run import (
@@ -81,18 +83,6 @@ def optimizer_update(
     optimizer.zero_grad(set_to_none=True)
 
 
-@torch.no_grad()
-def valid_step(
-    model: torch.nn.Module, batch: Any, loss_fn: torch.nn.Module, opt: LoopOptions
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """One evaluation step; returns the loss, logits and targets."""
-    x, y = move_to(batch, opt.device)
-    with autocast_for(opt.device, opt.amp_dtype):
-        logits = model(x)
-        loss = loss_fn(logits, y)
-    return loss, logits, y
-
-
 def train_epoch(run: TrainingRun, bar: TrainingProgress, stop: StopRequest) -> dict[str, float]:
     """Train for one epoch; returns `{"train/loss": ..., "train/<metric>": ...}`."""
     opt, model = run.options, run.model
@@ -114,29 +104,6 @@ def train_epoch(run: TrainingRun, bar: TrainingProgress, stop: StopRequest) -> d
             run.train_metrics.update(logits, y)
         bar.advance(f"loss {float(loss_sum) / count:.4f}" if bar.due() else None)
     return {"train/loss": mean_loss(loss_sum, count)} | compute_metrics(run.train_metrics)
-
-
-def valid_epoch(
-    model: torch.nn.Module,
-    loader: Any,
-    loss_fn: torch.nn.Module,
-    opt: LoopOptions,
-    metrics: MetricCollection | None = None,
-    bar: TrainingProgress | None = None,
-    split: str = "val",
-) -> dict[str, float]:
-    """One pass over `loader`; returns `{"<split>/loss": ..., "<split>/<metric>": ...}`."""
-    bar = bar or TrainingProgress(enabled=False)
-    model.eval()
-    loss_sum, count = torch.zeros((), device=opt.device), 0
-    for batch in limit_batches(loader, opt.max_batches):
-        loss, logits, y = valid_step(model, batch, loss_fn, opt)
-        loss_sum.add_(loss.detach().float(), alpha=len(y))
-        count += len(y)
-        if metrics is not None:
-            metrics.update(logits, y)
-        bar.advance()
-    return {f"{split}/loss": mean_loss(loss_sum, count)} | compute_metrics(metrics)
 
 
 def train_model(
@@ -178,20 +145,3 @@ def train_model(
             if stop_now or asked_to_stop:
                 break
     return finish_training(run)
-
-
-def evaluate_model(
-    model: torch.nn.Module,
-    loader: Any,
-    loss_fn: torch.nn.Module,
-    metrics: MetricCollection | None,
-    options: LoopOptions,
-    split: str = "test",
-) -> dict[str, float]:
-    """Loss and metrics of `model` over `loader`, keyed `"{split}/{name}"`.
-
-    Under torchrun every process evaluates all of `loader` (see `common.training.distributed`).
-    """
-    model.to(options.device)
-    split_copy = split_metrics(metrics, split, options.device)
-    return valid_epoch(model, loader, loss_fn, options, split_copy, split=split)

@@ -1,13 +1,13 @@
-"""Class style: a Keras-like `KerasModel` with `fit`, `evaluate`, `predict` and `summary`.
+"""Class style: a Keras-like `KerasModel` with `fit`, `evaluate` and `predict`.
 
     model = KerasModel(net, loss_fn, optimizer, metrics=binary_metrics())
     history = model.fit(train_loader, val_loader, epochs=10, run_dir=Path("runs/x"))
 
 The loss, optimizer and metrics are given to the constructor, never attached to `net`.
 `fit` turns its arguments into one `LoopOptions` and hands it to `fit_loop`, which runs the
-function-style loop (`train_model`) with the callbacks around it; `fit("class", ...,
-options)` calls `fit_loop` directly. Under `torchrun --nproc_per_node=N` it trains
-data-parallel.
+function-style loop (`train_model`) with the callbacks around it. `fit_keras_model` is this
+style with the call of the other two (`TrainingLoop`): what an app's `train()` calls. Under
+`torchrun --nproc_per_node=N` it trains data-parallel.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ import torch
 from torchmetrics import MetricCollection
 
 from common.device import amp_dtype, autocast_for, pick_device
-from common.training.function_style import evaluate_model, train_model
+from common.training.evaluation import evaluate_model
+from common.training.function_style import train_model
 from common.training.history import History
 from common.training.options import LoopOptions
 from common.training.steps import move_to
@@ -122,8 +123,19 @@ class KerasModel:
                 outputs.append(self.net(move_to(x, self.device)).float().cpu())
         return torch.cat(outputs)
 
-    def summary(self, input_data: Any = None, input_size: Any = None, **kwargs: Any) -> Any:
-        """A torchinfo layer table (pass an example batch or an input size)."""
-        from torchinfo import summary
 
-        return summary(self.net, input_data=input_data, input_size=input_size, verbose=0, **kwargs)
+def fit_keras_model(
+    model: torch.nn.Module,
+    loss_fn: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    train_loader: Any,
+    val_loader: Any,
+    epochs: int,
+    metrics: MetricCollection | None = None,
+    scheduler: Any = None,
+    options: LoopOptions | None = None,
+) -> History:
+    """Train `model` in a `KerasModel` with `options` as they are; returns the history."""
+    opt = options or LoopOptions()
+    keras_model = KerasModel(model, loss_fn, optimizer, metrics, scheduler, device=opt.device)
+    return keras_model.fit_loop(train_loader, val_loader, epochs, opt)

@@ -2,8 +2,11 @@
 
     options = LoopOptions.from_config(train_cfg, device, run_dir, resume, progress)
     options, val_loader = pick_validation(options, loaders.val, loaders.test)
+    history = loop(model, loss_fn, optimizer, train, val, epochs, metrics, scheduler, options)
 
-The loops take it as it is: no option is copied onto a trainer and read back later.
+The loops take it as it is: no option is copied onto a trainer and read back later. Every
+loop style is a `TrainingLoop`: an app's `train()` imports its own default style from that
+style's module, and the front-ends pass another one (`--loop`, `common.training.styles`).
 """
 
 from __future__ import annotations
@@ -11,13 +14,34 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import torch
+from torchmetrics import MetricCollection
 
 from common.config import TrainConfig
 from common.device import amp_dtype
 from common.errors import UserError
+from common.training.history import History
+
+
+class TrainingLoop(Protocol):
+    """The call every loop style answers: `script_style.run_training_script`,
+    `function_style.train_model` and `keras_style.fit_keras_model`."""
+
+    def __call__(
+        self,
+        model: torch.nn.Module,
+        loss_fn: torch.nn.Module,
+        optimizer: torch.optim.Optimizer,
+        train_loader: Any,
+        val_loader: Any,
+        epochs: int,
+        metrics: MetricCollection | None = None,
+        scheduler: Any = None,
+        options: LoopOptions | None = None,
+        /,
+    ) -> History: ...
 
 
 @dataclass

@@ -30,7 +30,8 @@ import tiny
 from common.device import fixed_threads, seed_everything
 from common.errors import TrainingStopped
 from common.metrics import binary_metrics
-from common.training import LoopOptions, fit
+from common.training.options import LoopOptions
+from common.training.styles import loop_named
 
 STYLES = ("script", "function", "class")
 KINDS = ("loader", "batches")  # a torch DataLoader, or an app-style iterable of batches
@@ -79,7 +80,7 @@ def train_once(style: str, kind: str, epochs: int = 3, **option_args: Any) -> tu
         model = tiny.TinyNet(dropout=0.0)
         optimizer = torch.optim.SGD(model.parameters(), lr=0.2, momentum=0.9)
         options = LoopOptions(monitor=None, progress=False, **option_args)
-        history = fit(style, model, nn.BCEWithLogitsLoss(), optimizer, train, val, epochs,
+        history = loop_named(style)(model, nn.BCEWithLogitsLoss(), optimizer, train, val, epochs,
                       binary_metrics(), None, options)  # fmt: skip
     return model, history.records, train
 

@@ -13,18 +13,16 @@ import torch
 from common.checkpoint import (
     MODEL_META,
     MODEL_WEIGHTS,
-    atomic_write,
     load_model,
     load_resume_checkpoint,
     load_weights,
-    read_json,
     read_model_meta,
     save_model,
     save_resume_checkpoint,
-    write_json,
 )
 from common.device import capture_rng_state
 from common.errors import CheckpointError, UserError
+from common.files import atomic_write, read_json, write_json
 
 
 @pytest.fixture
@@ -179,7 +177,8 @@ def test_resume_into_another_architecture_is_refused(tiny, tmp_path):
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     tiny.run("script", run_dir=run_dir, epochs=1)
-    from common.training import LoopOptions, fit
+    from common.training.options import LoopOptions
+    from common.training.styles import loop_named
 
     generator = tiny.seed_everything(0)
     train_loader, val_loader = tiny.make_loaders(generator)
@@ -187,8 +186,7 @@ def test_resume_into_another_architecture_is_refused(tiny, tmp_path):
     options = LoopOptions(run_dir=run_dir, resume=run_dir, progress=False)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     with pytest.raises(CheckpointError, match="another model"):
-        fit(
-            "function",
+        loop_named("function")(
             model,
             torch.nn.BCEWithLogitsLoss(),
             optimizer,

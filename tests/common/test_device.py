@@ -84,7 +84,7 @@ def test_fixed_threads_pins_and_restores():
 def test_cuda_defaults_to_bf16_autocast_and_trains(tiny):
     from torch import nn
 
-    from common.training import KerasModel
+    from common.training.keras_style import KerasModel
 
     device = pick_device("cuda")
     assert amp_dtype(device, None) in (torch.bfloat16, torch.float16)

@@ -9,7 +9,9 @@ import torch
 from torch import nn
 
 from common.checkpoint import MODEL_WEIGHTS, RESUME_CHECKPOINT, load_resume_checkpoint
-from common.training import Callback, KerasModel, LoopOptions, evaluate_model
+from common.training.evaluation import evaluate_model
+from common.training.keras_style import Callback, KerasModel
+from common.training.options import LoopOptions
 
 STYLES = ("script", "function", "class")
 

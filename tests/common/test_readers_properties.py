@@ -20,14 +20,13 @@ from common.checkpoint import (
     MODEL_META,
     build_model_checked,
     load_resume_checkpoint,
-    read_json,
     read_model_meta,
     save_model,
     save_resume_checkpoint,
 )
 from common.device import capture_rng_state
 from common.errors import CheckpointError
-from common.files import atomic_write, write_json
+from common.files import atomic_write, read_json, write_json
 
 # a flipped byte can change the pickle protocol number, and torch warns before refusing it
 pytestmark = pytest.mark.filterwarnings("ignore:Detected pickle protocol")

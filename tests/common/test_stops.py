@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 from common.checkpoint import MODEL_WEIGHTS, load_resume_checkpoint, load_weights
 from common.cli import handle_user_errors
 from common.errors import TrainingInterrupted, TrainingStopped
-from common.training import LoopOptions, fit
+from common.training.options import LoopOptions
+from common.training.styles import loop_named
 
 
 class NanAfter(nn.Module):
@@ -56,8 +57,7 @@ def test_diverging_validation_loss_is_not_checkpointed(tiny, tmp_path):
     optimizer = torch.optim.SGD(model.parameters(), lr=1e3)
     options = LoopOptions(run_dir=tmp_path, monitor=None, progress=False)
     with pytest.raises(TrainingStopped, match="epoch 2"):
-        fit(
-            "script",
+        loop_named("script")(
             model,
             nn.MSELoss(),
             optimizer,
@@ -115,8 +115,7 @@ def test_sigterm_stops_at_a_step_boundary_and_says_how_to_resume(tiny, tmp_path,
     @app.command()
     @handle_user_errors
     def train() -> None:
-        fit(
-            style,
+        loop_named(style)(
             model,
             nn.BCEWithLogitsLoss(),
             optimizer,

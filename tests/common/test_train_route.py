@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from common.cli import with_train_options
 from common.config import TrainConfig
 from common.runs import open_run, read_config, run_configs
-from common.training import LoopOptions, pick_validation
+from common.training.options import LoopOptions, pick_validation
 
 
 @dataclass(frozen=True)

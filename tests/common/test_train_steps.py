@@ -8,7 +8,8 @@ from torch import nn
 
 from common.config import TrainConfig
 from common.errors import TrainingInterrupted, TrainingStopped
-from common.training import LoopOptions, fit
+from common.training.options import LoopOptions
+from common.training.styles import loop_named
 
 STYLES = ("script", "function", "class")
 
@@ -20,7 +21,7 @@ def train_tiny(tiny, style: str, batch_size: int, accum: int, epochs: int = 2) -
     model = tiny.TinyNet(dropout=0.0)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.2, momentum=0.9)
     options = LoopOptions(grad_accum_steps=accum, grad_clip=5.0, monitor=None, progress=False)
-    fit(style, model, nn.BCEWithLogitsLoss(), optimizer, train_loader, val_loader, epochs,
+    loop_named(style)(model, nn.BCEWithLogitsLoss(), optimizer, train_loader, val_loader, epochs,
         None, None, options)  # fmt: skip
     return model
 
@@ -76,7 +77,7 @@ def test_first_non_finite_loss_stops_at_that_step_without_a_progress_bar(tiny, s
     model = tiny.TinyNet()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     with pytest.raises(TrainingStopped, match="nan in epoch 1"):
-        fit(style, model, loss_fn, optimizer, train_loader, val_loader, 3, None, None,
+        loop_named(style)(model, loss_fn, optimizer, train_loader, val_loader, 3, None, None,
             LoopOptions(progress=False))  # fmt: skip
     assert loss_fn.calls == 2, "kept training after the first non-finite loss"
     assert all(torch.isfinite(p).all() for p in model.parameters()), "the bad step was applied"

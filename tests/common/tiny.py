@@ -26,7 +26,9 @@ from torch.utils.data import DataLoader, Dataset
 
 from common.device import fixed_threads, seed_everything
 from common.metrics import binary_metrics
-from common.training import KerasModel, LoopOptions, fit
+from common.training.keras_style import KerasModel
+from common.training.options import LoopOptions
+from common.training.styles import loop_named
 
 NUM_FEATURES = 4
 
@@ -120,8 +122,7 @@ def run(
             progress=progress,
             val_split=val_split,
         )
-        history = fit(
-            style,
+        history = loop_named(style)(
             model,
             loss_fn or nn.BCEWithLogitsLoss(),
             optimizer,

@@ -10,6 +10,7 @@ import torch
 from apps.covid_forecast.config import DataConfig, ModelConfig
 from apps.covid_forecast.data import Scaler, daily_increments, make_loaders, read_table
 from apps.covid_forecast.train import fit_ensemble, naive_in_sample, train
+from common.training.styles import loop_named
 
 
 def test_train_writes_every_run_file(tiny_run: Path) -> None:
@@ -38,8 +39,9 @@ def test_loop_styles_give_the_same_weights(tiny_configs: tuple, covid_csv: Path)
     data_cfg, model_cfg, train_cfg = tiny_configs
     loaders = make_loaders(daily_increments(read_table(covid_csv)), data_cfg.window)
     weights = []
-    for loop in ("class", "script"):
-        model, _, _ = fit_ensemble(loaders, model_cfg, dataclasses.replace(train_cfg, loop=loop))
+    for name in ("class", "script"):
+        cfg = dataclasses.replace(train_cfg, loop=name)
+        model, _, _ = fit_ensemble(loaders, model_cfg, cfg, loop=loop_named(name))
         weights.append(model.state_dict())
     assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
 

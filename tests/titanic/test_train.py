@@ -10,6 +10,7 @@ from apps.titanic.config import DataConfig, ModelConfig
 from apps.titanic.model import MODEL_NAME
 from apps.titanic.train import train
 from common.errors import UserError
+from common.training.styles import loop_named
 
 RUN_FILES = (
     "config.json",
@@ -49,8 +50,14 @@ def test_loop_styles_give_identical_test_metrics(
     data_cfg: DataConfig, tiny_model_cfg: ModelConfig, make_train_cfg, tmp_path: Path
 ) -> None:
     metrics = [
-        train(data_cfg, tiny_model_cfg, make_train_cfg(tmp_path, loop=loop), False).metrics
-        for loop in ("script", "function", "class")
+        train(
+            data_cfg,
+            tiny_model_cfg,
+            make_train_cfg(tmp_path, loop=name),
+            False,
+            loop=loop_named(name),
+        ).metrics
+        for name in ("script", "function", "class")
     ]
     assert metrics[0] == pytest.approx(metrics[1], abs=1e-6)
     assert metrics[0] == pytest.approx(metrics[2], abs=1e-6)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import torch
 
-from common.checkpoint import atomic_write
 from common.data import cache_dir
+from common.files import atomic_write
 
 from ..data import ImageSet, list_images
 from ..images import decode_image

@@ -21,8 +21,8 @@ import matplotlib.pyplot as plt
 import torch
 from matplotlib.figure import Figure
 
-from common.checkpoint import write_json
 from common.errors import UserError
+from common.files import write_json
 from common.metrics import score
 from common.plots import save_figure
 from common.runs import read_config

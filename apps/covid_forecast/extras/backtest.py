@@ -22,9 +22,9 @@ import torch
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-from common.checkpoint import write_json
 from common.config import TrainConfig
 from common.device import fixed_threads
+from common.files import write_json
 from common.metrics import regression_metrics
 from common.runs import read_config, restore_config
 

@@ -29,7 +29,8 @@ from common.device import seed_everything
 from common.errors import UserError
 from common.files import atomic_write
 from common.runs import RunResult, finish_run, start_run
-from common.training import LoopOptions, fit
+from common.training.function_style import train_model
+from common.training.options import LoopOptions
 
 from ..scores import smape_terms
 from .config import APP, GlobalConfig
@@ -138,8 +139,7 @@ def fit_global(
         scheduler_interval="step",
     )
     val_batches = [(val.x[i : i + 4096], val.y[i : i + 4096]) for i in range(0, len(val.x), 4096)]
-    history = fit(
-        "function",
+    history = train_model(
         model,
         PinballLoss(),
         optimizer,

@@ -28,7 +28,7 @@ from common.config import TrainConfig
 from common.device import fixed_threads, seed_everything
 from common.errors import UserError
 from common.runs import new_run_dir, write_config
-from common.training import LoopOptions
+from common.training.options import LoopOptions
 
 from ..config import APP, DataConfig, ModelConfig
 from ..csv_files import read_passengers
@@ -211,7 +211,7 @@ def cross_validate(
     rows = summarize(folds, models)
     run_dir = None
     if write_run:
-        from common.checkpoint import write_json
+        from common.files import write_json
 
         run_dir = new_run_dir(train_cfg.runs_dir, f"{APP}_cv")
         write_config(run_dir, f"{APP}_cv", data=data_cfg, model=model_cfg, train=train_cfg)

@@ -19,7 +19,8 @@ from torch.utils.data import DataLoader
 from common.config import TrainConfig
 from common.device import seed_everything
 from common.runs import RunResult
-from common.training import LoopOptions
+from common.training.options import LoopOptions, TrainingLoop
+from common.training.script_style import run_training_script
 
 from ..config import DataConfig, ModelConfig
 from ..model import TitanicEnsemble, TitanicMLP
@@ -51,7 +52,11 @@ def fit_other_members(
 
 
 def train_ensemble(
-    data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, progress: bool = True
+    data_cfg: DataConfig,
+    model_cfg: ModelConfig,
+    train_cfg: TrainConfig,
+    progress: bool = True,
+    loop: TrainingLoop = run_training_script,
 ) -> RunResult:
     """`train` with every member of `model_cfg.num_models` trained, not only member 0."""
-    return train(data_cfg, model_cfg, train_cfg, progress, more_members=fit_other_members)
+    return train(data_cfg, model_cfg, train_cfg, progress, fit_other_members, loop)

@@ -15,6 +15,7 @@ from apps.cifar.model import build_model, model_args
 from apps.cifar.predict import load_predictor
 from apps.cifar.train import train
 from common.errors import UserError
+from common.training.styles import loop_named
 
 STATS = ([0.5] * 3, [0.25] * 3)
 
@@ -39,7 +40,8 @@ def test_tutorial_run_trains_with_the_class_loop_and_loads(tmp_path: Path) -> No
         TRAIN_DEFAULTS, loop="class", dry_run=True, batch_size=8, runs_dir=tmp_path
     )
     model_cfg = ModelConfig(name="tutorial")
-    result = train(DataConfig(), model_cfg, cfg, progress=False, build=model_builder("tutorial"))
+    build, loop = model_builder("tutorial"), loop_named("class")
+    result = train(DataConfig(), model_cfg, cfg, progress=False, build=build, loop=loop)
     assert len(result.history) == 1
     assert 0.0 <= result.metrics["test/accuracy"] <= 1.0
     predictor = load_predictor(result.run_dir, build=run_builder(result.run_dir))

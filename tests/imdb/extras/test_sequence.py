@@ -17,6 +17,7 @@ from apps.imdb.predict import load_predictor
 from apps.imdb.text import PAD_ID, Encoded
 from apps.imdb.train import train
 from common.errors import CheckpointError, UserError
+from common.training.styles import loop_named
 
 VOCAB = 50
 NAMES = SEQUENCE.names
@@ -83,8 +84,8 @@ def test_sequence_models_train_with_other_loops(
     data_cfg, model_cfg, train_cfg = tiny(tmp_path, model, loop="script", dry_run=True)
     with pytest.raises(UserError, match="recipe"):  # the reading path alone refuses the option
         train(data_cfg, model_cfg, train_cfg, progress=False)
-    recipe = recipe_for(data_cfg, model_cfg)
-    result = train(data_cfg, model_cfg, train_cfg, progress=False, recipe=recipe)
+    recipe, loop = recipe_for(data_cfg, model_cfg), loop_named(train_cfg.loop)
+    result = train(data_cfg, model_cfg, train_cfg, progress=False, recipe=recipe, loop=loop)
     assert len(result.history) == 1
     assert "test/accuracy" in result.history[0]  # no validation split: the curve is test's
     assert not any(key.startswith("val/") for key in result.history[0])

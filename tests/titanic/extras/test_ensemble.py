@@ -46,7 +46,7 @@ def test_cli_trains_an_ensemble_and_resumes_it_as_one(
     first = CliRunner().invoke(app, [APP, "train", *map(str, (*data, *small, "--num-models", 3))])
     assert first.exit_code == 0, first.output
     (run_dir,) = (tmp_path / APP).glob("2*")
-    more = ("--resume", run_dir, "--epochs", 2, "--runs-dir", tmp_path)
+    more = ("--resume", run_dir, "--epochs", 2)
     resumed = CliRunner().invoke(app, [APP, "train", *map(str, more)])  # no --num-models
     assert resumed.exit_code == 0, resumed.output
     meta = json.loads((run_dir / "model.json").read_text())
