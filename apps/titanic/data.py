@@ -104,7 +104,6 @@ class Loaders:
     val: DataLoader | None  # None: no held-out split (`val_fraction` 0)
     test: DataLoader
     preprocessor: Preprocessor
-    num_features: int
 
 
 def read_splits(
@@ -146,4 +145,4 @@ def make_loaders(
     train = DataLoader(dataset(train_df, True), batch_size, shuffle=True, generator=generator)
     val = None if val_df is None else DataLoader(dataset(val_df), batch_size=256)
     test = DataLoader(dataset(test_df), batch_size=256)
-    return Loaders(train, val, test, preprocessor, len(preprocessor.feature_names))
+    return Loaders(train, val, test, preprocessor)

@@ -43,10 +43,8 @@ def make_metrics() -> MetricCollection:
     return binary_metrics()
 
 
-def make_optimizer(model: nn.Module, train_cfg: TrainConfig) -> torch.optim.Optimizer:
-    return torch.optim.AdamW(
-        model.parameters(), lr=train_cfg.lr, weight_decay=train_cfg.weight_decay
-    )
+def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
+    return torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
 
 
 def fit_network(
@@ -93,7 +91,7 @@ def prepare(
     loaders = make_loaders(
         data_cfg, train_cfg.batch_size, train_cfg.seed, generator, train_cfg.max_samples
     )
-    return loaders, model_args(model_cfg, loaders.num_features)
+    return loaders, model_args(model_cfg, len(loaders.preprocessor.feature_names))
 
 
 def run_meta(args: dict[str, Any], loaders: Loaders, data_cfg: DataConfig) -> dict[str, Any]:
