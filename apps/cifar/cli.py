@@ -158,7 +158,7 @@ def predict(
     failed = [r.error for r in results if r.error]
     for error in failed:
         err_console.print(f"[red]Skipped[/] {error}", soft_wrap=True)
-    rows = [r.to_row() for r in results if not r.error]
+    rows = [{"file": r.name, "label": r.label, **r.probs} for r in results if not r.error]
     if not rows:
         raise UserError(f"None of the {len(results)} files is a readable image; nothing written.")
     skipped = f"; {len(failed)} unreadable skipped (listed above)" if failed else ""

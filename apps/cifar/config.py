@@ -2,8 +2,7 @@
 
     refapps cifar train --help      # these defaults, read without importing torch
 
-`train.py` consumes them. `--dataset cifar10`, `--data-dir`, `--val-fraction` and `--model
-tutorial` are read by `extras/` (the front-ends pass it in); the defaults need none of it.
+`--dataset cifar10`, `--data-dir`, `--val-fraction` and `--model tutorial` are read by `extras/`.
 """
 
 from __future__ import annotations

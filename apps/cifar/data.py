@@ -2,16 +2,14 @@
 
     refapps cifar train      # reads REFAPPS_DATA/cifar2/{train,test}/<class>/*.jpg
 
-Images are decoded once (`images.py`) into a (N, 3, S, S) uint8 tensor, cached as safetensors
-in `cache_dir("cifar")` under a hash of the file list with sizes and mtimes. The set stays in
-memory (on the GPU when training there) and is shuffled, cropped and flipped as tensors, with
-no DataLoader. Class folders keep their names (`0_airplane`); `display_names` gives the names
-people read (`airplane`). Other data comes from `extras/`, passed in as `load`.
+Images are decoded (`images.py`) into one (N, 3, S, S) uint8 tensor that stays in memory (on
+the GPU when training there) and is shuffled, cropped and flipped as tensors, no DataLoader.
+Class folders keep their names (`0_airplane`); `display_names` gives the names people read
+(`airplane`). Other data comes from `extras/`, passed in as `load`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,9 +19,8 @@ from typing import Any
 import torch
 
 from common.batches import TensorBatches
-from common.data import cache_dir, data_root
+from common.data import data_root
 from common.errors import DataNotFoundError, UserError
-from common.files import atomic_write
 
 from .config import DataConfig
 from .images import IMAGE_EXTENSIONS, decode_image
@@ -61,14 +58,9 @@ SplitsLoader = Callable[[DataConfig, int], Splits]
 
 
 def display_names(classes: list[str]) -> list[str]:
-    """Class names as people read them: folder names without a sort prefix (`0_airplane`).
-
-    Names stay as they are when stripping would make two equal or one empty.
-    """
+    """Folder names without a sort prefix (`0_airplane` -> `airplane`), unless two would clash."""
     names = [CLASS_PREFIX.sub("", name) for name in classes]
-    if "" in names or len(set(names)) < len(names):
-        return list(classes)
-    return names
+    return list(classes) if "" in names or len(set(names)) < len(names) else names
 
 
 def list_images(split_dir: Path) -> tuple[list[Path], list[int], list[str]]:
@@ -89,30 +81,11 @@ def list_images(split_dir: Path) -> tuple[list[Path], list[int], list[str]]:
     return paths, labels, classes
 
 
-def folder_key(split_dir: Path, paths: list[Path], size: int) -> str:
-    """A hash of the sorted file list with sizes and mtimes: any change makes a new cache."""
-    digest = hashlib.sha256(f"{size}\n".encode())
-    for path in paths:
-        stat = path.stat()
-        digest.update(f"{path.relative_to(split_dir)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
-    return digest.hexdigest()[:32]
-
-
 def load_folder(split_dir: Path, size: int) -> ImageSet:
-    """Decode an ImageFolder split once; later calls read the safetensors cache."""
-    from safetensors.torch import load_file, save_file
-
+    """Decode an ImageFolder split into memory: (N, 3, size, size) uint8 images."""
     paths, labels, classes = list_images(split_dir)
-    y = torch.tensor(labels, dtype=torch.int64)
-    cache_path = cache_dir("cifar") / f"{folder_key(split_dir, paths, size)}.safetensors"
-    try:
-        x = load_file(cache_path)["x"] if cache_path.is_file() else None
-    except Exception:  # a corrupt or foreign cache file is simply rebuilt
-        x = None
-    if x is None or x.shape != (len(paths), 3, size, size) or x.dtype != torch.uint8:
-        x = torch.stack([decode_image(p, size) for p in paths])
-        atomic_write(cache_path, lambda tmp: save_file({"x": x}, str(tmp)))
-    return ImageSet(x, y, classes)
+    x = torch.stack([decode_image(p, size) for p in paths])
+    return ImageSet(x, torch.tensor(labels, dtype=torch.int64), classes)
 
 
 def load_splits(cfg: DataConfig, seed: int) -> Splits:
@@ -202,7 +175,7 @@ def make_loaders(
     device: torch.device | None = None,
     load: SplitsLoader = load_splits,
 ) -> Loaders:
-    """Load (or decode and cache) the splits and wrap them in device-side batchers."""
+    """Load the splits, sample `max_samples` of each, and wrap them in device-side batchers."""
     device = device or torch.device("cpu")
     splits = load(cfg, seed)
     train_set, val_set, test_set = (sample(s, max_samples, seed) for s in splits)
@@ -214,12 +187,7 @@ def make_loaders(
         return DeviceBatches(source, device, use_augment, device.type == "cuda")
 
     eval_size = max(batch_size, 512)  # evaluation keeps no activations: larger batches
-    return Loaders(
-        train=batches(train_set, batch_size, generator),
-        val=None if splits[1] is splits[2] else batches(val_set, eval_size, None),
-        test=batches(test_set, eval_size, None),
-        classes=train_set.classes,
-        mean=mean,
-        std=std,
-        num_train=len(train_set),
-    )
+    train = batches(train_set, batch_size, generator)
+    val = None if splits[1] is splits[2] else batches(val_set, eval_size, None)
+    test = batches(test_set, eval_size, None)
+    return Loaders(train, val, test, train_set.classes, mean, std, len(train_set))

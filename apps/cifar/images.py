@@ -1,10 +1,9 @@
 """Read one image, for data.py and predict.py: any file Pillow opens -> (3, S, S) uint8 RGB.
 
 Every mode becomes RGB the same way for training, `predict` and the page: 16- and 32-bit
-integer images are scaled from 0-65535 (wider ranges stretched from min to max), float images
-from 0-1 (else stretched), CMYK, YCbCr, LAB and palettes converted, transparent parts put on
-white. Larger than MAX_IMAGE_PIXELS or not an image: `ImageTooLargeError` or
-`UnreadableImageError` (both `UserError`s), nothing else.
+integers scaled from 0-65535 and floats from 0-1 (wider ranges stretched from min to max),
+other modes converted, transparent parts put on white. Too large or not an image: a
+`UserError` that names the file, nothing else.
 """
 
 from __future__ import annotations
@@ -33,16 +32,8 @@ PILLOW_ERRORS += (IndexError, KeyError, EOFError, struct.error, NotImplementedEr
 PILLOW_ERRORS += (OverflowError, MemoryError, ZeroDivisionError, Image.DecompressionBombError)
 
 
-class UnreadableImageError(UserError):
-    """Not an image file Pillow can decode (wrong type, truncated, corrupt)."""
-
-
-class ImageTooLargeError(UserError):
-    """More pixels than `MAX_IMAGE_PIXELS`, or a decompression bomb."""
-
-
-def too_large(name: str, detail: str = "") -> ImageTooLargeError:
-    return ImageTooLargeError(
+def too_large(name: str, detail: str = "") -> UserError:
+    return UserError(
         f"{name}: the image is too large ({detail}at most {MAX_IMAGE_PIXELS:,} pixels); "
         "resize it first."
     )
@@ -50,16 +41,13 @@ def too_large(name: str, detail: str = "") -> ImageTooLargeError:
 
 def scale_to_8bit(img: Image.Image) -> Image.Image:
     """I;16*, I or F -> L: a fixed range (16 bits, or 0-1 for floats) when the values fit it."""
-    values = np.array(img, dtype=np.float32)  # (H, W), a writable copy
-    values = np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)  # non-finite -> 0
+    values = np.nan_to_num(np.array(img, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
     low, high = (float(values.min()), float(values.max())) if values.size else (0.0, 0.0)
-    if img.mode == "F" and low >= 0.0 and high <= 1.0:
-        low, high = 0.0, 1.0
-    elif img.mode != "F" and low >= 0.0 and high <= MAX_16_BIT:
-        low, high = 0.0, float(MAX_16_BIT)
+    usual = 1.0 if img.mode == "F" else float(MAX_16_BIT)  # floats: 0-1; integers: 16 bits
+    if low >= 0.0 and high <= usual:
+        low, high = 0.0, usual
     scale = 255.0 / (high - low) if high > low else 0.0
-    values = np.clip((values - low) * scale, 0, 255)
-    gray = Image.fromarray((values + 0.5).astype(np.uint8), "L")
+    gray = Image.fromarray((np.clip((values - low) * scale, 0, 255) + 0.5).astype(np.uint8), "L")
     transparent = img.info.get("transparency")  # a 16-bit PNG's transparent grey level
     if isinstance(transparent, int):
         alpha = np.where(np.asarray(img) == transparent, 0, 255).astype(np.uint8)
@@ -80,11 +68,8 @@ def to_rgb(img: Image.Image, background: tuple[int, int, int] = BACKGROUND) -> I
 
 
 def source_name(source: Any, name: str | None) -> str:
-    if name:
-        return name
-    if isinstance(source, str | Path):
-        return str(source)
-    return str(getattr(source, "name", "image"))
+    default = source if isinstance(source, str | Path) else getattr(source, "name", "image")
+    return name or str(default)
 
 
 def open_rgb(source: Any, name: str | None = None, draft_size: int | None = None) -> Image.Image:
@@ -99,7 +84,11 @@ def open_rgb(source: Any, name: str | None = None, draft_size: int | None = None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # truncated EXIF and the like: the pixels decide
-            return _open_checked(source, name, draft_size)
+            if isinstance(source, Image.Image):  # the caller's image: convert, do not close it
+                return _checked_rgb(source, name, draft_size)
+            with Image.open(source) as img:
+                rgb = _checked_rgb(img, name, draft_size)  # unconverted: copy it, the file closes
+                return rgb.copy() if rgb is img else rgb
     except UserError:
         raise
     except Image.DecompressionBombError as err:
@@ -109,17 +98,9 @@ def open_rgb(source: Any, name: str | None = None, draft_size: int | None = None
             raise too_large(name) from err
         # Pillow's own words ("cannot identify image file <_io.BytesIO ...>") help nobody
         why = "" if isinstance(err, UnidentifiedImageError) else " (damaged or cut short)"
-        raise UnreadableImageError(
+        raise UserError(
             f"{name}: not a readable image{why}; expected a {IMAGE_TYPES} file."
         ) from err
-
-
-def _open_checked(source: Any, name: str, draft_size: int | None) -> Image.Image:
-    if isinstance(source, Image.Image):  # the caller's image: convert, do not close it
-        return _checked_rgb(source, name, draft_size)
-    with Image.open(source) as img:
-        rgb = _checked_rgb(img, name, draft_size)
-        return rgb.copy() if rgb is img else rgb  # closing the file frees an unconverted image
 
 
 def _checked_rgb(img: Image.Image, name: str, draft_size: int | None) -> Image.Image:
@@ -127,7 +108,7 @@ def _checked_rgb(img: Image.Image, name: str, draft_size: int | None) -> Image.I
     if width * height > MAX_IMAGE_PIXELS:
         raise too_large(name, f"{width}x{height}; ")
     if width < 1 or height < 1:
-        raise UnreadableImageError(f"{name}: the image has no pixels ({width}x{height}).")
+        raise UserError(f"{name}: the image has no pixels ({width}x{height}).")
     if draft_size and img.format == "JPEG":
         img.draft("RGB", (draft_size, draft_size))  # decode at a reduced scale when possible
     img.load()
@@ -143,6 +124,5 @@ def decode_image(source: Any, size: int, name: str | None = None) -> torch.Tenso
             img = img.resize((size, size), Image.Resampling.BILINEAR)
         data = torch.frombuffer(bytearray(img.tobytes()), dtype=torch.uint8)
     except PILLOW_ERRORS as err:
-        message = f"{name}: cannot convert this image ({type(err).__name__})."
-        raise UnreadableImageError(message) from err
+        raise UserError(f"{name}: cannot convert this image ({type(err).__name__}).") from err
     return data.view(size, size, 3).permute(2, 0, 1).contiguous()  # (H, W, C) -> (C, H, W)

@@ -2,10 +2,9 @@
 
     refapps cifar train --width 32      # 4 blocks of conv 3x3 -> BatchNorm -> GELU -> max-pool
 
-It takes float images in [0, 1], normalises them with the training set's channel mean and
-std (stored with the model, so inference needs no separate preprocessing file) and returns
-(B, num_classes) logits. The tutorial's own net (`--model tutorial`) is in
-`extras/tutorial_net.py`.
+Float images in [0, 1] in, normalised with the training set's channel mean and std (kept in
+model.json: no preprocessing file), (B, num_classes) logits out. The tutorial's own net
+(`--model tutorial`) is in `extras/tutorial_net.py`.
 """
 
 from __future__ import annotations

@@ -2,11 +2,10 @@
 
     refapps cifar predict photos/ cat.png --out predictions.csv
 
-The CLI and the Streamlit page both call `load_predictor(run_dir)`, so the inference path
-exists once. Any size and mode (16-bit, RGBA, CMYK, palette; see `images.py`) is converted
-to the training size in RGB; an unreadable file gets its own error and the other files are
-still predicted. Results name classes as people read them (`airplane`, not the folder name
-`0_airplane`). Loading a run executes no code: weights are safetensors and the rest is JSON.
+The CLI and the page both call `load_predictor(run_dir)`, so inference exists once. Any size
+and mode becomes the training size in RGB (`images.py`); an unreadable file gets its own error
+while the others are still predicted. Classes are named as people read them (`airplane`, not
+`0_airplane`). Loading a run executes no code: safetensors weights, the rest JSON.
 """
 
 from __future__ import annotations
@@ -30,19 +29,12 @@ BATCH_SIZE = 512
 
 @dataclass
 class Prediction:
-    """One image's result: the top class and every class's probability, or an error.
-
-    `label` and the keys of `probs` are display names (`airplane`), in the model's class order.
-    """
+    """One image's result: the top class and every class's probability, or an error."""
 
     name: str
-    label: str | None = None
-    probs: dict[str, float] = field(default_factory=dict)
+    label: str | None = None  # display names (`airplane`), as are the keys of `probs`
+    probs: dict[str, float] = field(default_factory=dict)  # in the model's class order
     error: str | None = None
-
-    def to_row(self) -> dict[str, Any]:
-        """The CSV / JSON row of a readable image: file, label, one probability per class."""
-        return {"file": self.name, "label": self.label, **self.probs}
 
 
 class Predictor:
@@ -69,10 +61,7 @@ class Predictor:
         return torch.cat(out) if out else torch.zeros(0, len(self.classes))
 
     def predict(self, sources: list[tuple[str, Any]], flip: bool = False) -> list[Prediction]:
-        """(name, path | bytes | file object | PIL image) pairs -> one Prediction each.
-
-        An unreadable image gets a Prediction with `error` set; the others are still predicted.
-        """
+        """(name, path | bytes | file | PIL image) pairs -> Predictions; unreadable: `error` set."""
         results = [Prediction(name) for name, _ in sources]
         images, readable = [], []
         for i, (name, source) in enumerate(sources):
@@ -90,9 +79,8 @@ class Predictor:
     def to_prediction(self, name: str, probs: list[float]) -> Prediction:
         """One image's probabilities -> a Prediction with the most likely class."""
         label = self.labels[max(range(len(probs)), key=probs.__getitem__)]
-        return Prediction(
-            name, label, {c: round(p, 4) for c, p in zip(self.labels, probs, strict=True)}
-        )
+        by_label = {c: round(p, 4) for c, p in zip(self.labels, probs, strict=True)}
+        return Prediction(name, label, by_label)
 
 
 def load_predictor(

@@ -3,10 +3,10 @@
     refapps cifar train          # the CNN on CIFAR-2, 8 epochs, function-style loop
     refapps cifar evaluate       # test metrics, per-class accuracy and two figures
 
-The recipe: SGD with Nesterov momentum under a one-cycle learning rate, label smoothing,
-random crops and flips, and a flip-averaged test. A run folder gets config.json,
-model.safetensors + model.json, last.pt, history.csv, curves.png and metrics.json. Other
-data and models come in as `load` and `build` (from `extras/`, chosen by the front-ends).
+The recipe: SGD with Nesterov momentum under a one-cycle rate, label smoothing, random crops
+and flips, a flip-averaged test. A run folder gets config.json, model.safetensors + model.json,
+last.pt, history.csv, curves.png and metrics.json. Other data and models come in as `load`
+and `build` (from `extras/`, chosen by the front-ends).
 """
 
 from __future__ import annotations
@@ -78,12 +78,9 @@ def make_optimizer(
     model: nn.Module, train_cfg: TrainConfig, train_batches: Any
 ) -> tuple[torch.optim.Optimizer, Any]:
     """SGD with Nesterov momentum, under a one-cycle learning rate stepped every batch."""
+    decay = train_cfg.weight_decay
     optimizer = torch.optim.SGD(
-        model.parameters(),
-        lr=train_cfg.lr,
-        momentum=MOMENTUM,
-        nesterov=True,
-        weight_decay=train_cfg.weight_decay,
+        model.parameters(), lr=train_cfg.lr, momentum=MOMENTUM, nesterov=True, weight_decay=decay
     )
     total_steps = train_cfg.effective_epochs * steps_per_epoch(train_batches, train_cfg)
     return optimizer, one_cycle(optimizer, total_steps, WARMUP_FRACTION, START_FACTOR)

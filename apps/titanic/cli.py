@@ -77,19 +77,15 @@ def train(
     from common.console import print_run
     from common.training.styles import loop_of
 
+    from .csv_files import check_training_csvs
     from .train import train as run_training
 
     refuse_ignored_resume_options(train_cfg.resume)
+    check_training_csvs(train_csv, test_csv)
     if trains_an_ensemble(num_models, train_cfg.resume):
         from .extras.ensemble import train_ensemble as run_training
 
-    data_cfg = DataConfig(
-        train_csv=train_csv,
-        test_csv=test_csv,
-        val_fraction=val_fraction,
-        features=features,
-        train_on_all=train_on_all,
-    )
+    data_cfg = DataConfig(train_csv, test_csv, val_fraction, features, train_on_all)
     model_cfg = ModelConfig(hidden=parse_hidden(hidden), dropout=dropout, num_models=num_models)
     result = run_training(data_cfg, model_cfg, train_cfg, loop=loop_of(train_cfg))
     what = "in-sample (trained on all)" if train_on_all else "test"
@@ -145,9 +141,9 @@ def evaluate(
     from common.console import console, print_metrics
     from common.lookup import resolve_run
 
-    from .train import evaluate as run_evaluation
+    run = resolve_run(run_dir, runs_dir, APP)  # no run: the one line that says to train first
+    from .extras.evaluate import evaluate as run_evaluation
 
-    run = resolve_run(run_dir, runs_dir, APP)
     result = run_evaluation(run, test_csv)
     if as_json:
         typer.echo(json.dumps(result))
@@ -190,8 +186,8 @@ def predict(
     from common.lookup import resolve_run
 
     from .cli_predict import check_predict_options, show_predictions
-    from .data import read_passengers
-    from .predict import Passenger, load_predictor
+    from .csv_files import read_passengers
+    from .predict import load_predictor
 
     described = {"--pclass": pclass, "--sex": sex, "--age": age, "--fare": fare}
     described |= {"--embarked": embarked, "--name": name, "--cabin": cabin}
@@ -206,8 +202,9 @@ def predict(
     elif csv is not None:
         table = predictor.predict_frame(read_passengers(csv), source=str(csv))
     else:
-        passenger = Passenger(pclass, sex, age, sibsp, parch, fare, embarked, name, cabin)  # type: ignore[arg-type]
-        table = predictor.predict_frame(pd.DataFrame([passenger.to_row()]), "--options")
+        row = {"Pclass": pclass, "Sex": sex, "Age": age, "SibSp": sibsp, "Parch": parch}
+        row |= {"Fare": fare, "Embarked": embarked, "Name": name, "Cabin": cabin}
+        table = predictor.predict_frame(pd.DataFrame([row]), "--options")
     show_predictions(table, as_json, out, kaggle, submission)
 
 

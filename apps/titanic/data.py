@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,7 +36,6 @@ CLASSES = ("died", "survived")
 SEXES = ("male", "female")
 PCLASSES = (1, 2, 3)
 RANGES = {"Age": (0.0, 120.0), "SibSp": (0, 20), "Parch": (0, 20), "Fare": (0.0, 10_000.0)}
-MAX_ROWS = 100_000
 
 
 def download(data_dir: Path | None = None) -> list[Path]:
@@ -54,27 +52,9 @@ def csv_paths(cfg: DataConfig) -> tuple[Path, Path]:
     return Path(cfg.train_csv or default_train), Path(cfg.test_csv or default_test)
 
 
-def read_passengers(path_or_buffer: Any, require_target: bool = False) -> pd.DataFrame:
-    """Read a passenger CSV and validate it; every problem names its column (and row)."""
-    name = getattr(path_or_buffer, "name", str(path_or_buffer))
-    if isinstance(path_or_buffer, str | Path) and not Path(path_or_buffer).is_file():
-        raise UserError(f"CSV file not found: {path_or_buffer}")
-    try:
-        df = pd.read_csv(path_or_buffer, nrows=MAX_ROWS + 1)
-    except pd.errors.EmptyDataError as err:
-        raise UserError(f"{name} is empty.") from err
-    except Exception as err:  # any parser failure on any bytes is the file's fault
-        raise UserError(f"{name} is not a readable CSV file ({type(err).__name__}).") from err
-    if len(df.columns) == 1 and ";" in str(df.columns[0]):
-        raise UserError(
-            f"{name}: the separator looks like ';'. Save the file with commas (',') between "
-            "columns, as Kaggle's CSVs are."
-        )
-    if df.empty:
-        raise UserError(f"{name} has a header but no passengers.")
-    if len(df) > MAX_ROWS:
-        raise UserError(f"{name} has more than {MAX_ROWS:,} rows; split it into smaller files.")
-    return validate_passengers(df, require_target=require_target, source=name)
+def read_csv(path: Path, require_target: bool = False) -> pd.DataFrame:
+    """A passenger CSV, validated: the verified defaults, or a file `csv_files.py` checked."""
+    return validate_passengers(pd.read_csv(path), require_target, source=str(path))
 
 
 def validate_passengers(
@@ -124,7 +104,6 @@ class Loaders:
     val: DataLoader | None  # None: no held-out split (`val_fraction` 0)
     test: DataLoader
     preprocessor: Preprocessor
-    num_features: int
 
 
 def read_splits(
@@ -132,8 +111,8 @@ def read_splits(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The training and test passengers; with `train_on_all`, both go into training."""
     train_path, test_path = csv_paths(cfg)
-    train_df = read_passengers(train_path, require_target=True)
-    test_df = read_passengers(test_path, require_target=True)
+    train_df = read_csv(train_path, require_target=True)
+    test_df = read_csv(test_path, require_target=True)
     if max_samples is not None:
         train_df, test_df = train_df.head(max_samples), test_df.head(max_samples)
     if cfg.train_on_all:
@@ -166,4 +145,4 @@ def make_loaders(
     train = DataLoader(dataset(train_df, True), batch_size, shuffle=True, generator=generator)
     val = None if val_df is None else DataLoader(dataset(val_df), batch_size=256)
     test = DataLoader(dataset(test_df), batch_size=256)
-    return Loaders(train, val, test, preprocessor, len(preprocessor.feature_names))
+    return Loaders(train, val, test, preprocessor)

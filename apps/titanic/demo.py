@@ -15,8 +15,8 @@ from typing import Any
 import streamlit as st
 
 from apps.titanic.config import APP
-from apps.titanic.data import read_passengers
-from apps.titanic.predict import Passenger, Predictor, load_predictor
+from apps.titanic.csv_files import read_passengers
+from apps.titanic.predict import Predictor, load_predictor
 from common.errors import UserError
 from common.pages import (
     find_run_or_stop,
@@ -52,10 +52,11 @@ def use_example(label: str) -> None:
 
 def predict_from_form(predictor: Predictor) -> None:
     state = st.session_state
-    passenger = Passenger(
-        int(state.pclass), state.sex, float(state.age), int(state.sibsp), int(state.parch),
-        float(state.fare), state.embarked, state.name or None,
-    )  # fmt: skip
+    passenger = {
+        "Pclass": int(state.pclass), "Sex": state.sex, "Age": float(state.age),
+        "SibSp": int(state.sibsp), "Parch": int(state.parch), "Fare": float(state.fare),
+        "Embarked": state.embarked, "Name": state.name or None,
+    }  # fmt: skip
     try:
         probability = predictor.predict([passenger])[0]
         state[RESULT_KEY] = {"who": state.name or "this passenger", "p": probability}

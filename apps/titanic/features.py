@@ -33,11 +33,7 @@ STATE_KEYS = ("features", "categories", "age_by_title", "medians", "means", "std
 
 
 def title_of(name: Any, sex: Any = None, age: Any = None) -> str:
-    """'Braund, Mr. Owen Harris' -> 'Mr'; rare or unknown titles (even 'Dona') -> a known one.
-
-    Without a title in the name (no name typed on the page), the usual title for the sex and
-    age stands in: "Rare" (mostly officers and clergymen) would say a woman was one of them.
-    """
+    """'Braund, Mr. Owen Harris' -> 'Mr'; 'Mlle', 'Dona'... -> a known title; the rest 'Rare'."""
     match = re.search(r",\s*([^.]+)\.", name) if isinstance(name, str) else None
     if match is None:
         return _usual_title(sex, age)
@@ -46,6 +42,7 @@ def title_of(name: Any, sex: Any = None, age: Any = None) -> str:
 
 
 def _usual_title(sex: Any, age: Any) -> str:
+    """No title in the name (none typed on the page): not "Rare" (officers, clergymen)."""
     known_age = isinstance(age, int | float) and np.isfinite(age)
     if sex == "male":
         return "Master" if known_age and age < 13 else "Mr"

@@ -2,13 +2,13 @@
 
     refapps titanic predict --pclass 3 --sex male --age 22 --fare 7.25 --embarked S
 
-The CLI and the page both call `load_predictor(run_dir)`, so inference exists once. Loading
-a run executes no code: the weights are safetensors and the preprocessing is JSON.
+A passenger is a dict of Kaggle's CSV columns. The CLI and the page both call `load_predictor`,
+so inference exists once; loading a run runs no code (safetensors weights, JSON preprocessing).
 """
 
 from __future__ import annotations
 
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,26 +22,6 @@ from .data import Preprocessor, validate_passengers
 from .model import build_model
 
 PREDICTION_COLUMNS = ("predicted", "survival_probability")
-CSV_COLUMNS = ("Pclass", "Sex", "Age", "SibSp", "Parch", "Fare", "Embarked", "Name", "Cabin")
-
-
-@dataclass(frozen=True)
-class Passenger:
-    """One passenger as a person would describe them (Name and Cabin are optional)."""
-
-    pclass: int
-    sex: str
-    age: float | None
-    sibsp: int
-    parch: int
-    fare: float | None
-    embarked: str | None
-    name: str | None = None
-    cabin: str | None = None
-
-    def to_row(self) -> dict[str, Any]:
-        """The CSV columns: Pclass, Sex, Age, SibSp, Parch, Fare, Embarked, Name, Cabin."""
-        return dict(zip(CSV_COLUMNS, astuple(self), strict=True))
 
 
 @dataclass(eq=False)
@@ -71,10 +51,9 @@ class Predictor:
         )
         return pd.concat([head, rest], axis=1)
 
-    def predict(self, passengers: list[Passenger]) -> list[float]:
-        """Survival probability of each passenger."""
-        df = pd.DataFrame([p.to_row() for p in passengers])
-        return self.predict_proba(validate_passengers(df, source="passenger"))
+    def predict(self, passengers: list[dict[str, Any]]) -> list[float]:
+        """Survival probability of each passenger, given as {CSV column: value}."""
+        return self.predict_proba(validate_passengers(pd.DataFrame(passengers), source="passenger"))
 
 
 def load_predictor(run_dir: Path) -> Predictor:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -20,13 +19,12 @@ from torch import nn
 from torch.utils.data import DataLoader
 from torchmetrics import MetricCollection
 
-from common.checkpoint import MODEL_WEIGHTS, load_resume_checkpoint, save_model
+from common.checkpoint import save_model
 from common.config import TrainConfig
 from common.device import fixed_threads, pick_device, seed_everything
 from common.errors import UserError
-from common.files import atomic_write, write_json
-from common.metrics import binary_metrics, score
-from common.runs import RunResult, finish_run, open_run, read_config, restore_config, run_configs
+from common.metrics import binary_metrics
+from common.runs import RunResult, finish_run, open_run, run_configs
 from common.training.evaluation import evaluate_model
 from common.training.options import LoopOptions, TrainingLoop, pick_validation
 from common.training.schedules import ResumableOneCycleLR, steps_per_epoch
@@ -45,16 +43,8 @@ def make_metrics() -> MetricCollection:
     return binary_metrics()
 
 
-def make_optimizer(model: nn.Module, train_cfg: TrainConfig) -> torch.optim.Optimizer:
-    return torch.optim.AdamW(
-        model.parameters(), lr=train_cfg.lr, weight_decay=train_cfg.weight_decay
-    )
-
-
-def make_scheduler(optimizer: torch.optim.Optimizer, train_cfg: TrainConfig, steps: int) -> Any:
-    """One-cycle: warm up, then anneal to ~0 so the kept last epoch sits in a calm minimum."""
-    epochs = train_cfg.effective_epochs
-    return ResumableOneCycleLR(optimizer, train_cfg.lr, epochs=epochs, steps_per_epoch=steps)
+def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
+    return torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
 
 
 def fit_network(
@@ -67,22 +57,30 @@ def fit_network(
     loop: TrainingLoop = run_training_script,
 ) -> list[dict[str, Any]]:
     """Train one network with the loop style `loop` (`--loop`); its per-epoch history."""
-    optimizer = make_optimizer(network, train_cfg)
+    optimizer, epochs = make_optimizer(network, train_cfg), train_cfg.effective_epochs
     steps = steps_per_epoch(train_loader, train_cfg)  # this rank's share, after accumulation
-    scheduler, epochs = make_scheduler(optimizer, train_cfg, steps), train_cfg.effective_epochs
+    # one-cycle: warm up, then anneal to ~0 so the kept last epoch sits in a calm minimum
+    scheduler = ResumableOneCycleLR(optimizer, train_cfg.lr, epochs=epochs, steps_per_epoch=steps)
     loop_args = (network, make_loss(), optimizer, train_loader, val_loader, epochs, metrics)
     return loop(*loop_args, scheduler, options).records
 
 
-def first_member_weights(run_dir: Path) -> None:
-    """Before a resume: the loop reloads `model.safetensors` as member 0, not the ensemble."""
-    from safetensors.torch import load_file, save_file
+class FirstMember(nn.Module):
+    """Member 0 alone, under the names the run saves it with (`members.0.*`): `last.pt` and
+    `model.safetensors` then hold the same keys, so a resume reloads both as they are."""
 
-    path, prefix = run_dir / MODEL_WEIGHTS, "members.0."
-    tensors = load_file(path) if path.is_file() else {}
-    if any(k.startswith(prefix) for k in tensors):
-        first = {k.removeprefix(prefix): v for k, v in tensors.items() if k.startswith(prefix)}
-        atomic_write(path, lambda tmp: save_file(first, tmp))
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.members = model.members[:1]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.members[0](x)
+
+    def load_state_dict(self, state: Any, *args: Any, **kwargs: Any) -> Any:
+        # an ensemble's model.safetensors holds every member; last.pt of older runs, member 0 bare
+        state = {k if k.startswith("members.") else f"members.0.{k}": v for k, v in state.items()}
+        state = {k: v for k, v in state.items() if k.startswith("members.0.")}
+        return super().load_state_dict(state, *args, **kwargs)
 
 
 def prepare(
@@ -93,20 +91,15 @@ def prepare(
     loaders = make_loaders(
         data_cfg, train_cfg.batch_size, train_cfg.seed, generator, train_cfg.max_samples
     )
-    return loaders, model_args(model_cfg, loaders.num_features)
+    return loaders, model_args(model_cfg, len(loaders.preprocessor.feature_names))
 
 
 def run_meta(args: dict[str, Any], loaders: Loaders, data_cfg: DataConfig) -> dict[str, Any]:
     """model.json: what rebuilds the model, its fitted preprocessing, and what it was fed."""
-    return {
-        "app": APP,
-        "model": MODEL_NAME,
-        "model_args": args,
-        "classes": list(CLASSES),
-        "preprocessor": loaders.preprocessor.to_json(),
-        "num_train": len(loaders.train.dataset),
-        "train_on_all": data_cfg.train_on_all,
-    }
+    meta: dict[str, Any] = {"app": APP, "model": MODEL_NAME, "model_args": args}
+    meta["classes"], meta["preprocessor"] = list(CLASSES), loaders.preprocessor.to_json()
+    meta["num_train"], meta["train_on_all"] = len(loaders.train.dataset), data_cfg.train_on_all
+    return meta
 
 
 def train(
@@ -130,9 +123,6 @@ def train(
         loaders, args = prepare(data_cfg, model_cfg, train_cfg)
         model = build_model(args)
         run_dir, resume = open_run(APP, data_cfg, model_cfg, train_cfg)
-        if resume is not None:
-            load_resume_checkpoint(resume)  # a refused last.pt stops here, before any write
-            first_member_weights(run_dir)
         options = LoopOptions.from_config(train_cfg, device, run_dir, resume, progress, "step")
         options, val_loader = pick_validation(options, loaders.val, loaders.test)
         split = "in_sample" if data_cfg.train_on_all else "test"
@@ -141,7 +131,7 @@ def train(
         started = time.perf_counter()
         seed_everything(train_cfg.seed)  # the same start for every loop style
         loaders.train.generator.manual_seed(train_cfg.seed)
-        network, train_loader, metrics = model.members[0], loaders.train, make_metrics()
+        network, train_loader, metrics = FirstMember(model), loaders.train, make_metrics()
         history = fit_network(network, train_loader, val_loader, train_cfg, options, metrics, loop)
         if more_members is not None:
             more_members(model, args, train_loader, val_loader, train_cfg, options)
@@ -151,25 +141,3 @@ def train(
         test_metrics = {k.replace("test/", f"{split}/"): v for k, v in test_metrics.items()}
         finish_run(run_dir, history, test_metrics | {"train_seconds": train_seconds})
     return RunResult(run_dir, test_metrics, history, train_seconds)
-
-
-def evaluate(run_dir: Path, test_csv: Path | None = None) -> dict[str, Any]:
-    """Accuracy, ROC AUC, precision, recall, F1 and the confusion matrix on the test split."""
-    from torchmetrics.functional.classification import binary_confusion_matrix
-
-    from .data import TARGET, csv_paths, read_passengers
-    from .predict import load_predictor
-
-    predictor = load_predictor(run_dir)
-    saved = restore_config(DataConfig, read_config(run_dir)["data"])
-    path = test_csv or csv_paths(saved)[1]
-    df = read_passengers(path, require_target=True)
-    logits = predictor.predict_logits(df)
-    targets = torch.tensor(df[TARGET].to_numpy())
-    result: dict[str, Any] = score(make_metrics(), logits, targets)
-    matrix = binary_confusion_matrix(logits.sigmoid(), targets).tolist()
-    rows, cols = "true died, true survived", "predicted died, predicted survived"
-    result["confusion_matrix"] = {"rows": rows, "cols": cols, "values": matrix}
-    result["num_samples"] = len(df)
-    write_json(run_dir / "evaluation.json", result)
-    return result

@@ -13,43 +13,11 @@ from apps.cifar.data import DeviceBatches, augment, make_loaders
 from common.batches import TensorBatches
 from common.errors import DataNotFoundError, UserError
 
-from .conftest import write_folder
-
 
 def png_bytes(image: Image.Image, fmt: str = "PNG") -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format=fmt)
     return buffer.getvalue()
-
-
-def test_folder_cache_is_reused_and_invalidated(tmp_path: Path, monkeypatch) -> None:
-    root = write_folder(tmp_path / "set", splits=("train",))
-    first = data.load_folder(root / "train", 32)
-    assert first.x is not None
-    assert first.x.shape == (32, 3, 32, 32)
-    assert first.classes == ["0_airplane", "1_automobile"]
-    assert len(list(data.cache_dir("cifar").glob("*.safetensors"))) >= 1
-
-    def no_decoding(*args, **kwargs):
-        raise AssertionError("decoded again although the cache is valid")
-
-    monkeypatch.setattr(data, "decode_image", no_decoding)
-    again = data.load_folder(root / "train", 32)
-    assert torch.equal(again.x, first.x)
-    assert torch.equal(again.y, first.y)
-    monkeypatch.undo()
-    Image.new("RGB", (32, 32)).save(root / "train" / "0_airplane" / "new.jpg")
-    changed = data.load_folder(root / "train", 32)
-    assert len(changed) == len(first) + 1
-
-
-def test_a_damaged_cache_file_is_decoded_again(tmp_path: Path) -> None:
-    root = write_folder(tmp_path / "set", splits=("train",))
-    first = data.load_folder(root / "train", 32)
-    for cached in data.cache_dir("cifar").glob("*.safetensors"):
-        cached.write_bytes(b"not safetensors")
-    again = data.load_folder(root / "train", 32)
-    assert torch.equal(again.x, first.x)
 
 
 def test_the_reading_path_reads_cifar2_and_refuses_other_data_in_one_line(

@@ -31,7 +31,7 @@ def test_app_help_lists_the_commands() -> None:
         assert command in result.output
 
 
-def test_train_evaluate_predict_end_to_end(train_csv: Path, test_csv: Path, tmp_path: Path) -> None:
+def test_train_predict_end_to_end(train_csv: Path, test_csv: Path, tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     data = ("--train-csv", train_csv, "--test-csv", test_csv)
     trained = run(
@@ -42,14 +42,6 @@ def test_train_evaluate_predict_end_to_end(train_csv: Path, test_csv: Path, tmp_
     assert "Run folder" in trained.output
     (run_dir,) = (runs / "titanic").glob("2*")
     assert json.loads((run_dir / "model.json").read_text())["model_args"]["hidden"] == [8, 4]
-
-    evaluated = run("evaluate", "--runs-dir", runs, "--json")
-    assert evaluated.exit_code == 0, evaluated.output
-    result = json.loads(evaluated.output)
-    assert sum(map(sum, result["confusion_matrix"]["values"])) == 20
-    table = run("evaluate", "--run-dir", run_dir)
-    assert table.exit_code == 0, table.output
-    assert "Confusion matrix" in table.output
 
     predicted = run("predict", "--runs-dir", runs, "--csv", test_csv, "--json")
     assert predicted.exit_code == 0, predicted.output
@@ -151,6 +143,21 @@ def test_train_bad_csv_exits_2(test_csv: Path, tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "missing the column(s) Sex" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("kind", "message"), [("semicolons", "separator looks like ';'"),
+                                               ("empty", "is empty")])  # fmt: skip
+def test_train_refuses_a_bad_test_csv_before_making_a_run(
+    train_csv: Path, test_csv: Path, tmp_path: Path, kind: str, message: str
+) -> None:
+    bad = bad_csv(tmp_path, test_csv, kind)
+    if kind == "semicolons":
+        pd.read_csv(test_csv).to_csv(bad, index=False, sep=";")
+    result = run("train", "--train-csv", train_csv, "--test-csv", bad, "--runs-dir", tmp_path)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "titanic").exists()
 
 
 @pytest.mark.parametrize(

@@ -10,12 +10,12 @@ import torch
 
 from apps.titanic import data
 from apps.titanic.config import DataConfig
+from apps.titanic.csv_files import read_passengers
 from apps.titanic.data import (
     Preprocessor,
     csv_paths,
     fit_preprocessor,
     make_loaders,
-    read_passengers,
     validate_passengers,
 )
 from apps.titanic.features import title_of
@@ -106,7 +106,7 @@ def test_loaders_fit_preprocessing_on_the_training_split(data_cfg: DataConfig) -
     train_df = read_passengers(data_cfg.train_csv, require_target=True)
     assert loaders.preprocessor.to_json() == fit_preprocessor(train_df).to_json()
     x, y = next(iter(loaders.train))
-    assert x.shape == (16, loaders.num_features)
+    assert x.shape == (16, len(loaders.preprocessor.feature_names))
     assert x.dtype == y.dtype == torch.float32
     assert set(y.tolist()) <= {0.0, 1.0}
     assert len(loaders.train.dataset) == 40

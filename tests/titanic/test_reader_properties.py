@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from apps.titanic.data import REQUIRED_COLUMNS, read_passengers, validate_passengers
+from apps.titanic.csv_files import read_passengers
+from apps.titanic.data import REQUIRED_COLUMNS, validate_passengers
 from apps.titanic.features import fit_preprocessor
 from common.errors import UserError
 

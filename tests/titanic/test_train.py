@@ -8,7 +8,7 @@ import pytest
 
 from apps.titanic.config import DataConfig, ModelConfig
 from apps.titanic.model import MODEL_NAME
-from apps.titanic.train import evaluate, train
+from apps.titanic.train import train
 from common.errors import UserError
 from common.training.styles import loop_named
 
@@ -80,21 +80,6 @@ def test_resume_with_more_epochs_continues_the_count(
     assert saved["model"]["hidden"] == [8]
 
 
-def test_evaluate_returns_metrics_and_confusion_matrix(trained_run: Path) -> None:
-    result = evaluate(trained_run)
-    assert set(result) >= TEST_KEYS
-    matrix = result["confusion_matrix"]["values"]
-    assert sum(map(sum, matrix)) == result["num_samples"] == 20
-    trained = json.loads((trained_run / "metrics.json").read_text())
-    assert result["test/accuracy"] == pytest.approx(trained["test/accuracy"], abs=1e-6)
-    saved = json.loads((trained_run / "evaluation.json").read_text())
-    assert saved["confusion_matrix"]["values"] == matrix
-
-
-def test_evaluate_on_another_csv(trained_run: Path, train_csv: Path) -> None:
-    assert evaluate(trained_run, test_csv=train_csv)["num_samples"] == 40
-
-
 def test_the_default_run_is_member_0_of_an_ensemble(trained_run: Path) -> None:
     """Saved runs keep the names older runs were saved with, so both load the same way."""
     from safetensors.torch import load_file
@@ -124,6 +109,26 @@ def test_a_refused_resume_leaves_the_trained_model_loadable(
     weights = (run_dir / "model.safetensors").read_bytes()
     (run_dir / "last.pt").write_bytes(damage)
     with pytest.raises(UserError, match=r"last\.pt"):
+        train(DataConfig(), ModelConfig(), make_train_cfg(tmp_path, resume=run_dir), False)
+    assert (run_dir / "model.safetensors").read_bytes() == weights
+    assert load_predictor(run_dir).model.members[0] is not None
+
+
+def test_an_accepted_resume_leaves_the_weights_file_to_the_training_loop(
+    data_cfg: DataConfig, tiny_model_cfg: ModelConfig, make_train_cfg, tmp_path: Path, monkeypatch
+) -> None:
+    """Stopped before its first epoch (Ctrl-C), a resumed run still holds the finished model."""
+    from apps.titanic import train as train_module
+    from apps.titanic.predict import load_predictor
+
+    run_dir = train(data_cfg, tiny_model_cfg, make_train_cfg(tmp_path), progress=False).run_dir
+    weights = (run_dir / "model.safetensors").read_bytes()
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train_module, "fit_network", interrupted)
+    with pytest.raises(KeyboardInterrupt):
         train(DataConfig(), ModelConfig(), make_train_cfg(tmp_path, resume=run_dir), False)
     assert (run_dir / "model.safetensors").read_bytes() == weights
     assert load_predictor(run_dir).model.members[0] is not None

@@ -6,7 +6,7 @@
 A folder needs train/<class>/ and ideally test/<class>/ with the same classes; without test/,
 a seeded random 10 % (or --val-fraction) of train becomes the test split. This also reads
 REFAPPS_DATA/cifar2 when it has no test/. Sets too large for memory stream from disk
-(`on_disk.py`); the others are decoded once and cached like CIFAR-2 (data.py).
+(`on_disk.py`); the others are decoded once and cached (`decode_cache.py`).
 """
 
 from __future__ import annotations

@@ -17,8 +17,8 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from ..data import ImageSet, channel_stats, list_images
-from ..data import load_folder as load_in_memory
 from ..images import decode_image
+from .decode_cache import load_cached
 
 MAX_IN_MEMORY_BYTES = 4 << 30  # larger decoded sets stream from disk through a DataLoader
 STATS_SAMPLES = 2048  # images used for the channel mean/std
@@ -79,8 +79,8 @@ class FileSet:
 
 
 def load_folder(split_dir: Path, size: int) -> ImageSet | FileSet:
-    """A split in memory (data.py, cached) when it fits, else as files read while training."""
+    """A split in memory (decoded once, cached) when it fits, else files read while training."""
     paths, labels, classes = list_images(split_dir)
     if len(paths) * 3 * size * size > MAX_IN_MEMORY_BYTES:
         return FileSet(paths, torch.tensor(labels, dtype=torch.int64), classes, size)
-    return load_in_memory(split_dir, size)
+    return load_cached(split_dir, size)

@@ -31,7 +31,8 @@ from common.runs import new_run_dir, write_config
 from common.training.options import LoopOptions
 
 from ..config import APP, DataConfig, ModelConfig
-from ..data import csv_paths, read_passengers
+from ..csv_files import read_passengers
+from ..data import csv_paths
 from ..features import TARGET, fit_preprocessor
 from ..model import MODEL_NAME, build_model, model_args
 from ..train import fit_network

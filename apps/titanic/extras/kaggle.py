@@ -15,7 +15,7 @@ import pandas as pd
 
 from common.errors import UserError
 
-from ..data import read_passengers
+from ..csv_files import read_passengers
 from ..predict import Predictor
 
 ID = "PassengerId"
