@@ -33,7 +33,7 @@ test: $(DEV)  ## ruff (lint + format check), then the whole test suite (adds the
 lint: $(DEV)  ## ruff check and format check
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
-bench: $(DEV)  ## measure every app on REFAPPS_DATA and write bench/RESULTS.md (VADER comes with dev)
+bench: $(DEV)  ## measure every app on REFAPPS_DATA and write bench/RESULTS.md
 	$(VENV)/bin/refapps bench all
 
 demo: $(BASE)  ## open the Streamlit hub

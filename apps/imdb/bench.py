@@ -8,9 +8,10 @@ reviews (`test/accuracy`), on the short review sentences of two other sites in
 accuracy), which are only ever scored, never trained or tuned on, and on the customer-review
 sentences of `REFAPPS_DATA/imdb/select/` (`cr/balanced_accuracy`), a set for choosing
 defaults (studies/imdb), never trained on. `train_seconds` of the neural rows covers
-reading the cached corpus, tokenising, features, the threshold hold-out and training; the
+reading the cached corpus, tokenising, features, the held-out fit and training; the
 baselines' covers vectorising. Reviews/s are given for training
-(`samples_per_second`) and prediction (`predict_reviews_per_second`, on the test reviews).
+(`samples_per_second`) and prediction (`predict_reviews_per_second`, 2,000 test reviews
+in calls of 500, so VADER's scores are computed, not read from its cache).
 """
 
 from __future__ import annotations
@@ -42,7 +43,11 @@ OTHER_SETS = {
     "amazon": "other_reviews/amazon_cells_labelled.txt",  # evaluation only
     "cr": "select/customer_reviews.csv",  # a set for choosing, never trained on
 }
-BALANCED = {"cr"}  # 64 % positive: scored by balanced accuracy
+BALANCED = {"cr"}
+SPEED_REVIEWS, SPEED_CALL = (
+    2000,
+    500,
+)  # prediction speed: test reviews, 500 a call  # 64 % positive: scored by balanced accuracy
 
 
 def other_sets() -> dict[str, Reviews]:
@@ -94,15 +99,18 @@ def in_domain_row(
 ) -> dict[str, Any]:
     from sklearn.metrics import f1_score, roc_auc_score
 
-    started = time.perf_counter()
     probs = predict_proba(test.texts)
+    timed = test.texts[:SPEED_REVIEWS]  # in small calls: nothing comes from the VADER cache
+    started = time.perf_counter()
+    for i in range(0, len(timed), SPEED_CALL):
+        predict_proba(timed[i : i + SPEED_CALL])
     seconds = time.perf_counter() - started
     return base | {
         "metric": "test/accuracy",
         "value": float(((probs >= threshold) == test.labels).mean()),
         "auroc": float(roc_auc_score(test.labels, probs)),
         "f1": float(f1_score(test.labels, probs >= threshold)),
-        "predict_reviews_per_second": len(test.labels) / seconds,
+        "predict_reviews_per_second": len(timed) / seconds,
         "threshold": threshold,
     }
 
@@ -156,8 +164,9 @@ def baseline_rows(train_reviews: Reviews, test: Reviews, quick: bool) -> list[di
         }
         rows.append(in_domain_row(base, model.predict_proba, 0.5, test))
         rows += score_rows(base, model.predict_proba, 0.5, other_sets())
-    lexicon = vader()  # no training; too slow on 25,000 long reviews to score the test split
+    lexicon = vader()  # no training; the test reviews' scores are cached by the default's run
     base = {"model": "vader", "kind": "baseline", "device": "cpu", "tutorial": None}
+    rows.append(in_domain_row(base, lexicon.predict_proba, VADER_THRESHOLD, test))
     rows += score_rows(base, lexicon.predict_proba, VADER_THRESHOLD, other_sets())
     return rows
 

@@ -49,8 +49,8 @@ ValFractionOpt = Annotated[
 ThresholdFractionOpt = Annotated[
     float,
     _opt(
-        "Without --val-fraction: hold out this share of train to choose the decision "
-        "threshold, then refit on all of train (0: threshold 0.5)."
+        "Without --val-fraction: hold out this share of train to fit the lexicon stack (or "
+        "the threshold), then refit on all of train (0: the model alone at 0.5)."
     ),
 ]
 VocabOpt = Annotated[int, _opt("Tokenizer vocabulary size.")]
@@ -65,11 +65,11 @@ MinNgramOpt = Annotated[int, _opt("ngram_nb ignores n-grams seen in fewer traini
 CnnTokensOpt = Annotated[int, _opt("tutorial_cnn reads the last N tokens of a review.")]
 DropoutOpt = Annotated[float, _opt("Dropout (of n-grams for ngram_nb).")]
 StackOpt = Annotated[
-    bool,
+    bool | None,
     _opt(
-        "Combine the model's logit with the VADER lexicon's score, weights fitted on "
-        "held-out train reviews and sentences.",
-        "--lexicon-stack",
+        "Combine the model's logit with the VADER lexicon's score, weights fitted on held-out "
+        "train (default for ngram_nb); --no-lexicon chooses a held-out threshold instead.",
+        "--lexicon-stack/--no-lexicon",
     ),
 ]
 
@@ -103,7 +103,7 @@ def train(
     min_ngram_reviews: MinNgramOpt = M.min_ngram_reviews,
     cnn_tokens: CnnTokensOpt = M.cnn_tokens,
     dropout: DropoutOpt = M.dropout,
-    lexicon_stack: StackOpt = M.lexicon_stack,
+    lexicon_stack: StackOpt = None,
 ) -> None:
     """Train a sentiment model; prints the test metrics and the run folder."""
     given = dict(locals())  # the options by name, which are the configs' field names

@@ -1,41 +1,43 @@
-"""Step 1 of 6, prepare the data: review files -> texts and labels -> batches.
+"""Step 1 of 6, prepare the data: review files -> texts and labels -> token ids -> batches.
 
     refapps imdb download   # REFAPPS_DATA/imdb/aclImdb/{train,test}/{pos,neg}/*.txt
 
-Reading 50,000 small files is slow on a cold disk, so each folder's parsed reviews are cached
-as parquet under `common.data.cache_dir("imdb")`, keyed by the folder's listing (names, sizes,
-modification times): a changed folder is read again. The tokenizer and the n-gram features
-are in `text.py`; CSV/TSV files (`--train-file`, `--test-file`) in `extras/table_files.py`.
+Each folder's reviews are cached as parquet, keyed by its listing (names, sizes, times). The
+WordLevel tokenizer (`tokenizers`) drops `<br />`, applies NFKC, lowercases and reads "do n't"
+as "don't" (tokenised and raw text read alike); it learns on the training split only.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import torch
+from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers, trainers
 
 from common.batches import TensorBatches
 from common.config import TrainConfig
 from common.data import cache_dir, data_root, extract_tar, fetch_verified
-from common.errors import DataNotFoundError, UserError
+from common.errors import CheckpointError, DataNotFoundError, UserError
 from common.files import atomic_write
 
 from .config import DataConfig, ModelConfig
-from .model import Family, model_args
-from .text import encode, nb_log_ratios, review_batches, train_tokenizer
 
 if TYPE_CHECKING:
+    from .model import Family
     from .train import Recipe
 
 URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 SHA256 = "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe"
 CLASSES = ("negative", "positive")
-SPLITS = ("train", "test")
+PAD, UNK = "[PAD]", "[UNK]"
+PAD_ID, UNK_ID = 0, 1
+TOKENIZER_FILE = "tokenizer.json"
 
 
 @dataclass
@@ -54,14 +56,11 @@ def corpus_dir() -> Path:
 def download() -> Path:
     """Fetch and unpack train/test pos/neg (no network when the folders are present)."""
     root = corpus_dir()
-    wanted = [root / split / label for split in SPLITS for label in ("pos", "neg")]
-    if all(folder.is_dir() for folder in wanted):
-        return root
-    archive = fetch_verified(URL, SHA256, data_root() / "imdb" / "aclImdb_v1.tar.gz")
-    for folder in wanted:  # skip unsup/ and the .feat files: half the archive
-        extract_tar(
-            archive, root.parent, members_prefix=f"aclImdb/{folder.parent.name}/{folder.name}/"
-        )
+    wanted = [f"{split}/{label}" for split in ("train", "test") for label in ("pos", "neg")]
+    if not all((root / folder).is_dir() for folder in wanted):
+        archive = fetch_verified(URL, SHA256, data_root() / "imdb" / "aclImdb_v1.tar.gz")
+        for folder in wanted:  # skip unsup/ and the .feat files: half the archive
+            extract_tar(archive, root.parent, members_prefix=f"aclImdb/{folder}/")
     return root
 
 
@@ -70,7 +69,7 @@ def read_folder(split_dir: Path) -> Reviews:
     paths = [p for label in ("neg", "pos") for p in sorted((split_dir / label).glob("*.txt"))]
     if not paths:
         raise DataNotFoundError(
-            f"No reviews in {split_dir}/{{neg,pos}}/*.txt. Run: refapps imdb download"
+            f"No reviews in {split_dir}/{{neg,pos}}. Run: refapps imdb download"
         )
     listing = "\n".join(
         f"{p.parent.name}/{p.name} {p.stat().st_size} {p.stat().st_mtime_ns}" for p in paths
@@ -90,39 +89,108 @@ def read_folder(split_dir: Path) -> Reviews:
 
 
 def load_split(cfg: DataConfig, split: str) -> Reviews:
-    """The aclImdb folder of `split` ("train" or "test")."""
+    """The aclImdb folder of `split` ("train" or "test"); only that folder is read."""
     if (cfg.train_file if split == "train" else cfg.test_file) is not None:
         raise UserError("--train-file/--test-file need extras/table_files.py: use dispatch.py")
-    return read_folder(download() / split)
+    folder = corpus_dir() / split
+    return read_folder(folder if folder.is_dir() else download() / split)
 
 
 def split_train_val(reviews: Reviews, fraction: float, seed: int) -> tuple[Reviews, Reviews | None]:
     """A stratified hold-out of `fraction` of train (None when 0)."""
     if fraction == 0:
         return reviews, None
-    rng = np.random.default_rng(seed)
-    val_rows = np.concatenate(
-        [
-            rng.permutation(np.flatnonzero(reviews.labels == c))[
-                : round(fraction * (reviews.labels == c).sum())
-            ]
-            for c in (0, 1)
-        ]
-    )
+    rng, rows = np.random.default_rng(seed), [np.flatnonzero(reviews.labels == c) for c in (0, 1)]
+    val_rows = np.concatenate([rng.permutation(r)[: round(fraction * len(r))] for r in rows])
     train_rows = np.setdiff1d(np.arange(len(reviews.labels)), val_rows)
     return reviews.take(train_rows), reviews.take(np.sort(val_rows))
+
+
+def train_tokenizer(texts: list[str], vocab_size: int, min_frequency: int) -> Tokenizer:
+    """Learn a word vocabulary from `texts` (the training split only: no test words leak in)."""
+    tokenizer = Tokenizer(models.WordLevel(unk_token=UNK))
+    tokenizer.normalizer = normalizers.Sequence(
+        [
+            normalizers.Replace(Regex(r"<br\s*/?>"), " "),
+            normalizers.NFKC(),
+            normalizers.Lowercase(),
+            normalizers.Replace("\u2019", "'"),  # typographic apostrophe
+            normalizers.Replace(Regex(r" n ?'t\b"), "n't"),  # tokenised "do n't" -> "don't"
+        ]
+    )
+    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()  # words and runs of punctuation
+    trainer = trainers.WordLevelTrainer(
+        vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=[PAD, UNK]
+    )
+    tokenizer.train_from_iterator(texts, trainer)
+    return tokenizer
+
+
+def load_tokenizer(run_dir: Path) -> Tokenizer:
+    path = Path(run_dir) / TOKENIZER_FILE
+    try:
+        return Tokenizer.from_file(str(path))
+    except Exception as err:  # tokenizers raises plain Exceptions for missing or bad JSON
+        raise CheckpointError(f"{path} is missing or not a tokenizer file; retrain.") from err
+
+
+@dataclass
+class Encoded:
+    """Token ids of many reviews, stored flat: review i is `ids[offsets[i]:offsets[i + 1]]`."""
+
+    ids: np.ndarray  # (total_tokens,) int64
+    offsets: np.ndarray  # (num_reviews + 1,) int64
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+
+def encode(tokenizer: Tokenizer, texts: list[str], max_tokens: int) -> Encoded:
+    """Batch-encode (all cores, truncated to `max_tokens`); padding happens per batch later."""
+    tokenizer.enable_truncation(max_tokens)
+    tokenizer.no_padding()
+    encodings = tokenizer.encode_batch_fast(texts)
+    lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
+    ids = np.fromiter((i for e in encodings for i in e.ids), dtype=np.int64, count=lengths.sum())
+    return Encoded(ids, np.concatenate([[0], np.cumsum(lengths)]))
+
+
+class Rows:
+    """Inputs cut by row for `common.batches.TensorBatches`: `rows[index]` is one model input."""
+
+    def __init__(self, inputs: Encoded, cut: Callable[[Encoded, np.ndarray], Any]) -> None:
+        self.inputs, self.cut = inputs, cut
+
+    def __getitem__(self, index: slice | torch.Tensor) -> Any:
+        rows = np.arange(len(self.inputs))[index] if isinstance(index, slice) else index.numpy()
+        return self.cut(self.inputs, rows)
+
+
+def review_batches(
+    inputs: Encoded,
+    labels: np.ndarray,
+    batch_size: int,
+    cut: Callable[[Encoded, np.ndarray], Any],
+    generator: torch.Generator | None = None,
+) -> TensorBatches:
+    """(x, y) batches, shuffled by `generator` (resumable), in order without one."""
+    y = torch.from_numpy(labels.astype(np.float32))
+    return TensorBatches(Rows(inputs, cut), y, batch_size, generator)  # type: ignore[arg-type]
 
 
 @dataclass
 class Loaders:
     train: TensorBatches  # x: model inputs cut by row (text.Rows), y: float labels
     val: TensorBatches | None
-    test: TensorBatches
+    test: TensorBatches | None  # the per-epoch curve, read only when val is None
     tokenizer: Any  # tokenizers.Tokenizer, fitted on the training split
-    val_reviews: Reviews | None  # the held-out training reviews (texts for the threshold)
+    val_reviews: Reviews | None  # the held-out training reviews (texts for the stack)
     num_reviews: int  # whole reviews trained on (an option may add texts cut from them)
-    vocab_size: int
-    nb_ratios: tuple[np.ndarray, np.ndarray] | None  # for a naive-Bayes model: ratios, keep
+    args: dict[str, Any]  # the model's arguments (model.json's model_args)
     family: Family  # how the batches were cut, and how to cut new texts the same way
 
 
@@ -133,6 +201,11 @@ def take_ends(reviews: Reviews, n: int | None) -> Reviews:
     return reviews.take(np.r_[: n // 2, len(reviews.labels) - (n + 1) // 2 : len(reviews.labels)])
 
 
+def model_args(cfg: ModelConfig, vocab_size: int) -> dict[str, Any]:
+    """The model's constructor arguments, as saved in model.json to rebuild it later."""
+    return {"vocab_size": vocab_size, **asdict(cfg)}
+
+
 def make_loaders(
     cfg: DataConfig,
     model_cfg: ModelConfig,
@@ -140,14 +213,11 @@ def make_loaders(
     generator: torch.Generator,
     recipe: Recipe,
 ) -> Loaders:
-    """Read, hold out validation, fit the tokenizer on train only, encode, and batch.
-
-    Options (`recipe`) may read other files, add training texts (after the tokenizer is
-    fit, so it learns from whole reviews only) and cut other inputs from the token ids.
-    """
-    family, seed = recipe.family, train_cfg.seed
-    train, test = (take_ends(recipe.read(cfg, s), train_cfg.max_samples) for s in SPLITS)
-    train, val = split_train_val(train, cfg.val_fraction, seed)
+    """Read, hold out, fit the tokenizer on train only, encode, batch (options via `recipe`);
+    the test reviews only when nothing is held out, so a choosing fit never opens them."""
+    family, seed, n = recipe.family, train_cfg.seed, train_cfg.max_samples
+    train, val = split_train_val(take_ends(recipe.read(cfg, "train"), n), cfg.val_fraction, seed)
+    test = take_ends(recipe.read(cfg, "test"), n) if val is None else None
     tokenizer = train_tokenizer(train.texts, cfg.vocab_size, cfg.min_frequency)
     num_reviews = len(train.labels)
     train = recipe.more_texts(train, cfg, seed) if recipe.more_texts else train
@@ -158,15 +228,8 @@ def make_loaders(
         size = train_cfg.batch_size if gen is not None else max(train_cfg.batch_size, 512)
         return review_batches(inputs, reviews.labels, size, family.batch, gen)
 
-    train_batches, ratios = batches(train, generator), None
-    if family.naive_bayes:  # the ratios count whole reviews only, as without added texts
-        whole = train_batches.x.inputs.head(num_reviews)
-        num_features = args["vocab_size"] + args["num_buckets"]
-        labels = train.labels[:num_reviews]
-        ratios = nb_log_ratios(whole, labels, num_features, model_cfg.min_ngram_reviews)
-    val_batches = batches(val) if val is not None else None
-    vocab_size = args["vocab_size"]
+    train_batches = batches(train, generator)
+    val_batches, test_batches = (batches(r) if r is not None else None for r in (val, test))
     return Loaders(
-        train_batches, val_batches, batches(test), tokenizer, val, num_reviews, vocab_size,
-        ratios, family,
-    )  # fmt: skip
+        train_batches, val_batches, test_batches, tokenizer, val, num_reviews, args, family
+    )

@@ -95,10 +95,7 @@ def show_probability(probability: float, threshold: float) -> None:
         + alt.Chart(pd.DataFrame({"t": [threshold]})).mark_rule(color="black").encode(x="t:Q")
     )
     st.altair_chart(chart.properties(height=70), width="stretch")
-    st.caption(
-        f"Black line: the decision threshold ({threshold:.0%}, chosen on held-out training "
-        "reviews); yellow band: uncertain."
-    )
+    st.caption(f"Black line: the decision threshold ({threshold:.0%}); yellow band: uncertain.")
 
 
 def read_run_config(run_dir: Path) -> dict[str, Any]:
@@ -119,9 +116,10 @@ def intro(meta: dict[str, Any], config: dict[str, Any]) -> str:
     snippets = meta.get("num_train_snippets") or 0
     if snippets:
         trained_on += f" plus {snippets:,} short snippets cut from them"
+    lexicon = ", its score combined with the VADER lexicon's" if "stack" in meta else ""
     return (
-        f"A `{meta.get('model', '?')}` model trained on {trained_on}. Type a review, or "
-        "click an example; the words that pushed the decision are highlighted."
+        f"A `{meta.get('model', '?')}` model trained on {trained_on}{lexicon}. Type a review, "
+        "or click an example; the words that pushed the model are highlighted."
     )
 
 

@@ -1,10 +1,10 @@
 """Front-end helper: the parts an option or a saved run needs, taken from extras/ only then.
 
-    refapps imdb train --model tutorial_cnn --lexicon-stack    # recipe_for picks the parts
-    refapps imdb predict "Fine." --run-dir RUN                 # open_predictor reads RUN
+    refapps imdb train --model tutorial_cnn --no-lexicon     # recipe_for picks the parts
+    refapps imdb predict "Fine." --run-dir RUN               # open_predictor reads RUN
 
-`cli.py`, `demo.py` and `bench.py` call these two functions. The default run needs nothing
-from extras/, so a copy of the app without that folder still trains and predicts.
+`cli.py`, `demo.py` and `bench.py` call these functions. The default run needs nothing from
+extras/, so a copy of the app without that folder still trains and predicts.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from common.checkpoint import read_model_meta
 from .config import APP, DataConfig, ModelConfig
 from .data import Reviews, load_split
 from .model import NGRAM_NB, Family
-from .predict import Predictor, load_parts, load_predictor, trained_model
+from .predict import Predictor, load_predictor
 from .train import Recipe
 
 
@@ -39,10 +39,10 @@ def recipe_for(data_cfg: DataConfig, model_cfg: ModelConfig) -> Recipe:
         recipe = dataclasses.replace(recipe, more_texts=with_snippets)
     if data_cfg.train_file is not None or data_cfg.test_file is not None:
         recipe = dataclasses.replace(recipe, read=read_split)
-    if model_cfg.lexicon_stack:
-        from .extras.stack import stack_decision
+    if not model_cfg.lexicon_stack:
+        from .extras.threshold import threshold_decision
 
-        recipe = dataclasses.replace(recipe, decide=stack_decision, load=open_predictor)
+        recipe = dataclasses.replace(recipe, decide=threshold_decision)
     return recipe
 
 
@@ -56,11 +56,6 @@ def read_split(cfg: DataConfig, split: str) -> Reviews:
 
 
 def open_predictor(run_dir: Path) -> Predictor:
-    """The predictor of any run: its model family, and its lexicon stack if it has one."""
-    meta = read_model_meta(run_dir, expected_app=APP)
-    family = family_for(trained_model(meta))
-    if "stack" in meta:
-        from .extras.stack import StackedPredictor
-
-        return StackedPredictor(*load_parts(run_dir, family), family)
-    return load_predictor(run_dir, family)
+    """The predictor of any run, with its model family (its stack and threshold come along)."""
+    args = read_model_meta(run_dir, expected_app=APP).get("model_args")
+    return load_predictor(run_dir, family_for(args.get("name") if isinstance(args, dict) else None))

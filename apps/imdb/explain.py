@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .data import Encoded
 from .predict import Prediction, Predictor
-from .text import Encoded
 
 MAX_EXPLAINED_TOKENS = 400  # occlusion runs the model once per token: cap it for long texts
 

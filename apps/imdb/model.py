@@ -2,35 +2,28 @@
 
     refapps imdb train          # trains this model
 
-NBSVM written as a network: binarised unigrams plus hashed bigrams and trigrams; each
-feature f has a learned weight w_f and a learned ratio r_f that starts at its naive-Bayes
-log-count ratio, and the logit is sum_f w_f * r_f / 10 + b (after Wang & Manning 2012 and
-the fastai "NBSVM++" formulation). N-grams seen in fewer than 16 training reviews are
-ignored, and whole n-grams are dropped out while training. A `Family` says how train and
-predict feed a model; `--model bilstm|tutorial_cnn` bring theirs (`extras/sequence.py`).
+NBSVM as a network (Wang & Manning 2012, fastai's "NBSVM++"): each unigram, hashed bigram
+and trigram f has a weight w_f and a ratio r_f that starts at its naive-Bayes log-count
+ratio; logit = sum_f w_f * r_f / 10 + b. N-grams seen in fewer than 16 training reviews are
+ignored; whole n-grams are dropped out while training. Other models bring their `Family`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
-from .config import ModelConfig
-from .text import Encoded, bag_batch, ngram_features
+from .data import Encoded
 
 
 class ImdbNgramNB(nn.Module):
-    """(features (F,), offsets (B,)) -> (B,) logits.
-
-    Plain weight vectors indexed by feature id rather than `nn.EmbeddingBag`: the backward
-    of indexing is a scatter-add, several times faster on CPU than the embedding-bag backward
-    for a 2M-row table, and the dense step is one fused Adam call.
-    """
+    """(features (F,), offsets (B,)) -> (B,) logits; plain vectors indexed by feature id,
+    whose backward (a scatter-add) is several times faster on CPU than `nn.EmbeddingBag`'s."""
 
     def __init__(
         self, num_features: int, dropout: float = 0.0, w_init: float = 0.4, r_scale: float = 10.0
@@ -62,9 +55,46 @@ class ImdbNgramNB(nn.Module):
         return z / self.r_scale + self.bias
 
 
-def model_args(cfg: ModelConfig, vocab_size: int) -> dict[str, Any]:
-    """The constructor arguments, as saved in model.json to rebuild the model later."""
-    return {"vocab_size": vocab_size, **asdict(cfg)}
+def ngram_features(encoded: Encoded, vocab_size: int, num_buckets: int) -> Encoded:
+    """Binarised unigram ids, then bigrams and trigrams hashed to `vocab_size + key % buckets`."""
+    ids, v = encoded.ids, vocab_size
+    review = np.repeat(np.arange(len(encoded), dtype=np.int64), encoded.lengths)
+    same1 = review[1:] == review[:-1]  # token i and i+1 are in the same review
+    same2 = same1[:-1] & same1[1:]
+    bigram = ids[:-1] * v + ids[1:]
+    trigram = v * v + bigram[:-1] * v + ids[2:]
+    features = np.concatenate(
+        [ids, v + bigram[same1] % num_buckets, v + trigram[same2] % num_buckets]
+    )
+    owners = np.concatenate([review, review[:-1][same1], review[:-2][same2]])
+    num_features = v + num_buckets
+    keys = np.sort(owners * num_features + features)  # np.sort + mask: far faster than np.unique
+    keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])] if len(keys) else keys
+    owners = keys // num_features
+    counts = np.bincount(owners, minlength=len(encoded))
+    return Encoded(keys - owners * num_features, np.concatenate([[0], np.cumsum(counts)]))
+
+
+def nb_log_ratios(
+    features: Encoded, labels: np.ndarray, num_features: int, min_reviews: int = 16
+) -> tuple[np.ndarray, np.ndarray]:
+    """Naive-Bayes log-count ratios (add-one smoothing), and the features in >= `min_reviews`."""
+    owners = np.repeat(labels, features.lengths)
+    pos = np.bincount(features.ids[owners == 1], minlength=num_features)
+    neg = np.bincount(features.ids[owners == 0], minlength=num_features)
+    ratios = np.log(
+        ((pos + 1.0) / (pos.sum() + num_features)) / ((neg + 1.0) / (neg.sum() + num_features))
+    )
+    return ratios.astype(np.float32), (pos + neg) >= min_reviews
+
+
+def bag_batch(features: Encoded, rows: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    """The `rows` of `features` as one flat (features, offsets) pair, ngram_nb's input."""
+    starts, ends = features.offsets[rows], features.offsets[rows + 1]
+    parts = [features.ids[s:e] for s, e in zip(starts, ends, strict=True)]
+    flat = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(ends - starts)[:-1]])
+    return torch.from_numpy(flat), torch.from_numpy(offsets.astype(np.int64))
 
 
 def build_model(args: dict[str, Any]) -> nn.Module:

@@ -3,10 +3,10 @@
     refapps imdb predict "A moving, beautifully shot film." "Two hours I will never get back."
     refapps imdb predict --csv reviews.csv --column review --out results.csv
 
-The CLI and the Streamlit page both call the same `Predictor`, so inference exists once,
-and both apply the threshold saved in the run's model.json (0.5 for runs that have none).
-Loading a run executes no code: weights are safetensors, the tokenizer is JSON. A run
-trained with an option that changes prediction is opened by `dispatch.open_predictor`.
+The CLI and the Streamlit page both call the same `Predictor`, so inference exists once: the
+model's logit, combined with VADER's score by the stack saved in model.json, decided at the
+saved threshold (0.5; older runs keep theirs). Loading a run executes no code: weights are
+safetensors, the tokenizer and the stack are JSON.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from common.checkpoint import MODEL_WEIGHTS, build_model_checked, load_weights, 
 from common.errors import CheckpointError, UserError
 
 from .config import APP
-from .data import CLASSES
+from .data import CLASSES, Encoded, encode, load_tokenizer, review_batches
 from .model import NGRAM_NB, Family
-from .text import Encoded, encode, load_tokenizer, review_batches
+from .stack import Stack, lexicon_scores
 
 BATCH_SIZE = 512
 
@@ -36,7 +36,7 @@ class Prediction:
 
 
 class Predictor:
-    """A trained model with its tokenizer and decision threshold."""
+    """A trained model with its tokenizer, its lexicon stack (if any) and its threshold."""
 
     def __init__(
         self, model: torch.nn.Module, tokenizer: Any, meta: dict[str, Any], family: Family
@@ -44,24 +44,30 @@ class Predictor:
         self.model, self.tokenizer, self.meta = model.eval(), tokenizer, meta
         self.family = family
         self.threshold = float(meta.get("threshold", 0.5))  # P(positive) needed for "positive"
+        has_stack = "stack" in meta
+        self.stack = Stack.from_json(meta["stack"], Path("model.json")) if has_stack else None
 
     @torch.no_grad()
     def logits_of(self, encoded: Encoded) -> torch.Tensor:
-        """(N,) logits for token ids (see `text.encode`), in batches."""
+        """(N,) the model's own logits for token ids (see `text.encode`), in batches."""
         inputs = self.family.inputs(encoded, self.meta["model_args"])
         batches = review_batches(inputs, np.zeros(len(inputs)), BATCH_SIZE, self.family.batch)
         out = [self.model(x).float() for x, _ in batches]
         return torch.cat(out) if out else torch.zeros(0)
 
     def predict_logits(self, texts: list[str]) -> torch.Tensor:
-        """(N,) logits for raw review texts."""
+        """(N,) logits for raw review texts, through the stack when the run has one."""
         for i, text in enumerate(texts, start=1):
             if not text.isascii():  # tokenizers raises a TypeError on lone surrogates
                 try:
                     text.encode("utf-8")
                 except UnicodeEncodeError:
                     raise UserError(f"Review {i} is not valid UTF-8 text.") from None
-        return self.logits_of(encode(self.tokenizer, texts, self.meta["max_tokens"]))
+        logits = self.logits_of(encode(self.tokenizer, texts, self.meta["max_tokens"]))
+        if self.stack is None:
+            return logits
+        stacked = self.stack.logits(logits.double().numpy(), lexicon_scores(texts))
+        return torch.from_numpy(stacked).float()
 
     def label(self, probability: float) -> Prediction:
         return Prediction(CLASSES[int(probability >= self.threshold)], round(probability, 4))
@@ -70,35 +76,19 @@ class Predictor:
         return [self.label(p) for p in self.predict_logits(texts).sigmoid().tolist()]
 
 
-def load_parts(run_dir: Path, family: Family) -> tuple[torch.nn.Module, Any, dict[str, Any]]:
-    """The model (weights loaded), tokenizer and model.json of a finished run, all checked."""
+def load_predictor(run_dir: Path, family: Family = NGRAM_NB) -> Predictor:
+    """Rebuild the model, tokenizer and decision of a finished run, all checked (no pickle)."""
     meta = read_model_meta(run_dir, expected_app=APP)
     threshold = meta.get("threshold", 0.5)
-    if not isinstance(threshold, int | float) or not 0.0 < threshold < 1.0:
+    if type(threshold) not in (int, float) or not 0.0 < threshold < 1.0:
         raise CheckpointError(
             f"{Path(run_dir) / 'model.json'}: 'threshold' must be a number between 0 and 1 "
             f"(got {threshold!r}); the file was edited or is damaged: train again."
         )
-    name = trained_model(meta)
+    args = meta.get("model_args")
+    name = args.get("name") if isinstance(args, dict) else None
     if name not in family.names:
         raise CheckpointError(f"{run_dir} holds a {name!r} model, not {' or '.join(family.names)}.")
     model = build_model_checked(family.build, meta, run_dir)
     load_weights(model, Path(run_dir) / MODEL_WEIGHTS)
-    return model, load_tokenizer(run_dir), meta
-
-
-def trained_model(meta: dict[str, Any]) -> str | None:
-    """The --model a run was trained with, as its model.json says."""
-    args = meta.get("model_args")
-    return args.get("name") if isinstance(args, dict) else None
-
-
-def load_predictor(run_dir: Path, family: Family = NGRAM_NB) -> Predictor:
-    """Rebuild the model and tokenizer of a finished run (no pickle anywhere)."""
-    model, tokenizer, meta = load_parts(run_dir, family)
-    if "stack" in meta:  # a decision rule of extras/ that this Predictor would ignore
-        raise CheckpointError(
-            f"{run_dir} was trained with --lexicon-stack; open it with "
-            "apps.imdb.dispatch.open_predictor (as `refapps imdb predict` does)."
-        )
-    return Predictor(model, tokenizer, meta, family)
+    return Predictor(model, load_tokenizer(run_dir), meta, family)

@@ -1,24 +1,25 @@
 """Steps 3 and 4 of 6, train and evaluate: wire data + model into a `common.training` loop.
 
-    refapps imdb train                  # ngram_nb, class-style loop, 1 epoch, ~2 min on 2 cores
+    refapps imdb train                  # ngram_nb + lexicon stack, 1 epoch, ~3 min on 2 cores
     refapps imdb evaluate               # the newest run on the 25,000 test reviews
 
-`train` first fits the same model on 90 % of train and chooses the decision threshold on the
-other 10 % (`decision.py`), then fits on all of train. A run folder gets config.json,
-tokenizer.json, model.safetensors + model.json (with the threshold), last.pt, history.csv,
-curves.png and metrics.json. Options swap parts of a `Recipe` (see `dispatch.py`).
+`train` fits on 90 % of train and fits the lexicon stack (`stack.py`) on the other 10 %, never
+opening the test reviews; then it fits on all of train and scores the test reviews through
+the `Predictor`. Options swap parts of a `Recipe` (see `dispatch.py`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 from torchmetrics import MetricCollection
@@ -30,16 +31,61 @@ from common.errors import UserError
 from common.files import write_json
 from common.metrics import binary_metrics, score
 from common.runs import RunResult, finish_run, open_run, read_config, restore_config, run_configs
-from common.training.evaluation import evaluate_model
 from common.training.keras_style import fit_keras_model
 from common.training.options import LoopOptions, TrainingLoop, pick_validation
 
 from .config import APP, DataConfig, ModelConfig
-from .data import CLASSES, Loaders, Reviews, load_split, make_loaders
-from .decision import held_out_decision
-from .model import NGRAM_NB, Family, model_args
+from .data import (
+    CLASSES,
+    TOKENIZER_FILE,
+    Encoded,
+    Loaders,
+    Reviews,
+    load_split,
+    make_loaders,
+    take_ends,
+)
+from .model import NGRAM_NB, Family, nb_log_ratios
 from .predict import Predictor, load_predictor
-from .text import save_tokenizer
+from .stack import fit_stack, group_weights, lexicon_scores, sample_sentences
+
+SENTENCES_PER_REVIEW = 2  # single sentences cut from each held-out review
+
+
+@dataclass
+class HeldOut:
+    texts: list[str]  # held-out reviews first, then sentences cut from them
+    logits: np.ndarray  # (N,) the model's logits on them
+    labels: np.ndarray
+    weights: np.ndarray  # reviews and sentences half the say each
+    num_reviews: int
+
+
+def held_out_scores(
+    model: nn.Module, loaders: Loaders, meta: dict[str, Any], seed: int
+) -> HeldOut | None:
+    """The model's logits on the held-out reviews and their sentences (None: no hold-out)."""
+    reviews = loaders.val_reviews
+    if reviews is None or len(reviews.labels) == 0:
+        return None
+    sentences = sample_sentences(reviews, SENTENCES_PER_REVIEW, np.random.default_rng(seed))
+    texts, device = reviews.texts + sentences.texts, next(model.parameters()).device
+    logits = Predictor(model.cpu(), loaders.tokenizer, meta, loaders.family).predict_logits(texts)
+    model.to(device)
+    labels = np.concatenate([reviews.labels, sentences.labels])
+    weights = group_weights(len(reviews.labels), len(sentences.labels))
+    return HeldOut(texts, logits.double().numpy(), labels, weights, len(reviews.labels))
+
+
+def stack_decision(
+    model: nn.Module, loaders: Loaders, meta: dict[str, Any], seed: int
+) -> dict[str, Any]:
+    """The stack's three numbers, fitted on held-out train; decided at 0.5."""
+    held = held_out_scores(model, loaders, meta, seed)
+    if held is None:
+        return {"threshold": 0.5}
+    stack = fit_stack(held.logits, lexicon_scores(held.texts), held.labels, held.weights)
+    return {"threshold": 0.5, "stack": dataclasses.asdict(stack)}
 
 
 @dataclass(frozen=True)
@@ -48,10 +94,7 @@ class Recipe:
 
     family: Family = NGRAM_NB
     more_texts: Callable[[Reviews, DataConfig, int], Reviews] | None = None  # after tokenizer
-    decide: Callable[[nn.Module, Loaders, dict[str, Any], int], dict[str, Any]] = (
-        held_out_decision  # --lexicon-stack: also the stack's weights
-    )
-    load: Callable[[Path], Predictor] | None = None  # a rule that reads texts: test through it
+    decide: Callable[[nn.Module, Loaders, dict[str, Any], int], dict[str, Any]] = stack_decision
     read: Callable[[DataConfig, str], Reviews] = load_split  # --train-file, --test-file
 
     def check(self, data_cfg: DataConfig, model_cfg: ModelConfig) -> None:
@@ -59,7 +102,7 @@ class Recipe:
         if (
             model_cfg.name not in self.family.names
             or (data_cfg.snippets_per_review and self.more_texts is None)
-            or (model_cfg.lexicon_stack and self.load is None)
+            or (not model_cfg.lexicon_stack and self.decide is stack_decision)
         ):
             raise UserError(
                 "An option served by apps/imdb/extras is set: pass train() the recipe of "
@@ -89,10 +132,14 @@ def prepare(
     """Seeded loaders, the model (n-gram ratios set) and its model.json description."""
     generator = seed_everything(train_cfg.seed)
     loaders = make_loaders(data_cfg, model_cfg, train_cfg, generator, recipe)
-    args = model_args(model_cfg, loaders.vocab_size)
+    args = loaders.args
     model = recipe.family.build(args)
-    if loaders.nb_ratios is not None and train_cfg.resume is None:
-        model.set_ratios(*loaders.nb_ratios)
+    if recipe.family.naive_bayes and train_cfg.resume is None:  # ratios of whole reviews only
+        x, n = loaders.train.x.inputs, loaders.num_reviews
+        whole, labels = Encoded(x.ids[: x.offsets[n]], x.offsets[: n + 1]), loaders.train.y[:n]
+        model.set_ratios(
+            *nb_log_ratios(whole, labels.numpy(), len(model.r), model_cfg.min_ngram_reviews)
+        )
     meta = {
         "app": APP,
         "model": model_cfg.name,
@@ -120,32 +167,21 @@ def fit_loaders(
     return loop(model, make_loss(), optimizer, loaders.train, val, epochs, metrics, None, options)
 
 
-class Thresholded(nn.Module):
-    """Logits shifted so that 0 is the decision threshold: metrics at 0.5 then use it."""
-
-    def __init__(self, model: nn.Module, threshold: float) -> None:
-        super().__init__()
-        self.model, self.offset = model, math.log(threshold / (1 - threshold))
-
-    def forward(self, x: Any) -> torch.Tensor:
-        return self.model(x) - self.offset
-
-
-def fit_held_out(
+def choose(
     data_cfg: DataConfig,
     model_cfg: ModelConfig,
     train_cfg: TrainConfig,
     recipe: Recipe,
     loop: TrainingLoop = fit_keras_model,
-) -> tuple[nn.Module, Loaders, dict[str, Any]]:
-    """Train once in memory on part of train, keeping the rest (`threshold_fraction`) apart."""
+) -> dict[str, Any]:
+    """Fit in memory on part of train and decide (the stack) on the rest, the test unread."""
     cfg = dataclasses.replace(data_cfg, val_fraction=data_cfg.threshold_fraction)
-    device = pick_device(train_cfg.device)
     loaders, model, meta = prepare(cfg, model_cfg, train_cfg, recipe)
+    device = pick_device(train_cfg.device)
     options = LoopOptions.from_config(train_cfg, device, None, None, progress=False)
     options.monitor = None  # same epochs as the real run: the last one
     fit_loaders(model, loaders, train_cfg, options, loop)
-    return model, loaders, meta
+    return recipe.decide(model, loaders, meta, train_cfg.seed)
 
 
 def train(
@@ -160,30 +196,29 @@ def train(
     data_cfg, model_cfg, train_cfg = run_configs(data_cfg, model_cfg, train_cfg)
     recipe = recipe or Recipe()
     recipe.check(data_cfg, model_cfg)
-    device, seed = pick_device(train_cfg.device), train_cfg.seed
     with fixed_threads(train_cfg.num_threads):
-        started = time.perf_counter()
-        decision = None
+        started, decision, scoring = time.perf_counter(), None, None
         if data_cfg.val_fraction == 0 and data_cfg.threshold_fraction > 0:
-            held = fit_held_out(data_cfg, model_cfg, train_cfg, recipe, loop)
-            decision = recipe.decide(*held, seed)
+            decision = choose(data_cfg, model_cfg, train_cfg, recipe, loop)
+        if decision and "stack" in decision:  # VADER reads the test reviews while the fit runs
+            test = take_ends(recipe.read(data_cfg, "test"), train_cfg.max_samples).texts
+            scoring = threading.Thread(target=lexicon_scores, args=(test,), daemon=True)
+            scoring.start()
         loaders, model, meta = prepare(data_cfg, model_cfg, train_cfg, recipe)
         run_dir, resume = open_run(APP, data_cfg, model_cfg, train_cfg)
-        save_tokenizer(loaders.tokenizer, run_dir)
+        loaders.tokenizer.save(str(run_dir / TOKENIZER_FILE))
         write_model_meta(run_dir, meta)
+        device = pick_device(train_cfg.device)
         options = LoopOptions.from_config(train_cfg, device, run_dir, resume, progress)
         history = fit_loaders(model, loaders, train_cfg, options, loop)
-        decision = decision or recipe.decide(model, loaders, meta, seed)
+        decision = decision or recipe.decide(model, loaders, meta, train_cfg.seed)
         write_model_meta(run_dir, meta | decision)
         train_seconds = time.perf_counter() - started
-        if recipe.load is not None:  # the rule reads the texts: score through the predictor
-            scores = evaluate(run_dir, predictor=recipe.load(run_dir), read=recipe.read)
-            test_metrics = {k: v for k, v in scores.items() if k != "num_samples"}
-        else:
-            test_metrics = evaluate_model(
-                Thresholded(model, decision["threshold"]), loaders.test, make_loss(),
-                make_metrics(), options,
-            )  # fmt: skip
+        if scoring is not None:
+            scoring.join()  # its scores are cached: the evaluation reads them
+        predictor = load_predictor(run_dir, recipe.family)
+        scores = evaluate(run_dir, None, predictor, recipe.read, train_cfg.max_samples)
+        test_metrics = {k: v for k, v in scores.items() if k != "num_samples"}
         test_metrics |= {"threshold": decision["threshold"]}
         finish_run(run_dir, history.records, test_metrics | {"train_seconds": train_seconds})
     return RunResult(run_dir, test_metrics, history.records, train_seconds)
@@ -194,14 +229,18 @@ def evaluate(
     test_file: Path | None = None,
     predictor: Predictor | None = None,
     read: Callable[[DataConfig, str], Reviews] = load_split,
+    max_samples: int | None = None,
 ) -> dict[str, Any]:
     """Accuracy, ROC AUC, F1 (and precision, recall) on the test split, at the threshold."""
     predictor = predictor or load_predictor(run_dir)
     saved = restore_config(DataConfig, read_config(run_dir)["data"])
-    reviews = read(dataclasses.replace(saved, test_file=test_file or saved.test_file), "test")
+    cfg = dataclasses.replace(saved, test_file=test_file or saved.test_file)
+    reviews = take_ends(read(cfg, "test"), max_samples)
     logits = predictor.predict_logits(reviews.texts)
     logits -= math.log(predictor.threshold / (1 - predictor.threshold))  # decide at threshold
-    result: dict[str, Any] = score(make_metrics(), logits, torch.tensor(reviews.labels))
+    labels = torch.tensor(reviews.labels)
+    result: dict[str, Any] = {"test/loss": float(make_loss()(logits, labels.float()))}
+    result |= score(make_metrics(), logits, labels)
     result["num_samples"] = len(reviews.labels)
     write_json(Path(run_dir) / "evaluation.json", result)
     return result

@@ -17,16 +17,16 @@ import json
 from typing import Any
 
 import numpy as np
+from held_out import fit_held_out, out_of_fold_probs
 
 from apps.imdb.config import TRAIN_DEFAULTS, DataConfig, ModelConfig
 from apps.imdb.data import Reviews
-from apps.imdb.decision import choose_threshold, held_out_scores, sigmoid
-from apps.imdb.dispatch import recipe_for
 from apps.imdb.extras.other_reviews import read_labelled
-from apps.imdb.extras.stack import fit_stack, lexicon_scores, out_of_fold_probs
+from apps.imdb.extras.threshold import choose_threshold, sigmoid
 from apps.imdb.predict import Predictor
 from apps.imdb.review_files import read_bytes
-from apps.imdb.train import fit_held_out
+from apps.imdb.stack import fit_stack, lexicon_scores
+from apps.imdb.train import held_out_scores
 from common.data import data_root
 
 FOLDS = 5
@@ -44,8 +44,7 @@ def fit_candidate(snippets: int, seed: int, max_samples: int | None) -> dict[str
     """Held-out scores of a model fitted on 90 % of train, and its logits on CR."""
     data_cfg, model_cfg = DataConfig(snippets_per_review=snippets), ModelConfig()
     train_cfg = dataclasses.replace(TRAIN_DEFAULTS, seed=seed, max_samples=max_samples)
-    recipe = recipe_for(data_cfg, model_cfg)
-    model, loaders, meta = fit_held_out(data_cfg, model_cfg, train_cfg, recipe)
+    model, loaders, meta = fit_held_out(data_cfg, model_cfg, train_cfg)
     held = held_out_scores(model, loaders, meta, seed)
     predictor = Predictor(model.cpu(), loaders.tokenizer, meta, loaders.family)
     cr = choosing_set()
@@ -104,7 +103,7 @@ def candidates(seed: int, max_samples: int | None = None) -> dict[str, dict[str,
         "threshold": t,
         "imdb": correct(oof, held.labels, t)[:n],
         "cr": correct(cr_stacked, cr.labels, t),
-        "weights": stack.to_json(),
+        "weights": dataclasses.asdict(stack),
     }
     probs, cr_probs = sigmoid(held.logits), sigmoid(base["cr_logits"])
     t = both_threshold(probs, held, cr_probs, cr.labels)

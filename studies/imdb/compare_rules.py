@@ -17,18 +17,12 @@ import json
 from typing import Any
 
 import numpy as np
+from held_out import fit_held_out, out_of_fold_probs
 
 from apps.imdb.config import TRAIN_DEFAULTS, DataConfig, ModelConfig
-from apps.imdb.decision import (
-    HeldOut,
-    balanced_accuracy,
-    choose_threshold,
-    held_out_scores,
-    sigmoid,
-)
-from apps.imdb.dispatch import recipe_for
-from apps.imdb.extras.stack import lexicon_scores, out_of_fold_probs
-from apps.imdb.train import fit_held_out
+from apps.imdb.extras.threshold import balanced_accuracy, choose_threshold, sigmoid
+from apps.imdb.stack import lexicon_scores
+from apps.imdb.train import HeldOut, held_out_scores
 
 VADER_CUT = 0.525  # the authors' compound >= 0.05, on the 0..1 scale
 
@@ -79,8 +73,7 @@ def main() -> None:
     args = parser.parse_args()
     data_cfg, model_cfg = DataConfig(), ModelConfig()
     train_cfg = dataclasses.replace(TRAIN_DEFAULTS, seed=args.seed, max_samples=args.max_samples)
-    recipe = recipe_for(data_cfg, model_cfg)
-    model, loaders, meta = fit_held_out(data_cfg, model_cfg, train_cfg, recipe)
+    model, loaders, meta = fit_held_out(data_cfg, model_cfg, train_cfg)
     held = held_out_scores(model, loaders, meta, args.seed)
     rows = compare_rules(held, lexicon_scores(held.texts), args.seed)
     if args.json:

@@ -17,20 +17,13 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+from held_out import fit_held_out, out_of_fold_probs
 
 from apps.imdb.config import TRAIN_DEFAULTS, DataConfig, ModelConfig
 from apps.imdb.data import corpus_dir
-from apps.imdb.decision import (
-    balanced_accuracy,
-    choose_threshold,
-    group_weights,
-    sigmoid,
-    split_sentences,
-)
-from apps.imdb.dispatch import recipe_for
-from apps.imdb.extras.stack import lexicon_scores, out_of_fold_probs
+from apps.imdb.extras.threshold import balanced_accuracy, choose_threshold, sigmoid
 from apps.imdb.predict import Predictor
-from apps.imdb.train import fit_held_out
+from apps.imdb.stack import group_weights, lexicon_scores, split_sentences
 
 
 def ratings() -> dict[str, int]:
@@ -57,8 +50,7 @@ def verdict_sentences(texts: list[str], labels: np.ndarray) -> tuple[list[str], 
 def held_out_proxy(snippets: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """(logits, VADER scores, labels, weights, number of reviews) on reviews + verdicts."""
     data_cfg, model_cfg = DataConfig(snippets_per_review=snippets), ModelConfig()
-    recipe = recipe_for(data_cfg, model_cfg)
-    model, loaders, meta = fit_held_out(data_cfg, model_cfg, TRAIN_DEFAULTS, recipe)
+    model, loaders, meta = fit_held_out(data_cfg, model_cfg, TRAIN_DEFAULTS)
     held = loaders.val_reviews
     sentences, sentence_labels = verdict_sentences(held.texts, held.labels)
     texts = held.texts + sentences

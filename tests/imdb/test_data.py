@@ -8,19 +8,18 @@ import numpy as np
 import pytest
 
 from apps.imdb.config import DataConfig
-from apps.imdb.data import load_split, read_folder, split_train_val
-from apps.imdb.text import (
+from apps.imdb.data import (
     PAD_ID,
     UNK_ID,
-    bag_batch,
     encode,
+    load_split,
     load_tokenizer,
-    nb_log_ratios,
-    ngram_features,
+    read_folder,
     review_batches,
-    save_tokenizer,
+    split_train_val,
     train_tokenizer,
 )
+from apps.imdb.model import bag_batch, nb_log_ratios, ngram_features
 from common.errors import UserError
 
 CORPUS = ["A great film.<br />Great!", "An AWFUL film, truly awful.", "Ｆｉｌｍ great"]
@@ -65,7 +64,7 @@ def test_tokenizer_normalises_and_round_trips(tmp_path: Path) -> None:
     assert tokenizer.token_to_id("[PAD]") == PAD_ID
     assert tokenizer.token_to_id("[UNK]") == UNK_ID
     assert tokenizer.encode("zebra").ids == [UNK_ID]  # unseen word
-    save_tokenizer(tokenizer, tmp_path)
+    tokenizer.save(str(tmp_path / "tokenizer.json"))
     again = load_tokenizer(tmp_path)
     assert again.encode("an awful film").ids == tokenizer.encode("an awful film").ids
 

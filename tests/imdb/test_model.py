@@ -6,8 +6,8 @@ import numpy as np
 import torch
 
 from apps.imdb.config import ModelConfig
-from apps.imdb.model import NGRAM_NB, build_model, model_args
-from apps.imdb.text import Encoded
+from apps.imdb.data import Encoded, model_args
+from apps.imdb.model import NGRAM_NB, build_model
 
 VOCAB = 50
 

@@ -68,13 +68,10 @@ def fit_linear(name: str, train: Reviews, min_df: int) -> Baseline:
 
 def vader() -> Baseline:
     """VADER's compound score mapped to [0, 1] so that its cut-off 0.05 sits at 0.525."""
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    analyzer = SentimentIntensityAnalyzer()
+    from ..stack import lexicon_scores  # long lists: scored on every core, cached on disk
 
     def predict_proba(texts: list[str]) -> np.ndarray:
-        compound = np.array([analyzer.polarity_scores(t)["compound"] for t in _clean(texts)])
-        return (compound + 1.0) / 2.0
+        return (lexicon_scores(texts) + 1.0) / 2.0
 
     return Baseline("vader", predict_proba, None)
 

@@ -20,8 +20,8 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from ..data import PAD_ID, Encoded
 from ..model import Family
-from ..text import PAD_ID, Encoded
 
 
 class ImdbBiLSTM(nn.Module):

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..config import DataConfig
 from ..data import Reviews
-from ..decision import split_sentences
+from ..stack import split_sentences
 
 
 def sample_snippets(

@@ -20,7 +20,7 @@ def test_quick_bench_reports_test_and_other_sites_for_every_model(data_root: Pat
     assert list(metrics) == ["ngram_nb", "tutorial_cnn", "tfidf_logreg", "nbsvm_logreg", "vader"]
     for model, found in metrics.items():
         assert found >= OTHER | {"cr/balanced_accuracy"}, model
-        assert ("test/accuracy" in found) == (model != "vader")
+        assert "test/accuracy" in found, model  # VADER too: its test scores are cached
     default_test = next(
         r for r in rows if r["model"] == "ngram_nb" and r["metric"] == "test/accuracy"
     )

@@ -10,11 +10,10 @@ import pytest
 import torch
 
 from apps.imdb.config import ModelConfig
+from apps.imdb.data import PAD_ID, Encoded, model_args
 from apps.imdb.dispatch import open_predictor, recipe_for
 from apps.imdb.extras.sequence import SEQUENCE, ImdbTutorialCNN, pad_batch
-from apps.imdb.model import model_args
 from apps.imdb.predict import load_predictor
-from apps.imdb.text import PAD_ID, Encoded
 from apps.imdb.train import train
 from common.errors import CheckpointError, UserError
 from common.training.styles import loop_named

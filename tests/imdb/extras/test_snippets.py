@@ -10,9 +10,9 @@ import numpy as np
 
 from apps.imdb.config import DataConfig
 from apps.imdb.data import Reviews
-from apps.imdb.decision import split_sentences
 from apps.imdb.dispatch import recipe_for
 from apps.imdb.extras.snippets import sample_snippets, with_snippets
+from apps.imdb.stack import split_sentences
 from apps.imdb.train import train
 
 REVIEW = "I loved it. The cast is great!<br /><br />Too long? No. The end is weak though."

@@ -47,3 +47,21 @@ def test_train_and_evaluate_on_files(data_root: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["imdb", "evaluate", *runs, "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["num_samples"] == 16  # the saved --test-file, not aclImdb
+
+
+def test_resume_of_a_run_trained_on_files_reads_them_again(data_root: Path, tmp_path: Path) -> None:
+    """The CLI picks the parts of extras/ from the resumed run's config, not from its options."""
+    table = tmp_path / "reviews.csv"
+    rows = [f"{i % 2},{'great wonderful' if i % 2 else 'awful boring'} film {i}" for i in range(16)]
+    table.write_text("label,text\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    runs = ["--runs-dir", str(tmp_path / "runs")]
+    tiny = ["--vocab-size", "50", "--min-frequency", "1", "--num-buckets", "101"]
+    args = ["imdb", "train", "--train-file", str(table), "--test-file", str(table), *tiny]
+    result = runner.invoke(app, [*args, "--min-ngram-reviews", "1", "--epochs", "1", *runs])
+    assert result.exit_code == 0, result.output
+    run_dir = next((tmp_path / "runs" / "imdb").glob("2*"))
+    result = runner.invoke(app, ["imdb", "train", "--resume", str(run_dir), "--epochs", "2"])
+    assert result.exit_code == 0, result.output
+    assert "table_files" not in result.output
+    history = (run_dir / "history.csv").read_text().splitlines()
+    assert [line.split(",")[0] for line in history[1:]] == ["1", "2"]

@@ -1,18 +1,22 @@
-"""The decision threshold: held-out reviews and their sentences, half the say each."""
+"""--no-lexicon: the decision threshold, chosen on held-out reviews and their sentences."""
 
 from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
+from apps.imdb.config import ModelConfig
 from apps.imdb.data import Reviews
-from apps.imdb.decision import (
-    choose_threshold,
-    group_weights,
-    sample_sentences,
-    sigmoid,
-    split_sentences,
-)
+from apps.imdb.dispatch import open_predictor, recipe_for
+from apps.imdb.extras.threshold import choose_threshold, sigmoid
+from apps.imdb.stack import group_weights, sample_sentences, split_sentences
+from apps.imdb.train import train
+from common.errors import UserError
 
 REVIEW = "I loved it. The cast is great!<br /><br />Too long? No. The end is weak though."
 
@@ -58,3 +62,21 @@ def test_a_threshold_within_noise_of_the_best_becomes_0_5() -> None:
 
 def test_sigmoid_maps_logits_to_probabilities() -> None:
     assert sigmoid(np.array([0.0, 100.0, -100.0])).tolist() == pytest.approx([0.5, 1.0, 0.0])
+
+
+def test_no_lexicon_keeps_the_model_alone_with_a_held_out_threshold(
+    data_root: Path, tmp_path: Path, tiny: Any
+) -> None:
+    data_cfg, model_cfg, train_cfg = tiny(tmp_path, epochs=1)
+    model_cfg = dataclasses.replace(model_cfg, lexicon_stack=False)
+    with pytest.raises(UserError, match="recipe"):  # the reading path alone would fit a stack
+        train(data_cfg, model_cfg, train_cfg, progress=False)
+    result = train(
+        data_cfg, model_cfg, train_cfg, progress=False, recipe=recipe_for(data_cfg, model_cfg)
+    )
+    meta = json.loads((result.run_dir / "model.json").read_text())
+    assert "stack" not in meta
+    assert 0.2 <= meta["threshold"] <= 0.8
+    assert open_predictor(result.run_dir).stack is None
+    assert ModelConfig(name="tutorial_cnn").lexicon_stack is False  # the tutorial's model alone
+    assert ModelConfig().lexicon_stack is True
