@@ -119,18 +119,14 @@ def prepare(
     """Seeded loaders, the model (n-gram ratios set) and its model.json description."""
     generator = seed_everything(train_cfg.seed)
     loaders = make_loaders(data_cfg, model_cfg, train_cfg, generator, recipe)
-    args = loaders.args
-    model = recipe.family.build(args)
+    model, x, n = recipe.family.build(loaders.args), loaders.train.x.inputs, loaders.num_reviews
     if recipe.family.naive_bayes and train_cfg.resume is None:  # ratios of whole reviews only
-        x, n = loaders.train.x.inputs, loaders.num_reviews
         whole, labels = Encoded(x.ids[: x.offsets[n]], x.offsets[: n + 1]), loaders.train.y[:n]
-        model.set_ratios(
-            *nb_log_ratios(whole, labels.numpy(), len(model.r), model_cfg.min_ngram_reviews)
-        )
-    meta = {"app": APP, "model": model_cfg.name, "model_args": args, "classes": list(CLASSES)}
-    meta |= {"max_tokens": data_cfg.max_tokens, "threshold": 0.5}
-    meta |= {"num_train_reviews": loaders.num_reviews}
-    meta |= {"num_train_snippets": len(loaders.train.y) - loaders.num_reviews}
+        ratios = nb_log_ratios(whole, labels.numpy(), len(model.r), model_cfg.min_ngram_reviews)
+        model.set_ratios(*ratios)
+    meta = {"app": APP, "model": model_cfg.name, "model_args": loaders.args}
+    meta |= {"classes": list(CLASSES), "max_tokens": data_cfg.max_tokens, "threshold": 0.5}
+    meta |= {"num_train_reviews": n, "num_train_snippets": len(loaders.train.y) - n}
     return loaders, model, meta
 
 
