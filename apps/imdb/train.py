@@ -94,11 +94,9 @@ class Recipe:
 
     def check(self, data_cfg: DataConfig, model_cfg: ModelConfig) -> None:
         """Refuse an option whose part (in extras/) this recipe lacks: never ignore it."""
-        if (
-            model_cfg.name not in self.family.names
-            or (data_cfg.snippets_per_review and self.more_texts is None)
-            or (not model_cfg.lexicon_stack and self.decide is stack_decision)
-        ):
+        snippets = data_cfg.snippets_per_review and self.more_texts is None
+        threshold = not model_cfg.lexicon_stack and self.decide is stack_decision
+        if model_cfg.name not in self.family.names or snippets or threshold:
             raise UserError(
                 "An option served by apps/imdb/extras is set: pass train() the recipe of "
                 "apps.imdb.dispatch.recipe_for (as `refapps imdb train` does)."
