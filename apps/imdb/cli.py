@@ -234,16 +234,18 @@ def print_predictions(table: Any) -> None:
 
 def find_lr(train_cfg: TrainConfig) -> Any:
     """The LR range test on the default data and model (`refapps imdb lr-find`)."""
+    from torch import nn
+
     from common.device import pick_device
     from common.lr_find import find_lr as sweep
 
-    from .train import Recipe, make_loss, make_optimizer, prepare
+    from .train import Recipe, make_optimizer, prepare
 
     device, recipe = pick_device(train_cfg.device), Recipe()
     loaders, model, _ = prepare(DataConfig(), ModelConfig(), train_cfg, recipe)
     optimizer = make_optimizer(model, train_cfg, recipe.family)
     plot_path = Path(train_cfg.runs_dir) / APP / "lr_find.png"
-    return sweep(model, make_loss(), optimizer, loaders.train, device, plot_path)
+    return sweep(model, nn.BCEWithLogitsLoss(), optimizer, loaders.train, device, plot_path)
 
 
 add_lr_find_command(app, find_lr, TRAIN_DEFAULTS)

@@ -1,9 +1,7 @@
-"""Settings: every knob of the IMDB app with its default, in one torch-free place.
+"""Settings: every knob of the IMDB app with its default, torch-free (fields marked "option"
+turn on a part of extras/, see `dispatch.py`).
 
     refapps imdb train --help     # each field below is an option
-
-The CLI reads these defaults for `--help` without importing torch; `train.py` consumes them.
-Fields marked "option" turn on a part of extras/ (see `dispatch.py`); the default uses none.
 """
 
 from __future__ import annotations

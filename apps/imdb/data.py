@@ -1,10 +1,6 @@
 """Step 1 of 6, prepare the data: review files -> texts and labels -> token ids -> batches.
 
-    refapps imdb download   # REFAPPS_DATA/imdb/aclImdb/{train,test}/{pos,neg}/*.txt
-
-Each folder's reviews are cached as parquet, keyed by its listing (names, sizes, times). The
-WordLevel tokenizer (`tokenizers`) drops `<br />`, applies NFKC, lowercases and reads "do n't"
-as "don't" (tokenised and raw text read alike); it learns on the training split only.
+refapps imdb download   # REFAPPS_DATA/imdb/aclImdb/{train,test}/{pos,neg}/*.txt
 """
 
 from __future__ import annotations
@@ -170,21 +166,9 @@ class Rows:
         return self.cut(self.inputs, rows)
 
 
-def review_batches(
-    inputs: Encoded,
-    labels: np.ndarray,
-    batch_size: int,
-    cut: Callable[[Encoded, np.ndarray], Any],
-    generator: torch.Generator | None = None,
-) -> TensorBatches:
-    """(x, y) batches, shuffled by `generator` (resumable), in order without one."""
-    y = torch.from_numpy(labels.astype(np.float32))
-    return TensorBatches(Rows(inputs, cut), y, batch_size, generator)  # type: ignore[arg-type]
-
-
 @dataclass
 class Loaders:
-    train: TensorBatches  # x: model inputs cut by row (text.Rows), y: float labels
+    train: TensorBatches  # x: model inputs cut by row (Rows), y: float labels
     val: TensorBatches | None
     test: TensorBatches | None  # the per-epoch curve, read only when val is None
     tokenizer: Any  # tokenizers.Tokenizer, fitted on the training split
@@ -226,7 +210,8 @@ def make_loaders(
     def batches(reviews: Reviews, gen: torch.Generator | None = None) -> TensorBatches:
         inputs = family.inputs(encode(tokenizer, reviews.texts, cfg.max_tokens), args)
         size = train_cfg.batch_size if gen is not None else max(train_cfg.batch_size, 512)
-        return review_batches(inputs, reviews.labels, size, family.batch, gen)
+        y = torch.from_numpy(reviews.labels.astype(np.float32))
+        return TensorBatches(Rows(inputs, family.batch), y, size, gen)  # type: ignore[arg-type]
 
     train_batches = batches(train, generator)
     val_batches, test_batches = (batches(r) if r is not None else None for r in (val, test))

@@ -1,11 +1,6 @@
-"""Step 2 of 6, define the model: `ngram_nb`, one logit per review (no sigmoid).
-
-    refapps imdb train          # trains this model
-
-NBSVM as a network (Wang & Manning 2012, fastai's "NBSVM++"): each unigram, hashed bigram
-and trigram f has a weight w_f and a ratio r_f that starts at its naive-Bayes log-count
-ratio; logit = sum_f w_f * r_f / 10 + b. N-grams seen in fewer than 16 training reviews are
-ignored; whole n-grams are dropped out while training. Other models bring their `Family`.
+"""Step 2 of 6, define the model: `ngram_nb`, NBSVM as a network (Wang & Manning 2012): each
+unigram, hashed bigram and trigram f has a weight w_f and a ratio r_f that starts at its
+naive-Bayes log-count ratio; logit = sum_f w_f * r_f / 10 + b (no sigmoid).
 """
 
 from __future__ import annotations

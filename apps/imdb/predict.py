@@ -1,12 +1,8 @@
-"""Step 5 of 6, use the model: review texts in, sentiment and probability out.
+"""Step 5 of 6, use the model: review texts in, sentiment and probability out (the model's
+logit and VADER's score through model.json's stack, decided at its threshold; no pickle).
 
     refapps imdb predict "A moving, beautifully shot film." "Two hours I will never get back."
     refapps imdb predict --csv reviews.csv --column review --out results.csv
-
-The CLI and the Streamlit page both call the same `Predictor`, so inference exists once: the
-model's logit, combined with VADER's score by the stack saved in model.json, decided at the
-saved threshold (0.5; older runs keep theirs). Loading a run executes no code: weights are
-safetensors, the tokenizer and the stack are JSON.
 """
 
 from __future__ import annotations
@@ -22,7 +18,7 @@ from common.checkpoint import MODEL_WEIGHTS, build_model_checked, load_weights, 
 from common.errors import CheckpointError, UserError
 
 from .config import APP
-from .data import CLASSES, Encoded, encode, load_tokenizer, review_batches
+from .data import CLASSES, Encoded, encode, load_tokenizer
 from .model import NGRAM_NB, Family
 from .stack import Stack, lexicon_scores
 
@@ -49,10 +45,10 @@ class Predictor:
 
     @torch.no_grad()
     def logits_of(self, encoded: Encoded) -> torch.Tensor:
-        """(N,) the model's own logits for token ids (see `text.encode`), in batches."""
-        inputs = self.family.inputs(encoded, self.meta["model_args"])
-        batches = review_batches(inputs, np.zeros(len(inputs)), BATCH_SIZE, self.family.batch)
-        out = [self.model(x).float() for x, _ in batches]
+        """(N,) the model's own logits for token ids (see `data.encode`), in batches."""
+        inputs, rows = self.family.inputs(encoded, self.meta["model_args"]), np.arange(len(encoded))
+        batches = (self.family.batch(inputs, rows[i : i + BATCH_SIZE]) for i in rows[::BATCH_SIZE])
+        out = [self.model(x).float() for x in batches]
         return torch.cat(out) if out else torch.zeros(0)
 
     def predict_logits(self, texts: list[str]) -> torch.Tensor:

@@ -1,10 +1,6 @@
-"""Part of steps 3 and 4 of 6, train and evaluate: the lexicon stack, fitted on held-out train.
-
-    refapps imdb train      # fits on 90 % of train, fits the stack on the other 10 %
-
-The n-grams know IMDB; the VADER lexicon (Hutto & Gilbert 2014) knows English sentiment words
-in general, which short texts from elsewhere need. Three numbers combine the two scores;
-fitted on held-out training reviews and sentences, decided at 0.5 (studies/imdb/README.md).
+"""Part of steps 3 and 4 of 6, train and evaluate: the lexicon stack, three numbers that combine
+the model's logit with VADER's score (Hutto & Gilbert 2014: English sentiment words, which short
+texts from elsewhere need), fitted on held-out train (studies/imdb/README.md).
 """
 
 from __future__ import annotations
@@ -102,9 +98,8 @@ def sample_sentences(reviews: Reviews, per_review: int, rng: np.random.Generator
     labels: list[int] = []
     for text, label in zip(reviews.texts, reviews.labels, strict=True):
         sentences = split_sentences(text)
-        for i in rng.permutation(len(sentences))[:per_review]:
-            texts.append(sentences[i])
-            labels.append(int(label))
+        texts += [sentences[i] for i in rng.permutation(len(sentences))[:per_review]]
+        labels += [int(label)] * (len(texts) - len(labels))
     return Reviews(texts, np.array(labels, dtype=np.int64))
 
 

@@ -1,18 +1,14 @@
-"""Steps 3 and 4 of 6, train and evaluate: wire data + model into a `common.training` loop.
+"""Steps 3 and 4 of 6, train and evaluate: fit on 90 % of train and the lexicon stack on the
+other 10 % (test unread), refit on all of train, score the test reviews with the `Predictor`.
 
-    refapps imdb train                  # ngram_nb + lexicon stack, 1 epoch, ~3 min on 2 cores
-    refapps imdb evaluate               # the newest run on the 25,000 test reviews
-
-`train` fits on 90 % of train and fits the lexicon stack (`stack.py`) on the other 10 %, never
-opening the test reviews; then it fits on all of train and scores the test reviews through
-the `Predictor`. Options swap parts of a `Recipe` (see `dispatch.py`).
+    refapps imdb train          # ngram_nb + lexicon stack, 1 epoch, ~3 min on 2 cores
+    refapps imdb evaluate       # the newest run on the 25,000 test reviews
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +18,6 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
-from torchmetrics import MetricCollection
 
 from common.checkpoint import write_model_meta
 from common.config import TrainConfig
@@ -99,23 +94,13 @@ class Recipe:
 
     def check(self, data_cfg: DataConfig, model_cfg: ModelConfig) -> None:
         """Refuse an option whose part (in extras/) this recipe lacks: never ignore it."""
-        if (
-            model_cfg.name not in self.family.names
-            or (data_cfg.snippets_per_review and self.more_texts is None)
-            or (not model_cfg.lexicon_stack and self.decide is stack_decision)
-        ):
+        snippets = data_cfg.snippets_per_review and self.more_texts is None
+        threshold = not model_cfg.lexicon_stack and self.decide is stack_decision
+        if model_cfg.name not in self.family.names or snippets or threshold:
             raise UserError(
                 "An option served by apps/imdb/extras is set: pass train() the recipe of "
                 "apps.imdb.dispatch.recipe_for (as `refapps imdb train` does)."
             )
-
-
-def make_loss() -> nn.Module:
-    return nn.BCEWithLogitsLoss()
-
-
-def make_metrics() -> MetricCollection:
-    return binary_metrics()
 
 
 def make_optimizer(
@@ -132,24 +117,14 @@ def prepare(
     """Seeded loaders, the model (n-gram ratios set) and its model.json description."""
     generator = seed_everything(train_cfg.seed)
     loaders = make_loaders(data_cfg, model_cfg, train_cfg, generator, recipe)
-    args = loaders.args
-    model = recipe.family.build(args)
+    model, x, n = recipe.family.build(loaders.args), loaders.train.x.inputs, loaders.num_reviews
     if recipe.family.naive_bayes and train_cfg.resume is None:  # ratios of whole reviews only
-        x, n = loaders.train.x.inputs, loaders.num_reviews
         whole, labels = Encoded(x.ids[: x.offsets[n]], x.offsets[: n + 1]), loaders.train.y[:n]
-        model.set_ratios(
-            *nb_log_ratios(whole, labels.numpy(), len(model.r), model_cfg.min_ngram_reviews)
-        )
-    meta = {
-        "app": APP,
-        "model": model_cfg.name,
-        "model_args": args,
-        "classes": list(CLASSES),
-        "max_tokens": data_cfg.max_tokens,
-        "threshold": 0.5,
-        "num_train_reviews": loaders.num_reviews,
-        "num_train_snippets": len(loaders.train.y) - loaders.num_reviews,
-    }
+        ratios = nb_log_ratios(whole, labels.numpy(), len(model.r), model_cfg.min_ngram_reviews)
+        model.set_ratios(*ratios)
+    meta = {"app": APP, "model": model_cfg.name, "model_args": loaders.args}
+    meta |= {"classes": list(CLASSES), "max_tokens": data_cfg.max_tokens, "threshold": 0.5}
+    meta |= {"num_train_reviews": n, "num_train_snippets": len(loaders.train.y) - n}
     return loaders, model, meta
 
 
@@ -163,8 +138,8 @@ def fit_loaders(
     """Train with the loop style `loop`; without a validation split, keep the last epoch."""
     options, val = pick_validation(options, loaders.val, loaders.test)
     optimizer = make_optimizer(model, train_cfg, loaders.family)
-    epochs, metrics = train_cfg.effective_epochs, make_metrics()
-    return loop(model, make_loss(), optimizer, loaders.train, val, epochs, metrics, None, options)
+    epochs, metrics, loss = train_cfg.effective_epochs, binary_metrics(), nn.BCEWithLogitsLoss()
+    return loop(model, loss, optimizer, loaders.train, val, epochs, metrics, None, options)
 
 
 def choose(
@@ -197,13 +172,9 @@ def train(
     recipe = recipe or Recipe()
     recipe.check(data_cfg, model_cfg)
     with fixed_threads(train_cfg.num_threads):
-        started, decision, scoring = time.perf_counter(), None, None
+        started, decision = time.perf_counter(), None
         if data_cfg.val_fraction == 0 and data_cfg.threshold_fraction > 0:
             decision = choose(data_cfg, model_cfg, train_cfg, recipe, loop)
-        if decision and "stack" in decision:  # VADER reads the test reviews while the fit runs
-            test = take_ends(recipe.read(data_cfg, "test"), train_cfg.max_samples).texts
-            scoring = threading.Thread(target=lexicon_scores, args=(test,), daemon=True)
-            scoring.start()
         loaders, model, meta = prepare(data_cfg, model_cfg, train_cfg, recipe)
         run_dir, resume = open_run(APP, data_cfg, model_cfg, train_cfg)
         loaders.tokenizer.save(str(run_dir / TOKENIZER_FILE))
@@ -214,8 +185,6 @@ def train(
         decision = decision or recipe.decide(model, loaders, meta, train_cfg.seed)
         write_model_meta(run_dir, meta | decision)
         train_seconds = time.perf_counter() - started
-        if scoring is not None:
-            scoring.join()  # its scores are cached: the evaluation reads them
         predictor = load_predictor(run_dir, recipe.family)
         scores = evaluate(run_dir, None, predictor, recipe.read, train_cfg.max_samples)
         test_metrics = {k: v for k, v in scores.items() if k != "num_samples"}
@@ -239,8 +208,8 @@ def evaluate(
     logits = predictor.predict_logits(reviews.texts)
     logits -= math.log(predictor.threshold / (1 - predictor.threshold))  # decide at threshold
     labels = torch.tensor(reviews.labels)
-    result: dict[str, Any] = {"test/loss": float(make_loss()(logits, labels.float()))}
-    result |= score(make_metrics(), logits, labels)
+    result: dict[str, Any] = {"test/loss": float(nn.BCEWithLogitsLoss()(logits, labels.float()))}
+    result |= score(binary_metrics(), logits, labels)
     result["num_samples"] = len(reviews.labels)
     write_json(Path(run_dir) / "evaluation.json", result)
     return result

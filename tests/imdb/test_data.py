@@ -6,20 +6,22 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from apps.imdb.config import DataConfig
 from apps.imdb.data import (
     PAD_ID,
     UNK_ID,
+    Rows,
     encode,
     load_split,
     load_tokenizer,
     read_folder,
-    review_batches,
     split_train_val,
     train_tokenizer,
 )
 from apps.imdb.model import bag_batch, nb_log_ratios, ngram_features
+from common.batches import TensorBatches
 from common.errors import UserError
 
 CORPUS = ["A great film.<br />Great!", "An AWFUL film, truly awful.", "Ｆｉｌｍ great"]
@@ -95,7 +97,7 @@ def test_encode_truncates_and_batches_cut_flat_rows() -> None:
     features, offsets = bag_batch(encoded, np.array([2, 1, 0]))
     assert offsets.tolist() == [0, 1, 1]  # the empty review has no features
     assert features.tolist() == [*encoded.ids[3:4], *encoded.ids[:3]]
-    batches = review_batches(encoded, np.array([1, 0, 1]), 2, bag_batch)
+    batches = TensorBatches(Rows(encoded, bag_batch), torch.tensor([1.0, 0.0, 1.0]), 2)
     assert [y.tolist() for _, y in batches] == [[1.0, 0.0], [1.0]]  # in order without a generator
 
 
