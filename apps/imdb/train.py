@@ -185,8 +185,9 @@ def train(
         decision = decision or recipe.decide(model, loaders, meta, train_cfg.seed)
         write_model_meta(run_dir, meta | decision)
         train_seconds = time.perf_counter() - started
-        predictor = load_predictor(run_dir, recipe.family)
-        scores = evaluate(run_dir, None, predictor, recipe.read, train_cfg.max_samples)
+        # the model and configs in memory: under torchrun only rank 0 writes the run folder
+        predictor = Predictor(model.cpu(), loaders.tokenizer, meta | decision, recipe.family)
+        scores = evaluate(run_dir, None, predictor, recipe.read, train_cfg.max_samples, data_cfg)
         test_metrics = {k: v for k, v in scores.items() if k != "num_samples"}
         test_metrics |= {"threshold": decision["threshold"]}
         finish_run(run_dir, history.records, test_metrics | {"train_seconds": train_seconds})
@@ -199,10 +200,11 @@ def evaluate(
     predictor: Predictor | None = None,
     read: Callable[[DataConfig, str], Reviews] = load_split,
     max_samples: int | None = None,
+    data_cfg: DataConfig | None = None,
 ) -> dict[str, Any]:
     """Accuracy, ROC AUC, F1 (and precision, recall) on the test split, at the threshold."""
     predictor = predictor or load_predictor(run_dir)
-    saved = restore_config(DataConfig, read_config(run_dir)["data"])
+    saved = data_cfg or restore_config(DataConfig, read_config(run_dir)["data"])
     cfg = dataclasses.replace(saved, test_file=test_file or saved.test_file)
     reviews = take_ends(read(cfg, "test"), max_samples)
     logits = predictor.predict_logits(reviews.texts)
