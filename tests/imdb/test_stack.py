@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+import torch
+from safetensors.torch import save_file
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
@@ -169,11 +171,25 @@ def test_cli_and_page_apply_the_saved_decision_alike(
     assert "Traceback" not in result.output
 
 
+def old_weights() -> dict[str, torch.Tensor]:
+    """Seeded weights under the names and shapes the code before the switch saved."""
+    g, n = torch.Generator().manual_seed(0), 1040
+    return {
+        "bias": torch.tensor([0.3]),
+        "r": torch.randn(n, generator=g),
+        "w": torch.randn(n, generator=g),
+        "keep": torch.rand(n, generator=g) > 0.3,
+    }
+
+
 @pytest.mark.parametrize("name", ["plain_threshold", "lexicon_stack"])
-def test_runs_saved_before_predict_as_they_did(name: str) -> None:
-    """Runs written by the code before the stack became the default (tiny, in the repo)."""
+def test_runs_saved_before_predict_as_they_did(name: str, tmp_path: Path) -> None:
+    """model.json, config and tokenizer as the code before the stack wrote them; expected.json
+    holds that code's predictions for these files with `old_weights()`."""
+    run_dir = Path(shutil.copytree(OLD_RUNS / name, tmp_path / name))
+    save_file(old_weights(), str(run_dir / "model.safetensors"))
     expected = json.loads((OLD_RUNS / "expected.json").read_text())
-    predictions = open_predictor(OLD_RUNS / name).predict(expected["texts"])
+    predictions = open_predictor(run_dir).predict(expected["texts"])
     assert [p.label for p in predictions] == [e["label"] for e in expected["predictions"][name]]
     got = [p.probability for p in predictions]
     assert got == pytest.approx([e["probability"] for e in expected["predictions"][name]])
