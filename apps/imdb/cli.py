@@ -6,9 +6,7 @@
     refapps imdb predict "What a wonderful film." --file more.txt --out results.csv
     cat reviews.txt | refapps imdb predict -
 
-Each command is a thin adapter: options -> config dataclasses -> a function -> a rich table.
-Options served by extras/ are dispatched through `dispatch.py`. Heavy imports (torch, the
-app's modules) happen inside the commands to keep `--help` fast.
+Options served by extras/ go through `dispatch.py`; heavy imports sit inside the commands.
 """
 
 from __future__ import annotations
@@ -47,11 +45,7 @@ ValFractionOpt = Annotated[
     float, _opt("Hold out this share of train to pick the best epoch and the threshold.")
 ]
 ThresholdFractionOpt = Annotated[
-    float,
-    _opt(
-        "Without --val-fraction: hold out this share of train to fit the lexicon stack (or "
-        "the threshold), then refit on all of train (0: the model alone at 0.5)."
-    ),
+    float, _opt("Hold out this share of train to fit the stack or threshold, then refit on all.")
 ]
 VocabOpt = Annotated[int, _opt("Tokenizer vocabulary size.")]
 MinFrequencyOpt = Annotated[int, _opt("Rarer training words become [UNK].")]
@@ -206,10 +200,7 @@ def predict(
 
 
 def prediction_table(predictor: Any, texts: list[str]) -> Any:
-    """Columns text, label, probability (of positive), reason: one row per text, in order.
-
-    An empty or blank text (a CSV row) gets no label and no probability, and the reason why.
-    """
+    """Columns text, label, probability (of positive), reason; a blank text gets a reason."""
     import numpy as np
     import pandas as pd
 
