@@ -4,6 +4,7 @@
 - `seeded`: Python, NumPy and torch seeded with 0; the value is the DataLoader generator.
 - `data_root`: `REFAPPS_DATA` pointed at an empty `tmp_path/data` (nothing real is read).
 - `runs_dir`: an empty `tmp_path/runs`, also set as `REFAPPS_RUNS_DIR` for the pages.
+- `resume_refusal`: checks that an app's `train --resume` refuses options it would ignore.
 
 Tests marked `gpu` are skipped when CUDA is not available.
 """
@@ -65,3 +66,35 @@ def runs_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path.mkdir()
     monkeypatch.setenv("REFAPPS_RUNS_DIR", str(path))
     return path
+
+
+@pytest.fixture
+def resume_refusal(tmp_path: Path) -> Any:
+    """`check(app, run, ignored, flags, epochs)`: `train --resume` with the options `ignored`
+    exits 2 naming `flags`, leaves the run's files as they were; with `--epochs` alone it
+    trains on to `epochs`."""
+    import shutil
+
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    def files(folder: Path) -> dict[str, bytes]:
+        return {
+            str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+        }
+
+    def check(app: Any, run: Path, ignored: list[str], flags: str, epochs: int) -> None:
+        run_dir = Path(shutil.copytree(run, tmp_path / "resumed"))
+        before = files(run_dir)
+        resume = ["train", "--resume", str(run_dir), "--epochs", str(epochs)]
+        result = CliRunner().invoke(app, [*resume, *ignored])
+        assert result.exit_code == 2, result.output
+        said = " ".join(result.output.split())
+        assert f"--resume continues {run_dir} with its saved settings; drop {flags}" in said
+        assert "Traceback" not in result.output
+        assert files(run_dir) == before
+        resumed = CliRunner().invoke(app, resume)  # --epochs alone: the run goes on
+        assert resumed.exit_code == 0, resumed.output
+        assert pd.read_csv(run_dir / "history.csv")["epoch"].tolist() == list(range(1, epochs + 1))
+
+    return check
