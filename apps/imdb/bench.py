@@ -30,9 +30,8 @@ from common.data import data_root
 
 from .config import TRAIN_DEFAULTS, DataConfig, ModelConfig
 from .data import Reviews, load_split
-from .dispatch import open_predictor, recipe_for
+from .dispatch import open_predictor, train_for
 from .review_files import read_bytes
-from .train import train
 
 TUTORIAL_ACCURACY = 0.813  # the tutorial's CNN on its own 20,000 / 5,000 split
 TUTORIAL_EPOCHS = 2  # held-out train: best at epoch 2, then it overfits
@@ -121,14 +120,13 @@ def neural_rows(
     train_cfg = dataclasses.replace(
         TRAIN_DEFAULTS, runs_dir=runs_dir, max_samples=64 if quick else None, **overrides
     )
-    recipe = recipe_for(data_cfg, model_cfg)
-    result = train(data_cfg, model_cfg, train_cfg, progress=False, recipe=recipe)
+    result = train_for(data_cfg, model_cfg)(data_cfg, model_cfg, train_cfg, progress=False)
     predictor = open_predictor(result.run_dir)
 
     def predict_proba(texts: list[str]) -> np.ndarray:
         return predictor.predict_logits(texts).sigmoid().numpy()
 
-    num_train = min(len(load_split(data_cfg, "train").labels), train_cfg.max_samples or 10**9)
+    num_train = min(len(load_split("train").labels), train_cfg.max_samples or 10**9)
     base = {
         "model": model_cfg.name,
         "kind": "model",
@@ -138,7 +136,7 @@ def neural_rows(
         "device": str(torch.device("cuda" if torch.cuda.is_available() else "cpu")),
         "tutorial": TUTORIAL_ACCURACY,
     }
-    test = load_split(data_cfg, "test")
+    test = load_split("test")
     if quick:
         test = test.take(np.r_[:32, len(test.labels) - 32 : len(test.labels)])
     th = predictor.threshold
@@ -189,5 +187,5 @@ def run_bench(quick: bool = False) -> list[dict[str, Any]]:
         rows += neural_rows(
             tutorial, tutorial_data, Path(runs_dir), quick, epochs=epochs, **TUTORIAL_TRAIN
         )
-    rows += baseline_rows(load_split(data_cfg, "train"), load_split(data_cfg, "test"), quick)
+    rows += baseline_rows(load_split("train"), load_split("test"), quick)
     return [common | row for row in rows]

@@ -108,13 +108,12 @@ def train(
     from common.runs import run_configs
     from common.training.styles import loop_named
 
-    from .dispatch import recipe_for
-    from .train import train as run_training
+    from .dispatch import train_for
 
     refuse_ignored_resume_options(train_cfg.resume)
     data_cfg, model_cfg, train_cfg = run_configs(data_cfg, model_cfg, train_cfg)  # or the run's
-    recipe, loop = recipe_for(data_cfg, model_cfg), loop_named(train_cfg.loop)
-    result = run_training(data_cfg, model_cfg, train_cfg, recipe=recipe, loop=loop)
+    run_training = train_for(data_cfg, model_cfg)
+    result = run_training(data_cfg, model_cfg, train_cfg, loop=loop_named(train_cfg.loop))
     title = f"IMDB test metrics ({result.train_seconds:.1f} s incl. tokenising)"
     print_run(result.metrics, result.run_dir, title)
 
@@ -139,7 +138,7 @@ def evaluate(
     from common.console import print_metrics
     from common.lookup import resolve_run
 
-    from .dispatch import open_predictor, read_split
+    from .dispatch import evaluation_reviews, open_predictor
     from .train import evaluate as run_evaluation
 
     run = resolve_run(run_dir, runs_dir, APP)
@@ -151,7 +150,7 @@ def evaluate(
         for path in other_reviews:
             result |= evaluate_other(predictor, path)
     else:
-        result = run_evaluation(run, test_file, predictor, read_split)
+        result = run_evaluation(run, predictor, evaluation_reviews(run, test_file))
     if as_json:
         typer.echo(json.dumps(result))
     else:
@@ -225,16 +224,17 @@ def print_predictions(table: Any) -> None:
 
 def find_lr(train_cfg: TrainConfig) -> Any:
     """The LR range test on the default data and model (`refapps imdb lr-find`)."""
+    import torch
     from torch import nn
 
     from common.device import pick_device
     from common.lr_find import find_lr as sweep
 
-    from .train import Recipe, make_optimizer, prepare
+    from .train import prepare
 
-    device, recipe = pick_device(train_cfg.device), Recipe()
-    loaders, model, _ = prepare(DataConfig(), ModelConfig(), train_cfg, recipe)
-    optimizer = make_optimizer(model, train_cfg, recipe.family)
+    device = pick_device(train_cfg.device)
+    loaders, model, _ = prepare(DataConfig(), ModelConfig(), train_cfg)
+    optimizer = torch.optim.AdamW(model.parameters(), train_cfg.lr, weight_decay=0.0, fused=True)
     plot_path = Path(train_cfg.runs_dir) / APP / "lr_find.png"
     return sweep(model, nn.BCEWithLogitsLoss(), optimizer, loaders.train, device, plot_path)
 

@@ -1,5 +1,5 @@
 """Settings: every knob of the IMDB app with its default, torch-free (fields marked "option"
-turn on a part of extras/, see `dispatch.py`).
+turn on a part of extras/, see `uses_extras`).
 
     refapps imdb train --help     # each field below is an option
 """
@@ -62,6 +62,12 @@ class ModelConfig:
         _check(0 <= self.dropout < 1, f"--dropout must be in [0, 1) (got {self.dropout})")
         if self.lexicon_stack is None:  # saved resolved, so a run always says what it used
             object.__setattr__(self, "lexicon_stack", self.name == "ngram_nb")
+
+
+def uses_extras(data: DataConfig, model: ModelConfig) -> bool:
+    """Whether an option served by extras/ is set (`train` refuses it; dispatch.py routes it)."""
+    files, sequence = data.train_file or data.test_file, model.name != "ngram_nb"
+    return bool(files or data.snippets_per_review or sequence or not model.lexicon_stack)
 
 
 TRAIN_DEFAULTS = dataclasses.replace(

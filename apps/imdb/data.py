@@ -1,15 +1,15 @@
-"""Step 1 of 6, prepare the data: review files -> texts and labels -> token ids -> batches.
+"""Step 1 of 6, prepare the data: review files -> texts and labels -> token ids -> n-gram
+features -> batches.
 
 refapps imdb download   # REFAPPS_DATA/imdb/aclImdb/{train,test}/{pos,neg}/*.txt
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -19,14 +19,10 @@ from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers, tr
 from common.batches import TensorBatches
 from common.config import TrainConfig
 from common.data import cache_dir, data_root, extract_tar, fetch_verified
-from common.errors import CheckpointError, DataNotFoundError, UserError
+from common.errors import CheckpointError, DataNotFoundError
 from common.files import atomic_write
 
 from .config import DataConfig, ModelConfig
-
-if TYPE_CHECKING:
-    from .model import Family
-    from .train import Recipe
 
 URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 SHA256 = "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe"
@@ -45,13 +41,9 @@ class Reviews:
         return Reviews([self.texts[i] for i in rows], self.labels[rows])
 
 
-def corpus_dir() -> Path:
-    return data_root() / "imdb" / "aclImdb"
-
-
 def download() -> Path:
     """Fetch and unpack train/test pos/neg (no network when the folders are present)."""
-    root = corpus_dir()
+    root = data_root() / "imdb" / "aclImdb"
     wanted = [f"{split}/{label}" for split in ("train", "test") for label in ("pos", "neg")]
     if not all((root / folder).is_dir() for folder in wanted):
         archive = fetch_verified(URL, SHA256, data_root() / "imdb" / "aclImdb_v1.tar.gz")
@@ -61,22 +53,17 @@ def download() -> Path:
 
 
 def read_folder(split_dir: Path) -> Reviews:
-    """`split_dir/{neg,pos}/*.txt` -> reviews, through the parquet cache."""
+    """`split_dir/{neg,pos}/*.txt` -> reviews, through a parquet cache keyed by the listing."""
     paths = [p for label in ("neg", "pos") for p in sorted((split_dir / label).glob("*.txt"))]
     if not paths:
-        raise DataNotFoundError(
-            f"No reviews in {split_dir}/{{neg,pos}}. Run: refapps imdb download"
-        )
+        raise DataNotFoundError(f"No reviews in {split_dir}; run: refapps imdb download")
     listing = "\n".join(
         f"{p.parent.name}/{p.name} {p.stat().st_size} {p.stat().st_mtime_ns}" for p in paths
     )
     cache_path = cache_dir("imdb") / f"{hashlib.sha256(listing.encode()).hexdigest()[:20]}.parquet"
-    if cache_path.is_file():
-        try:
-            df = pd.read_parquet(cache_path)
-            return Reviews(df["text"].tolist(), np.array(df["label"], dtype=np.int64))
-        except (OSError, ValueError, KeyError):
-            cache_path.unlink(missing_ok=True)  # a damaged cache is rebuilt, never trusted
+    with contextlib.suppress(OSError, ValueError, KeyError):  # missing or damaged: rebuilt
+        df = pd.read_parquet(cache_path)
+        return Reviews(df["text"].tolist(), np.array(df["label"], dtype=np.int64))
     texts = [p.read_text(encoding="utf-8", errors="replace") for p in paths]
     labels = np.array([int(p.parent.name == "pos") for p in paths], dtype=np.int64)
     frame = pd.DataFrame({"label": labels, "text": texts})
@@ -84,11 +71,9 @@ def read_folder(split_dir: Path) -> Reviews:
     return Reviews(texts, labels)
 
 
-def load_split(cfg: DataConfig, split: str) -> Reviews:
+def load_split(split: str) -> Reviews:
     """The aclImdb folder of `split` ("train" or "test"); only that folder is read."""
-    if (cfg.train_file if split == "train" else cfg.test_file) is not None:
-        raise UserError("--train-file/--test-file need extras/table_files.py: use dispatch.py")
-    folder = corpus_dir() / split
+    folder = data_root() / "imdb" / "aclImdb" / split
     return read_folder(folder if folder.is_dir() else download() / split)
 
 
@@ -144,6 +129,15 @@ class Encoded:
     def lengths(self) -> np.ndarray:
         return np.diff(self.offsets)
 
+    def __getitem__(self, index: slice | torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Some rows as one flat (ids, offsets) pair: how `TensorBatches` cuts the model's input."""
+        rows = np.arange(len(self))[index] if isinstance(index, slice) else index.numpy()
+        starts, ends = self.offsets[rows], self.offsets[rows + 1]
+        parts = [self.ids[s:e] for s, e in zip(starts, ends, strict=True)]
+        flat = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum(ends - starts)[:-1]])
+        return torch.from_numpy(flat), torch.from_numpy(offsets.astype(np.int64))
+
 
 def encode(tokenizer: Tokenizer, texts: list[str], max_tokens: int) -> Encoded:
     """Batch-encode (all cores, truncated to `max_tokens`); padding happens per batch later."""
@@ -155,27 +149,33 @@ def encode(tokenizer: Tokenizer, texts: list[str], max_tokens: int) -> Encoded:
     return Encoded(ids, np.concatenate([[0], np.cumsum(lengths)]))
 
 
-class Rows:
-    """Inputs cut by row for `common.batches.TensorBatches`: `rows[index]` is one model input."""
-
-    def __init__(self, inputs: Encoded, cut: Callable[[Encoded, np.ndarray], Any]) -> None:
-        self.inputs, self.cut = inputs, cut
-
-    def __getitem__(self, index: slice | torch.Tensor) -> Any:
-        rows = np.arange(len(self.inputs))[index] if isinstance(index, slice) else index.numpy()
-        return self.cut(self.inputs, rows)
+def ngram_features(encoded: Encoded, vocab_size: int, num_buckets: int) -> Encoded:
+    """Binarised unigram ids, then bigrams and trigrams hashed to `vocab_size + key % buckets`."""
+    ids, v = encoded.ids, vocab_size
+    review = np.repeat(np.arange(len(encoded), dtype=np.int64), encoded.lengths)
+    same1 = review[1:] == review[:-1]  # token i and i+1 are in the same review
+    same2 = same1[:-1] & same1[1:]
+    bigram = ids[:-1] * v + ids[1:]
+    trigram = v * v + bigram[:-1] * v + ids[2:]
+    features = np.concatenate(
+        [ids, v + bigram[same1] % num_buckets, v + trigram[same2] % num_buckets]
+    )
+    owners = np.concatenate([review, review[:-1][same1], review[:-2][same2]])
+    num_features = v + num_buckets
+    keys = np.sort(owners * num_features + features)  # np.sort + mask: far faster than np.unique
+    keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])] if len(keys) else keys
+    owners = keys // num_features
+    counts = np.bincount(owners, minlength=len(encoded))
+    return Encoded(keys - owners * num_features, np.concatenate([[0], np.cumsum(counts)]))
 
 
 @dataclass
 class Loaders:
-    train: TensorBatches  # x: model inputs cut by row (Rows), y: float labels
+    train: TensorBatches  # x: n-gram features (`Encoded`), y: float labels
     val: TensorBatches | None
     test: TensorBatches | None  # the per-epoch curve, read only when val is None
-    tokenizer: Any  # tokenizers.Tokenizer, fitted on the training split
+    tokenizer: Tokenizer  # fitted on the training split
     val_reviews: Reviews | None  # the held-out training reviews (texts for the stack)
-    num_reviews: int  # whole reviews trained on (an option may add texts cut from them)
-    args: dict[str, Any]  # the model's arguments (model.json's model_args)
-    family: Family  # how the batches were cut, and how to cut new texts the same way
 
 
 def take_ends(reviews: Reviews, n: int | None) -> Reviews:
@@ -185,36 +185,23 @@ def take_ends(reviews: Reviews, n: int | None) -> Reviews:
     return reviews.take(np.r_[: n // 2, len(reviews.labels) - (n + 1) // 2 : len(reviews.labels)])
 
 
-def model_args(cfg: ModelConfig, vocab_size: int) -> dict[str, Any]:
-    """The model's constructor arguments, as saved in model.json to rebuild it later."""
-    return {"vocab_size": vocab_size, **asdict(cfg)}
-
-
 def make_loaders(
-    cfg: DataConfig,
-    model_cfg: ModelConfig,
-    train_cfg: TrainConfig,
-    generator: torch.Generator,
-    recipe: Recipe,
+    cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, generator: torch.Generator
 ) -> Loaders:
-    """Read, hold out, fit the tokenizer on train only, encode, batch (options via `recipe`);
-    the test reviews only when nothing is held out, so a choosing fit never opens them."""
-    family, seed, n = recipe.family, train_cfg.seed, train_cfg.max_samples
-    train, val = split_train_val(take_ends(recipe.read(cfg, "train"), n), cfg.val_fraction, seed)
-    test = take_ends(recipe.read(cfg, "test"), n) if val is None else None
+    """Read, hold out, tokenize (fitted on train only), n-grams, batch; the test reviews
+    only when nothing is held out, so a choosing fit never opens them."""
+    seed, n = train_cfg.seed, train_cfg.max_samples
+    train, val = split_train_val(take_ends(load_split("train"), n), cfg.val_fraction, seed)
+    test = take_ends(load_split("test"), n) if val is None else None
     tokenizer = train_tokenizer(train.texts, cfg.vocab_size, cfg.min_frequency)
-    num_reviews = len(train.labels)
-    train = recipe.more_texts(train, cfg, seed) if recipe.more_texts else train
-    args = model_args(model_cfg, tokenizer.get_vocab_size())
 
     def batches(reviews: Reviews, gen: torch.Generator | None = None) -> TensorBatches:
-        inputs = family.inputs(encode(tokenizer, reviews.texts, cfg.max_tokens), args)
+        ids = encode(tokenizer, reviews.texts, cfg.max_tokens)
+        x = ngram_features(ids, tokenizer.get_vocab_size(), model_cfg.num_buckets)
         size = train_cfg.batch_size if gen is not None else max(train_cfg.batch_size, 512)
         y = torch.from_numpy(reviews.labels.astype(np.float32))
-        return TensorBatches(Rows(inputs, family.batch), y, size, gen)  # type: ignore[arg-type]
+        return TensorBatches(x, y, size, gen)  # type: ignore[arg-type]
 
     train_batches = batches(train, generator)
     val_batches, test_batches = (batches(r) if r is not None else None for r in (val, test))
-    return Loaders(
-        train_batches, val_batches, test_batches, tokenizer, val, num_reviews, args, family
-    )
+    return Loaders(train_batches, val_batches, test_batches, tokenizer, val)

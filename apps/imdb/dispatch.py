@@ -1,61 +1,70 @@
-"""Front-end helper: the parts an option or a saved run needs, taken from extras/ only then.
+"""Front-end helper: the reading path for the defaults, extras/ when an option or a run needs it.
 
-    refapps imdb train --model tutorial_cnn --no-lexicon     # recipe_for picks the parts
-    refapps imdb predict "Fine." --run-dir RUN               # open_predictor reads RUN
+    train = train_for(data_cfg, model_cfg)   # apps/imdb/train.py's, or extras/options.py's
+    predictor = open_predictor(run_dir)      # predict.py's, or extras/sequence.py's
 
-`cli.py`, `demo.py` and `bench.py` call these functions. The default run needs nothing from
-extras/, so a copy of the app without that folder still trains and predicts.
+`cli.py`, `demo.py` and `bench.py` ask here. An extra is imported only in the branch that
+needs it, so a copy of the app made without extras/ trains and predicts the defaults, and
+an option it lacks says so in one line.
 """
 
 from __future__ import annotations
 
-import dataclasses
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from common.checkpoint import read_model_meta
+from common.errors import UserError
+from common.runs import RunResult, read_config
 
-from .config import APP, DataConfig, ModelConfig
-from .data import Reviews, load_split
-from .model import NGRAM_NB, Family
+from .config import APP, DataConfig, ModelConfig, uses_extras
+from .data import Reviews
 from .predict import Predictor, load_predictor
-from .train import Recipe
+
+OPTIONS = "--model, --no-lexicon, --snippets-per-review, --train-file and --test-file"
 
 
-def family_for(name: str | None) -> Family:
-    """The model family serving `--model name` (ngram_nb: the reading path's own)."""
-    if name in NGRAM_NB.names:
-        return NGRAM_NB
-    from .extras.sequence import SEQUENCE
-
-    return SEQUENCE
-
-
-def recipe_for(data_cfg: DataConfig, model_cfg: ModelConfig) -> Recipe:
-    """The default recipe, with each part an option asks for swapped in from extras/."""
-    recipe = Recipe(family=family_for(model_cfg.name))
-    if data_cfg.snippets_per_review:
-        from .extras.snippets import with_snippets
-
-        recipe = dataclasses.replace(recipe, more_texts=with_snippets)
-    if data_cfg.train_file is not None or data_cfg.test_file is not None:
-        recipe = dataclasses.replace(recipe, read=read_split)
-    if not model_cfg.lexicon_stack:
-        from .extras.threshold import threshold_decision
-
-        recipe = dataclasses.replace(recipe, decide=threshold_decision)
-    return recipe
+@contextmanager
+def needs_extra(what: str) -> Iterator[None]:
+    """Turn a missing extras/ module into one line that names what needed it."""
+    try:
+        yield
+    except ModuleNotFoundError as err:
+        if ".extras" not in (err.name or ""):
+            raise
+        raise UserError(
+            f"{what} needs apps/{APP}/extras/, which this copy of the app leaves out "
+            "(copy it again with --with-extras)."
+        ) from err
 
 
-def read_split(cfg: DataConfig, split: str) -> Reviews:
-    """A split from --train-file/--test-file (extras/table_files.py) or the aclImdb folders."""
-    if (cfg.train_file if split == "train" else cfg.test_file) is None:
-        return load_split(cfg, split)
-    from .extras.table_files import read_split as read_file_or_folder
+def train_for(data_cfg: DataConfig, model_cfg: ModelConfig) -> Callable[..., RunResult]:
+    """`train.train` for the defaults; extras/options.py's `train` when an option is set."""
+    if not uses_extras(data_cfg, model_cfg):
+        from .train import train
 
-    return read_file_or_folder(cfg, split)
+        return train
+    with needs_extra(OPTIONS):
+        from .extras.options import train as train_with_options
+    return train_with_options
 
 
 def open_predictor(run_dir: Path) -> Predictor:
-    """The predictor of any run, with its model family (its stack and threshold come along)."""
-    args = read_model_meta(run_dir, expected_app=APP).get("model_args")
-    return load_predictor(run_dir, family_for(args.get("name") if isinstance(args, dict) else None))
+    """The predictor of any run: a bilstm or tutorial_cnn one comes from extras/sequence.py."""
+    name = read_model_meta(run_dir, expected_app=APP).get("model")
+    if name not in ("bilstm", "tutorial_cnn"):
+        return load_predictor(run_dir)  # ngram_nb, or a clear error
+    with needs_extra(f"A {name} run"):
+        from .extras.sequence import load_sequence_predictor
+    return load_sequence_predictor(run_dir)
+
+
+def evaluation_reviews(run_dir: Path, test_file: Path | None) -> Reviews | None:
+    """`evaluate`'s reviews: --test-file, else the run's own test file; None: aclImdb's."""
+    path = test_file or read_config(run_dir)["data"].get("test_file")
+    if path is None:
+        return None
+    with needs_extra("--test-file"):
+        from .extras.table_files import read_table
+    return read_table(Path(path))

@@ -5,14 +5,14 @@ naive-Bayes log-count ratio; logit = sum_f w_f * r_f / 10 + b (no sigmoid).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
+from .config import ModelConfig
 from .data import Encoded
 
 
@@ -31,11 +31,16 @@ class ImdbNgramNB(nn.Module):
         # n-grams seen in few training reviews are noise the model would memorise
         self.register_buffer("keep", torch.ones(num_features, dtype=torch.bool))
 
-    def set_ratios(self, ratios: np.ndarray, keep: np.ndarray) -> None:
-        """Start r at the naive-Bayes log-count ratios of the training split."""
+    def set_ratios(self, features: Encoded, labels: np.ndarray, min_reviews: int) -> None:
+        """Start r at the naive-Bayes log-count ratios of the training reviews (add-one
+        smoothing); keep only the features seen in at least `min_reviews` of them."""
+        owners, n = np.repeat(labels, features.lengths), len(self.r)
+        pos = np.bincount(features.ids[owners == 1], minlength=n)
+        neg = np.bincount(features.ids[owners == 0], minlength=n)
+        ratios = np.log(((pos + 1.0) / (pos.sum() + n)) / ((neg + 1.0) / (neg.sum() + n)))
         with torch.no_grad():
-            self.r.copy_(torch.from_numpy(ratios))
-            self.keep.copy_(torch.from_numpy(keep))
+            self.r.copy_(torch.from_numpy(ratios.astype(np.float32)))
+            self.keep.copy_(torch.from_numpy((pos + neg) >= min_reviews))
 
     def forward(self, x: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
         features, offsets = x
@@ -50,65 +55,10 @@ class ImdbNgramNB(nn.Module):
         return z / self.r_scale + self.bias
 
 
-def ngram_features(encoded: Encoded, vocab_size: int, num_buckets: int) -> Encoded:
-    """Binarised unigram ids, then bigrams and trigrams hashed to `vocab_size + key % buckets`."""
-    ids, v = encoded.ids, vocab_size
-    review = np.repeat(np.arange(len(encoded), dtype=np.int64), encoded.lengths)
-    same1 = review[1:] == review[:-1]  # token i and i+1 are in the same review
-    same2 = same1[:-1] & same1[1:]
-    bigram = ids[:-1] * v + ids[1:]
-    trigram = v * v + bigram[:-1] * v + ids[2:]
-    features = np.concatenate(
-        [ids, v + bigram[same1] % num_buckets, v + trigram[same2] % num_buckets]
-    )
-    owners = np.concatenate([review, review[:-1][same1], review[:-2][same2]])
-    num_features = v + num_buckets
-    keys = np.sort(owners * num_features + features)  # np.sort + mask: far faster than np.unique
-    keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])] if len(keys) else keys
-    owners = keys // num_features
-    counts = np.bincount(owners, minlength=len(encoded))
-    return Encoded(keys - owners * num_features, np.concatenate([[0], np.cumsum(counts)]))
+def model_args(cfg: ModelConfig, vocab_size: int) -> dict[str, Any]:
+    """The model's constructor arguments, as saved in model.json to rebuild it later."""
+    return {"vocab_size": vocab_size, **asdict(cfg)}
 
 
-def nb_log_ratios(
-    features: Encoded, labels: np.ndarray, num_features: int, min_reviews: int = 16
-) -> tuple[np.ndarray, np.ndarray]:
-    """Naive-Bayes log-count ratios (add-one smoothing), and the features in >= `min_reviews`."""
-    owners = np.repeat(labels, features.lengths)
-    pos = np.bincount(features.ids[owners == 1], minlength=num_features)
-    neg = np.bincount(features.ids[owners == 0], minlength=num_features)
-    ratios = np.log(
-        ((pos + 1.0) / (pos.sum() + num_features)) / ((neg + 1.0) / (neg.sum() + num_features))
-    )
-    return ratios.astype(np.float32), (pos + neg) >= min_reviews
-
-
-def bag_batch(features: Encoded, rows: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-    """The `rows` of `features` as one flat (features, offsets) pair, ngram_nb's input."""
-    starts, ends = features.offsets[rows], features.offsets[rows + 1]
-    parts = [features.ids[s:e] for s, e in zip(starts, ends, strict=True)]
-    flat = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-    offsets = np.concatenate([[0], np.cumsum(ends - starts)[:-1]])
-    return torch.from_numpy(flat), torch.from_numpy(offsets.astype(np.int64))
-
-
-def build_model(args: dict[str, Any]) -> nn.Module:
+def build_model(args: dict[str, Any]) -> ImdbNgramNB:
     return ImdbNgramNB(args["vocab_size"] + args["num_buckets"], args["dropout"])
-
-
-def ngram_inputs(encoded: Encoded, args: dict[str, Any]) -> Encoded:
-    return ngram_features(encoded, args["vocab_size"], args["num_buckets"])
-
-
-@dataclass(frozen=True)
-class Family:
-    """How train and predict feed a kind of model: token ids -> inputs -> batches -> module."""
-
-    names: tuple[str, ...]  # the --model values it serves
-    build: Callable[[dict[str, Any]], nn.Module]  # model.json's model_args -> the module
-    inputs: Callable[[Encoded, dict[str, Any]], Encoded]  # token ids -> what batches cut
-    batch: Callable[[Encoded, np.ndarray], Any]  # rows of those inputs -> the model's input
-    naive_bayes: bool  # starts from NB ratios; its sparse tables get no weight decay
-
-
-NGRAM_NB = Family(("ngram_nb",), build_model, ngram_inputs, bag_batch, naive_bayes=True)

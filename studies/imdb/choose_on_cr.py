@@ -17,16 +17,15 @@ import json
 from typing import Any
 
 import numpy as np
-from held_out import fit_held_out, out_of_fold_probs
+from held_out import out_of_fold_probs
 
 from apps.imdb.config import TRAIN_DEFAULTS, DataConfig, ModelConfig
 from apps.imdb.data import Reviews
+from apps.imdb.extras.options import fit_held_out, fitted_predictor
 from apps.imdb.extras.other_reviews import read_labelled
-from apps.imdb.extras.threshold import choose_threshold, sigmoid
-from apps.imdb.predict import Predictor
+from apps.imdb.extras.threshold import choose_threshold, held_out_scores, sigmoid
 from apps.imdb.review_files import read_bytes
 from apps.imdb.stack import fit_stack, lexicon_scores
-from apps.imdb.train import held_out_scores
 from common.data import data_root
 
 FOLDS = 5
@@ -45,8 +44,8 @@ def fit_candidate(snippets: int, seed: int, max_samples: int | None) -> dict[str
     data_cfg, model_cfg = DataConfig(snippets_per_review=snippets), ModelConfig()
     train_cfg = dataclasses.replace(TRAIN_DEFAULTS, seed=seed, max_samples=max_samples)
     model, loaders, meta = fit_held_out(data_cfg, model_cfg, train_cfg)
-    held = held_out_scores(model, loaders, meta, seed)
-    predictor = Predictor(model.cpu(), loaders.tokenizer, meta, loaders.family)
+    predictor = fitted_predictor(model, loaders, meta)
+    held = held_out_scores(predictor, loaders.val_reviews, seed)
     cr = choosing_set()
     return {"held": held, "cr": cr, "cr_logits": predictor.predict_logits(cr.texts).numpy()}
 

@@ -17,12 +17,18 @@ import json
 from typing import Any
 
 import numpy as np
-from held_out import fit_held_out, out_of_fold_probs
+from held_out import out_of_fold_probs
 
 from apps.imdb.config import TRAIN_DEFAULTS, DataConfig, ModelConfig
-from apps.imdb.extras.threshold import balanced_accuracy, choose_threshold, sigmoid
+from apps.imdb.extras.options import fit_held_out, fitted_predictor
+from apps.imdb.extras.threshold import (
+    HeldOut,
+    balanced_accuracy,
+    choose_threshold,
+    held_out_scores,
+    sigmoid,
+)
 from apps.imdb.stack import lexicon_scores
-from apps.imdb.train import HeldOut, held_out_scores
 
 VADER_CUT = 0.525  # the authors' compound >= 0.05, on the 0..1 scale
 
@@ -74,7 +80,7 @@ def main() -> None:
     data_cfg, model_cfg = DataConfig(), ModelConfig()
     train_cfg = dataclasses.replace(TRAIN_DEFAULTS, seed=args.seed, max_samples=args.max_samples)
     model, loaders, meta = fit_held_out(data_cfg, model_cfg, train_cfg)
-    held = held_out_scores(model, loaders, meta, args.seed)
+    held = held_out_scores(fitted_predictor(model, loaders, meta), loaders.val_reviews, args.seed)
     rows = compare_rules(held, lexicon_scores(held.texts), args.seed)
     if args.json:
         print(json.dumps(rows, indent=2))

@@ -1,33 +1,21 @@
-"""Shared by the imdb studies: the held-out fit `train` makes, and out-of-fold stack scores.
+"""Shared by the imdb studies: out-of-fold stack scores on the held-out rows.
 
     python studies/imdb/choose_on_cr.py     # imports this file from its own folder
 
-`fit_held_out` runs the first part of `refapps imdb train` (the model fitted on 90 % of the
-training reviews) and returns the model instead of a decision, so a study can score it.
+The studies fit with `apps.imdb.extras.options.fit_held_out` (the first part of `refapps imdb
+train`: the model fitted on 90 % of the training reviews, returned instead of a decision),
+turn it into a predictor with `fitted_predictor` and score the held-out rows with
+`apps.imdb.extras.threshold.held_out_scores`.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any
-
 import numpy as np
 
-from apps.imdb.config import DataConfig, ModelConfig
-from apps.imdb.dispatch import recipe_for
 from apps.imdb.extras.threshold import sigmoid
 from apps.imdb.stack import fit_stack
-from apps.imdb.train import choose
-from common.config import TrainConfig
 
 FOLDS = 5  # out-of-fold scores for the held-out comparison
-
-
-def fit_held_out(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig) -> Any:
-    """(model, loaders, meta) of the fit on 90 % of train that `train` decides with."""
-    recipe = recipe_for(data_cfg, model_cfg)
-    capture = dataclasses.replace(recipe, decide=lambda *fitted: {"fitted": fitted[:3]})
-    return choose(data_cfg, model_cfg, train_cfg, capture)["fitted"]
 
 
 def out_of_fold_probs(

@@ -17,18 +17,18 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from held_out import fit_held_out, out_of_fold_probs
+from held_out import out_of_fold_probs
 
 from apps.imdb.config import TRAIN_DEFAULTS, DataConfig, ModelConfig
-from apps.imdb.data import corpus_dir
+from apps.imdb.extras.options import fit_held_out, fitted_predictor
 from apps.imdb.extras.threshold import balanced_accuracy, choose_threshold, sigmoid
-from apps.imdb.predict import Predictor
 from apps.imdb.stack import group_weights, lexicon_scores, split_sentences
+from common.data import data_root
 
 
 def ratings() -> dict[str, int]:
     """Review text -> star rating, from the training file names `<id>_<rating>.txt`."""
-    folders = [corpus_dir() / "train" / label for label in ("neg", "pos")]
+    folders = [data_root() / "imdb" / "aclImdb" / "train" / label for label in ("neg", "pos")]
     return {
         p.read_text(encoding="utf-8", errors="replace"): int(p.stem.split("_")[1])
         for folder in folders
@@ -54,7 +54,7 @@ def held_out_proxy(snippets: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
     held = loaders.val_reviews
     sentences, sentence_labels = verdict_sentences(held.texts, held.labels)
     texts = held.texts + sentences
-    predictor = Predictor(model.cpu(), loaders.tokenizer, meta, loaders.family)
+    predictor = fitted_predictor(model, loaders, meta)
     logits = predictor.predict_logits(texts).numpy().astype(np.float64)
     n = len(held.labels)
     labels = np.concatenate([held.labels, sentence_labels])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,17 @@ def test_lr_find_suggests_a_rate_and_saves_the_plot(data_root: Path, tmp_path: P
     assert result.exit_code == 0, result.output
     assert "Suggested learning rate" in result.output
     assert (tmp_path / "imdb" / "lr_find.png").is_file()
+
+
+def test_an_option_of_a_copy_without_extras_is_refused_in_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A copy made without extras/ (`refapps new`) trains the defaults and names what it lacks."""
+    from apps.imdb import dispatch
+
+    monkeypatch.setitem(sys.modules, f"{dispatch.__package__}.extras.options", None)
+    result = runner.invoke(app, ["imdb", "train", "--no-lexicon", "--runs-dir", "unused"])
+    assert result.exit_code == 2
+    assert "--no-lexicon" in result.output
+    assert "extras/, which this copy of the app leaves out" in result.output
+    assert "Traceback" not in result.output

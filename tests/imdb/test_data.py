@@ -8,19 +8,17 @@ import numpy as np
 import pytest
 import torch
 
-from apps.imdb.config import DataConfig
 from apps.imdb.data import (
     PAD_ID,
     UNK_ID,
-    Rows,
     encode,
-    load_split,
     load_tokenizer,
+    ngram_features,
     read_folder,
     split_train_val,
     train_tokenizer,
 )
-from apps.imdb.model import bag_batch, nb_log_ratios, ngram_features
+from apps.imdb.model import build_model
 from common.batches import TensorBatches
 from common.errors import UserError
 
@@ -42,11 +40,6 @@ def test_read_folder_reads_labels_and_uses_the_cache(data_root: Path) -> None:
 def test_read_folder_without_reviews_names_the_fix(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="refapps imdb download"):
         read_folder(tmp_path)
-
-
-def test_the_reading_path_refuses_a_file_option_it_does_not_serve(tmp_path: Path) -> None:
-    with pytest.raises(UserError, match="--train-file"):
-        load_split(DataConfig(train_file=tmp_path / "train.csv"), "train")
 
 
 def test_split_train_val_is_stratified(data_root: Path) -> None:
@@ -94,10 +87,11 @@ def test_encode_truncates_and_batches_cut_flat_rows() -> None:
     tokenizer = train_tokenizer(CORPUS, vocab_size=100, min_frequency=1)
     encoded = encode(tokenizer, ["great film great film great", "", "awful"], max_tokens=3)
     assert encoded.lengths.tolist() == [3, 0, 1]
-    features, offsets = bag_batch(encoded, np.array([2, 1, 0]))
+    features, offsets = encoded[torch.tensor([2, 1, 0])]
     assert offsets.tolist() == [0, 1, 1]  # the empty review has no features
     assert features.tolist() == [*encoded.ids[3:4], *encoded.ids[:3]]
-    batches = TensorBatches(Rows(encoded, bag_batch), torch.tensor([1.0, 0.0, 1.0]), 2)
+    assert encoded[1:3][1].tolist() == [0, 0]  # a slice of rows cuts alike
+    batches = TensorBatches(encoded, torch.tensor([1.0, 0.0, 1.0]), 2)  # type: ignore[arg-type]
     assert [y.tolist() for _, y in batches] == [[1.0, 0.0], [1.0]]  # in order without a generator
 
 
@@ -109,8 +103,9 @@ def test_ngram_features_are_binarised_and_stay_in_their_review() -> None:
     # review 0: the unigram, one bigram, one trigram (repeats counted once); no cross-review n-grams
     assert features.lengths.tolist() == [3, 1, 0]
     assert (features.ids < v + 101).all()
-    ratios, keep = nb_log_ratios(features, np.array([1, 0, 0]), v + 101, min_reviews=1)
+    model = build_model({"vocab_size": v, "num_buckets": 101, "dropout": 0.0})
+    model.set_ratios(features, np.array([1, 0, 0]), min_reviews=1)
     great = tokenizer.token_to_id("great")
-    assert ratios[great] > 0 > ratios[tokenizer.token_to_id("film")]
-    assert keep[great]
-    assert not keep[tokenizer.token_to_id("awful")]
+    assert model.r[great] > 0 > model.r[tokenizer.token_to_id("film")]
+    assert model.keep[great]
+    assert not model.keep[tokenizer.token_to_id("awful")]

@@ -6,8 +6,8 @@ import numpy as np
 import torch
 
 from apps.imdb.config import ModelConfig
-from apps.imdb.data import Encoded, model_args
-from apps.imdb.model import NGRAM_NB, build_model
+from apps.imdb.data import Encoded, ngram_features
+from apps.imdb.model import build_model, model_args
 
 VOCAB = 50
 
@@ -16,7 +16,7 @@ def batch(args: dict, longest: int = 300) -> tuple:
     lengths = np.array([7, 0, longest, 2])  # an empty review, and a long one
     ids = np.random.default_rng(0).integers(2, VOCAB, lengths.sum())
     encoded = Encoded(ids, np.concatenate([[0], np.cumsum(lengths)]))
-    return NGRAM_NB.batch(NGRAM_NB.inputs(encoded, args), np.arange(4))
+    return ngram_features(encoded, args["vocab_size"], args["num_buckets"])[0:4]
 
 
 def test_model_returns_one_finite_logit_per_review() -> None:
@@ -47,12 +47,12 @@ def test_model_overfits_a_tiny_batch() -> None:
 def test_nb_ratios_start_the_model_and_rare_ngrams_are_ignored() -> None:
     args = model_args(ModelConfig(num_buckets=101, dropout=0.0), VOCAB)
     model = build_model(args).eval()
-    num_features = VOCAB + 101
-    ratios, keep = np.zeros(num_features, np.float32), np.zeros(num_features, bool)
-    ratios[5], keep[5] = 3.0, True
-    ratios[6] = -3.0  # a strong ratio, but a rare feature: ignored
-    model.set_ratios(ratios, keep)
-    x = (torch.tensor([5, 6]), torch.tensor([0, 1]))
+    # feature 5 in two positive reviews, feature 6 in one negative review (rare: ignored)
+    features = Encoded(np.array([5, 5, 6]), np.array([0, 1, 2, 3]))
+    model.set_ratios(features, np.array([1, 1, 0]), min_reviews=2)
+    assert model.r[5] > 0 > model.r[6]
+    assert model.keep[5]
+    assert not model.keep[6]
     with torch.no_grad():
-        logits = model(x)
+        logits = model((torch.tensor([5, 6]), torch.tensor([0, 1])))
     assert logits[0] > logits[1] == model.bias

@@ -7,12 +7,14 @@
   linear, on the last 400 tokens of a review (the tutorial read the first 200).
 - `bilstm`: embedding -> 2-layer bidirectional LSTM -> mean over real tokens -> linear.
 
-Both take (B, T) token ids padded per batch and return (B,) logits; `SEQUENCE` tells train
-and predict how to feed them.
+Both take (B, T) token ids padded per batch (`Padded`) and return (B,) logits;
+`SequencePredictor` feeds them new texts, and extras/options.py trains them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,8 +22,13 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from ..data import PAD_ID, Encoded
-from ..model import Family
+from common.checkpoint import load_model, read_model_meta
+
+from ..config import APP
+from ..data import PAD_ID, Encoded, load_tokenizer
+from ..predict import BATCH_SIZE, Predictor
+
+NAMES = ("bilstm", "tutorial_cnn")  # the --model values served here
 
 
 class ImdbBiLSTM(nn.Module):
@@ -99,10 +106,30 @@ def pad_batch(encoded: Encoded, rows: np.ndarray, min_length: int = 1) -> torch.
     return torch.from_numpy(out)
 
 
-def token_ids(encoded: Encoded, args: dict[str, Any]) -> Encoded:
-    return encoded  # the ids themselves, in order
+@dataclass
+class Padded:
+    """Token ids cut by row as (B, T) padded batches, what `TensorBatches` feeds these models."""
+
+    encoded: Encoded
+
+    def __getitem__(self, index: slice | torch.Tensor) -> torch.Tensor:
+        rows = np.arange(len(self.encoded))[index] if isinstance(index, slice) else index.numpy()
+        return pad_batch(self.encoded, rows)
 
 
-SEQUENCE = Family(
-    ("bilstm", "tutorial_cnn"), build_sequence_model, token_ids, pad_batch, naive_bayes=False
-)
+class SequencePredictor(Predictor):
+    """predict.py's `Predictor` (stack, threshold), fed padded token ids instead of n-grams."""
+
+    @torch.no_grad()
+    def logits_of(self, encoded: Encoded) -> torch.Tensor:
+        padded = Padded(encoded)
+        batches = (padded[i : i + BATCH_SIZE] for i in range(0, len(encoded), BATCH_SIZE))
+        out = [self.model(x).float() for x in batches]
+        return torch.cat(out) if out else torch.zeros(0)
+
+
+def load_sequence_predictor(run_dir: Path) -> SequencePredictor:
+    """A bilstm or tutorial_cnn run's predictor, checked as `predict.load_predictor` checks."""
+    meta = read_model_meta(run_dir, expected_app=APP)
+    model = load_model(build_sequence_model, meta, run_dir)
+    return SequencePredictor(model, load_tokenizer(run_dir), meta)

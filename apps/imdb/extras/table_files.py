@@ -28,7 +28,7 @@ MAX_ROWS = 200_000
 def read_split(cfg: DataConfig, split: str) -> Reviews:
     """`split` from its file when one is given, else from the aclImdb folder."""
     path = cfg.train_file if split == "train" else cfg.test_file
-    return read_table(path) if path is not None else load_split(cfg, split)
+    return read_table(path) if path is not None else load_split(split)
 
 
 def read_table(path_or_buffer: Any, name: str | None = None) -> Reviews:

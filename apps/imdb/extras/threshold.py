@@ -12,16 +12,40 @@ sites' files.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from torch import nn
 
-from ..data import Loaders
-from ..train import held_out_scores
+from ..data import Reviews
+from ..predict import Predictor
+from ..stack import group_weights, sample_sentences
+from ..train import SENTENCES_PER_REVIEW
 
 THRESHOLDS = np.round(np.arange(0.20, 0.805, 0.01), 2)  # a threshold outside this is a bug
 NOISE_ERRORS = 2.0  # a threshold must beat 0.5 by 2 standard errors, or 0.5 is kept
+
+
+@dataclass
+class HeldOut:
+    texts: list[str]  # held-out reviews first, then sentences cut from them
+    logits: np.ndarray  # (N,) the model's logits on them
+    labels: np.ndarray
+    weights: np.ndarray  # reviews and sentences half the say each
+    num_reviews: int
+
+
+def held_out_scores(predictor: Predictor, reviews: Reviews | None, seed: int) -> HeldOut | None:
+    """The rows `train.stack_decision` fits on: held-out reviews and sentences cut from them,
+    with the predictor's logits (None: no hold-out). Also what the studies score."""
+    if reviews is None or len(reviews.labels) == 0:
+        return None
+    sentences = sample_sentences(reviews, SENTENCES_PER_REVIEW, np.random.default_rng(seed))
+    texts = reviews.texts + sentences.texts
+    logits = predictor.predict_logits(texts).double().numpy()
+    labels = np.concatenate([reviews.labels, sentences.labels])
+    weights = group_weights(len(reviews.labels), len(sentences.labels))
+    return HeldOut(texts, logits, labels, weights, len(reviews.labels))
 
 
 def sigmoid(logits: np.ndarray) -> np.ndarray:
@@ -69,11 +93,9 @@ def choose_threshold(
     return chosen if gain > NOISE_ERRORS * error else 0.5
 
 
-def threshold_decision(
-    model: nn.Module, loaders: Loaders, meta: dict[str, Any], seed: int
-) -> dict[str, Any]:
+def threshold_decision(predictor: Predictor, reviews: Reviews | None, seed: int) -> dict[str, Any]:
     """`{"threshold": t}`, chosen on the held-out part of train (0.5 without one)."""
-    held = held_out_scores(model, loaders, meta, seed)
+    held = held_out_scores(predictor, reviews, seed)
     if held is None:
         return {"threshold": 0.5}
     return {"threshold": choose_threshold(sigmoid(held.logits), held.labels, held.weights)}

@@ -10,16 +10,16 @@ import pytest
 import torch
 
 from apps.imdb.config import ModelConfig
-from apps.imdb.data import PAD_ID, Encoded, model_args
-from apps.imdb.dispatch import open_predictor, recipe_for
-from apps.imdb.extras.sequence import SEQUENCE, ImdbTutorialCNN, pad_batch
+from apps.imdb.data import PAD_ID, Encoded
+from apps.imdb.dispatch import open_predictor, train_for
+from apps.imdb.extras.sequence import NAMES, ImdbTutorialCNN, build_sequence_model, pad_batch
+from apps.imdb.model import model_args
 from apps.imdb.predict import load_predictor
 from apps.imdb.train import train
 from common.errors import CheckpointError, UserError
 from common.training.styles import loop_named
 
 VOCAB = 50
-NAMES = SEQUENCE.names
 
 
 def batch(longest: int = 300) -> torch.Tensor:
@@ -30,7 +30,7 @@ def batch(longest: int = 300) -> torch.Tensor:
 
 def build(name: str, **overrides: Any) -> torch.nn.Module:
     cfg = ModelConfig(name=name, embed_dim=8, hidden=8, num_buckets=101, **overrides)
-    return SEQUENCE.build(model_args(cfg, VOCAB))
+    return build_sequence_model(model_args(cfg, VOCAB))
 
 
 def test_pad_batch_pads_to_the_longest_review() -> None:
@@ -81,10 +81,10 @@ def test_sequence_models_train_with_other_loops(
     model: str, data_root: Path, tmp_path: Path, tiny: Any
 ) -> None:
     data_cfg, model_cfg, train_cfg = tiny(tmp_path, model, loop="script", dry_run=True)
-    with pytest.raises(UserError, match="recipe"):  # the reading path alone refuses the option
+    with pytest.raises(UserError, match="dispatch"):  # the reading path alone refuses the option
         train(data_cfg, model_cfg, train_cfg, progress=False)
-    recipe, loop = recipe_for(data_cfg, model_cfg), loop_named(train_cfg.loop)
-    result = train(data_cfg, model_cfg, train_cfg, progress=False, recipe=recipe, loop=loop)
+    run = train_for(data_cfg, model_cfg)
+    result = run(data_cfg, model_cfg, train_cfg, progress=False, loop=loop_named(train_cfg.loop))
     assert len(result.history) == 1
     assert "test/accuracy" in result.history[0]  # no validation split: the curve is test's
     assert not any(key.startswith("val/") for key in result.history[0])
@@ -97,7 +97,6 @@ def test_sequence_models_train_with_other_loops(
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_bilstm_trains_on_cuda_with_bf16(data_root: Path, tmp_path: Path, tiny: Any) -> None:
     data_cfg, model_cfg, train_cfg = tiny(tmp_path, "bilstm", device="cuda", amp=True)
-    recipe = recipe_for(data_cfg, model_cfg)
-    result = train(data_cfg, model_cfg, train_cfg, progress=False, recipe=recipe)
+    result = train_for(data_cfg, model_cfg)(data_cfg, model_cfg, train_cfg, progress=False)
     assert 0.0 <= result.metrics["test/accuracy"] <= 1.0
     assert open_predictor(result.run_dir).predict(["great"])[0].label in ("negative", "positive")

@@ -10,10 +10,9 @@ import numpy as np
 
 from apps.imdb.config import DataConfig
 from apps.imdb.data import Reviews
-from apps.imdb.dispatch import recipe_for
+from apps.imdb.dispatch import train_for
 from apps.imdb.extras.snippets import sample_snippets, with_snippets
 from apps.imdb.stack import split_sentences
-from apps.imdb.train import train
 
 REVIEW = "I loved it. The cast is great!<br /><br />Too long? No. The end is weak though."
 
@@ -34,8 +33,7 @@ def test_snippets_are_runs_of_consecutive_sentences_with_the_review_label() -> N
 def test_train_with_snippets_counts_them_apart(data_root: Path, tmp_path: Path, tiny: Any) -> None:
     data_cfg, model_cfg, train_cfg = tiny(tmp_path, epochs=1)
     data_cfg = DataConfig(**{**data_cfg.__dict__, "snippets_per_review": 1})
-    recipe = recipe_for(data_cfg, model_cfg)
-    result = train(data_cfg, model_cfg, train_cfg, progress=False, recipe=recipe)
+    result = train_for(data_cfg, model_cfg)(data_cfg, model_cfg, train_cfg, progress=False)
     meta = json.loads((result.run_dir / "model.json").read_text())
     assert meta["num_train_reviews"] == 32
     assert meta["num_train_snippets"] > 0

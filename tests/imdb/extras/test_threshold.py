@@ -12,7 +12,7 @@ import pytest
 
 from apps.imdb.config import ModelConfig
 from apps.imdb.data import Reviews
-from apps.imdb.dispatch import open_predictor, recipe_for
+from apps.imdb.dispatch import open_predictor, train_for
 from apps.imdb.extras.threshold import choose_threshold, sigmoid
 from apps.imdb.stack import group_weights, sample_sentences, split_sentences
 from apps.imdb.train import train
@@ -69,11 +69,9 @@ def test_no_lexicon_keeps_the_model_alone_with_a_held_out_threshold(
 ) -> None:
     data_cfg, model_cfg, train_cfg = tiny(tmp_path, epochs=1)
     model_cfg = dataclasses.replace(model_cfg, lexicon_stack=False)
-    with pytest.raises(UserError, match="recipe"):  # the reading path alone would fit a stack
+    with pytest.raises(UserError, match="dispatch"):  # the reading path alone would fit a stack
         train(data_cfg, model_cfg, train_cfg, progress=False)
-    result = train(
-        data_cfg, model_cfg, train_cfg, progress=False, recipe=recipe_for(data_cfg, model_cfg)
-    )
+    result = train_for(data_cfg, model_cfg)(data_cfg, model_cfg, train_cfg, progress=False)
     meta = json.loads((result.run_dir / "model.json").read_text())
     assert "stack" not in meta
     assert 0.2 <= meta["threshold"] <= 0.8
