@@ -202,6 +202,5 @@ def make_loaders(
         y = torch.from_numpy(reviews.labels.astype(np.float32))
         return TensorBatches(x, y, size, gen)  # type: ignore[arg-type]
 
-    train_batches = batches(train, generator)
     val_batches, test_batches = (batches(r) if r is not None else None for r in (val, test))
-    return Loaders(train_batches, val_batches, test_batches, tokenizer, val)
+    return Loaders(batches(train, generator), val_batches, test_batches, tokenizer, val)

@@ -2,7 +2,6 @@
 logit and VADER's score through model.json's stack, decided at its threshold; no pickle).
 
     refapps imdb predict "A moving, beautifully shot film." "Two hours I will never get back."
-    refapps imdb predict --csv reviews.csv --column review --out results.csv
 """
 
 from __future__ import annotations
