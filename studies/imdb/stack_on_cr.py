@@ -4,8 +4,9 @@
 
 Fits `ngram_nb` on the same 90 % of the training reviews that `train` uses, then compares
 stacks of its logit and VADER's score fitted on the held-out 10 % alone (B, the default) or
-on the held-out 10 % and the CR choosing set together (E), character n-grams (F) and a stack
-that adds `tutorial_cnn`'s logit (G, reported only). Every stack is scored out of fold.
+on the held-out 10 % and the CR choosing set together (E), one such stack per text length
+(H, sixth round), character n-grams (F) and a stack that adds `tutorial_cnn`'s logit (G,
+reported only). Every stack is scored out of fold.
 Never the test reviews, never the Yelp/Amazon files; no model is trained on CR.
 """
 
@@ -28,6 +29,7 @@ from apps.imdb.stack import lexicon_scores
 
 FOLDS = 5
 MAX_IMDB_LOSS = 0.003  # rule (2): at most 0.3 points of IMDB held-out accuracy against B
+SHORT_WORDS = 50  # H: texts under this many words get the short texts' stack
 
 
 def fit_lr(x: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> LogisticRegression:
@@ -71,6 +73,27 @@ def out_of_fold(
     if not with_cr:  # the stack never sees CR: every CR row is scored by the full fit
         p_cr = full.predict_proba(x_cr)[:, 1]
     return p_imdb, p_cr, full
+
+
+def out_of_fold_by_length(
+    x_imdb: np.ndarray, held: Any, x_cr: np.ndarray, cr: Any, seed: int
+) -> tuple[np.ndarray, np.ndarray, list[LogisticRegression]]:
+    """H: E's rows and weights, one stack for texts under `SHORT_WORDS` words, one for the rest."""
+    imdb_folds = np.random.default_rng(seed).integers(0, FOLDS, len(held.labels))
+    cr_folds = np.random.default_rng(seed + 1).integers(0, FOLDS, len(cr.labels))
+    x, y = np.vstack([x_imdb, x_cr]), np.concatenate([held.labels, cr.labels])
+    weights = np.concatenate([held.weights * 0.5, cr_weights(cr.labels)])
+    folds = np.concatenate([imdb_folds, cr_folds])
+    short = np.array([len(t.split()) < SHORT_WORDS for t in held.texts + cr.texts])
+    probs = np.zeros(len(y))
+    for k in range(FOLDS):
+        for group in (short, ~short):
+            fit_rows, rows = (folds != k) & group, (folds == k) & group
+            probs[rows] = fit_lr(x[fit_rows], y[fit_rows], weights[fit_rows]).predict_proba(
+                x[rows]
+            )[:, 1]
+    full = [fit_lr(x[g], y[g], weights[g]) for g in (short, ~short)]
+    return probs[: len(held.labels)], probs[len(held.labels) :], full
 
 
 def char_ngrams(seed: int, max_samples: int | None, held: Any, cr_texts: list[str]) -> Any:
@@ -122,6 +145,12 @@ def candidates(seed: int, max_samples: int | None, with_cnn: bool) -> dict[str, 
             "cr": correct(p_cr, cr.labels, 0.5),
             "weights": [*full.coef_[0].tolist(), float(full.intercept_[0])],
         }
+    p_imdb, p_cr, stacks = out_of_fold_by_length(x_imdb, held, x_cr, cr, seed)
+    out["H a stack per length"] = {
+        "imdb": correct(p_imdb, held.labels, 0.5)[:n],
+        "cr": correct(p_cr, cr.labels, 0.5),
+        "weights": [[*s.coef_[0].tolist(), float(s.intercept_[0])] for s in stacks],
+    }
     f_held, f_cr = char_ngrams(seed, max_samples, held, cr.texts)
     out["F char n-grams"] = {
         "imdb": correct(f_held, held.labels, 0.5)[:n],
