@@ -62,7 +62,7 @@ class Predictor:
         logits = self.logits_of(encode(self.tokenizer, texts, self.meta["max_tokens"]))
         if self.stack is None:
             return logits
-        stacked = self.stack.logits(logits.double().numpy(), lexicon_scores(texts))
+        stacked = self.stack.logits(logits.double().numpy(), lexicon_scores(texts), texts)
         return torch.from_numpy(stacked).float()
 
     def label(self, probability: float) -> Prediction:

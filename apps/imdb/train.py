@@ -42,7 +42,7 @@ from .data import (
 )
 from .model import NGRAM_NB, Family, nb_log_ratios
 from .predict import Predictor, load_predictor
-from .stack import fit_stack, group_weights, lexicon_scores, sample_sentences
+from .stack import choosing_set, fit_stack, group_weights, lexicon_scores, sample_sentences
 
 SENTENCES_PER_REVIEW = 2  # single sentences cut from each held-out review
 
@@ -64,22 +64,38 @@ def held_out_scores(
     if reviews is None or len(reviews.labels) == 0:
         return None
     sentences = sample_sentences(reviews, SENTENCES_PER_REVIEW, np.random.default_rng(seed))
-    texts, device = reviews.texts + sentences.texts, next(model.parameters()).device
-    logits = Predictor(model.cpu(), loaders.tokenizer, meta, loaders.family).predict_logits(texts)
-    model.to(device)
+    texts = reviews.texts + sentences.texts
     labels = np.concatenate([reviews.labels, sentences.labels])
     weights = group_weights(len(reviews.labels), len(sentences.labels))
-    return HeldOut(texts, logits.double().numpy(), labels, weights, len(reviews.labels))
+    logits = model_logits(model, loaders, meta, texts)
+    return HeldOut(texts, logits, labels, weights, len(reviews.labels))
+
+
+def model_logits(
+    model: nn.Module, loaders: Loaders, meta: dict[str, Any], texts: list[str]
+) -> np.ndarray:
+    """The model's own logits for `texts` (no stack), computed on the CPU."""
+    device = next(model.parameters()).device
+    logits = Predictor(model.cpu(), loaders.tokenizer, meta, loaders.family).predict_logits(texts)
+    model.to(device)
+    return logits.double().numpy()
 
 
 def stack_decision(
     model: nn.Module, loaders: Loaders, meta: dict[str, Any], seed: int
 ) -> dict[str, Any]:
-    """The stack's three numbers, fitted on held-out train; decided at 0.5."""
+    """The stack's numbers, fitted on held-out train and the CR choosing set; decided at 0.5."""
     held = held_out_scores(model, loaders, meta, seed)
     if held is None:
         return {"threshold": 0.5}
-    stack = fit_stack(held.logits, lexicon_scores(held.texts), held.labels, held.weights)
+    cr = choosing_set()
+    texts = held.texts + cr.texts
+    logits = np.concatenate([held.logits, model_logits(model, loaders, meta, cr.texts)])
+    labels = np.concatenate([held.labels, cr.labels])
+    num_positive = int(cr.labels.sum())  # CR's positives come first
+    sizes = (held.num_reviews, len(held.labels) - held.num_reviews)
+    weights = group_weights(*sizes, num_positive, len(cr.labels) - num_positive)
+    stack = fit_stack(logits, lexicon_scores(texts), labels, weights, texts)
     return {"threshold": 0.5, "stack": dataclasses.asdict(stack)}
 
 

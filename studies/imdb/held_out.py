@@ -16,7 +16,7 @@ import numpy as np
 from apps.imdb.config import DataConfig, ModelConfig
 from apps.imdb.dispatch import recipe_for
 from apps.imdb.extras.threshold import sigmoid
-from apps.imdb.stack import fit_stack
+from apps.imdb.stack import Stack, fit_stack
 from apps.imdb.train import choose
 from common.config import TrainConfig
 
@@ -28,6 +28,18 @@ def fit_held_out(data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainC
     recipe = recipe_for(data_cfg, model_cfg)
     capture = dataclasses.replace(recipe, decide=lambda *fitted: {"fitted": fitted[:3]})
     return choose(data_cfg, model_cfg, train_cfg, capture)["fitted"]
+
+
+def none(n: int) -> list[str]:
+    """Texts for a stack with one set of numbers for every length (their words are unused)."""
+    return [""] * n
+
+
+def one_stack(
+    model_logits: np.ndarray, compound: np.ndarray, labels: np.ndarray, weights: np.ndarray
+) -> Stack:
+    """The stack of the second to fifth rounds: one set of three numbers for every text."""
+    return fit_stack(model_logits, compound, labels, weights, none(len(labels)), short_words=0)
 
 
 def out_of_fold_probs(
@@ -42,6 +54,6 @@ def out_of_fold_probs(
     probs = np.zeros(len(labels))
     for k in range(FOLDS):
         rest, rows = folds != k, folds == k
-        stack = fit_stack(model_logits[rest], compound[rest], labels[rest], weights[rest])
-        probs[rows] = sigmoid(stack.logits(model_logits[rows], compound[rows]))
+        stack = one_stack(model_logits[rest], compound[rest], labels[rest], weights[rest])
+        probs[rows] = sigmoid(stack.logits(model_logits[rows], compound[rows], none(rows.sum())))
     return probs

@@ -96,3 +96,19 @@ def test_stacks_in_model_json_old_and_new_and_damaged() -> None:
     for bad_value in (None, [1, 2, 3], {"short": [0, 1, 0]}, {"ngram": True, "lexicon": 0}):
         with pytest.raises(CheckpointError, match="'stack'"):
             Stack.from_json(bad_value, Path("model.json"))
+
+
+def test_offline_without_the_choosing_set_says_where_to_put_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pooch
+
+    def offline(*args: object, **kwargs: object) -> str:
+        raise ConnectionError("no network")
+
+    monkeypatch.setenv("REFAPPS_DATA", str(tmp_path))
+    monkeypatch.setattr(pooch, "retrieve", offline)
+    with pytest.raises(DataNotFoundError, match="Could not download") as err:
+        choosing_set()
+    assert "custrev.pos" in str(err.value)  # the URL and the place to put the file by hand
+    assert str(tmp_path / "imdb" / "select") in str(err.value)
