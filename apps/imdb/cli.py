@@ -71,10 +71,11 @@ StackOpt = Annotated[
 @app.command()
 @handle_user_errors
 def download() -> None:
-    """Download, verify and unpack aclImdb train/test (nothing to do when present)."""
+    """Download and verify aclImdb train/test and the CR set `train` fits its stack on."""
     from .data import download as fetch
+    from .stack import choosing_set
 
-    typer.echo(f"ok  {fetch()}")
+    typer.echo(f"ok  {fetch()}\nok  CR choosing set, {len(choosing_set().texts)} sentences")
 
 
 @app.command()

@@ -57,7 +57,7 @@ class Predictor:
         logits = self.logits_of(encoded)
         if self.stack is None:
             return logits
-        stacked = self.stack.logits(logits.double().numpy(), lexicon_scores(texts))
+        stacked = self.stack.logits(logits.double().numpy(), lexicon_scores(texts), texts)
         return torch.from_numpy(stacked).float()
 
     def predict(self, texts: list[str]) -> list[Prediction]:

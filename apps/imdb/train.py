@@ -31,20 +31,23 @@ from .config import APP, DataConfig, ModelConfig, uses_extras
 from .data import CLASSES, TOKENIZER_FILE, Loaders, Reviews, load_split, make_loaders, take_ends
 from .model import ImdbNgramNB, build_model, model_args
 from .predict import Predictor, load_predictor
-from .stack import fit_stack, group_weights, lexicon_scores, sample_sentences
+from .stack import choosing_set, fit_stack, group_weights, lexicon_scores, sample_sentences
 
 SENTENCES_PER_REVIEW = 2  # single sentences cut from each held-out review
 
 
 def stack_decision(predictor: Predictor, reviews: Reviews | None, seed: int) -> dict[str, Any]:
-    """The stack, fitted on held-out reviews and their sentences (half the say each); at 0.5."""
+    """The stack, fitted on held-out reviews, their sentences and the CR choosing set (each
+    group, and CR's two classes, the same say); decided at 0.5."""
     if reviews is None or len(reviews.labels) == 0:
         return {"threshold": 0.5}
     sentences = sample_sentences(reviews, SENTENCES_PER_REVIEW, np.random.default_rng(seed))
-    texts, labels = reviews.texts + sentences.texts, np.r_[reviews.labels, sentences.labels]
-    logits = predictor.predict_logits(texts).double().numpy()
-    weights = group_weights(len(reviews.labels), len(sentences.labels))
-    stack = fit_stack(logits, lexicon_scores(texts), labels, weights)
+    held, cr = reviews.texts + sentences.texts, choosing_set()
+    logits = [predictor.predict_logits(texts).double().numpy() for texts in (held, cr.texts)]
+    pos, neg = int(cr.labels.sum()), int((cr.labels == 0).sum())  # CR's positives come first
+    weights = group_weights(len(reviews.labels), len(sentences.labels), pos, neg)
+    texts, labels = held + cr.texts, np.r_[reviews.labels, sentences.labels, cr.labels]
+    stack = fit_stack(np.concatenate(logits), lexicon_scores(texts), labels, weights, texts)
     return {"threshold": 0.5, "stack": dataclasses.asdict(stack)}
 
 

@@ -17,7 +17,7 @@ import json
 from typing import Any
 
 import numpy as np
-from held_out import out_of_fold_probs
+from held_out import none, one_stack, out_of_fold_probs
 
 from apps.imdb.config import TRAIN_DEFAULTS, DataConfig, ModelConfig
 from apps.imdb.data import Reviews
@@ -25,7 +25,7 @@ from apps.imdb.extras.options import fit_held_out, fitted_predictor
 from apps.imdb.extras.other_reviews import read_labelled
 from apps.imdb.extras.threshold import choose_threshold, held_out_scores, sigmoid
 from apps.imdb.review_files import read_bytes
-from apps.imdb.stack import fit_stack, lexicon_scores
+from apps.imdb.stack import lexicon_scores
 from common.data import data_root
 
 FOLDS = 5
@@ -93,11 +93,11 @@ def candidates(seed: int, max_samples: int | None = None) -> dict[str, dict[str,
         cr_right = correct(sigmoid(fitted["cr_logits"]), cr.labels, t)
         out[name] = {"threshold": t, "imdb": correct(probs, h.labels, t)[:n], "cr": cr_right}
     compound, cr_compound = lexicon_scores(held.texts), lexicon_scores(cr.texts)
-    stack = fit_stack(held.logits, compound, held.labels, held.weights)
-    stacked = sigmoid(stack.logits(held.logits, compound))
+    stack = one_stack(held.logits, compound, held.labels, held.weights)
+    stacked = sigmoid(stack.logits(held.logits, compound, none(len(compound))))
     t = choose_threshold(stacked, held.labels, held.weights)
     oof = out_of_fold_probs(held.logits, compound, held.labels, held.weights, seed)
-    cr_stacked = sigmoid(stack.logits(base["cr_logits"], cr_compound))
+    cr_stacked = sigmoid(stack.logits(base["cr_logits"], cr_compound, none(len(cr_compound))))
     out["B stack"] = {
         "threshold": t,
         "imdb": correct(oof, held.labels, t)[:n],

@@ -1,4 +1,4 @@
-"""Shared by the imdb studies: out-of-fold stack scores on the held-out rows.
+"""Shared by the imdb studies: the one stack of rounds two to five, and out-of-fold scores.
 
     python studies/imdb/choose_on_cr.py     # imports this file from its own folder
 
@@ -13,9 +13,21 @@ from __future__ import annotations
 import numpy as np
 
 from apps.imdb.extras.threshold import sigmoid
-from apps.imdb.stack import fit_stack
+from apps.imdb.stack import Stack, fit_stack
 
 FOLDS = 5  # out-of-fold scores for the held-out comparison
+
+
+def none(n: int) -> list[str]:
+    """Texts for a stack with one set of numbers for every length (their words are unused)."""
+    return [""] * n
+
+
+def one_stack(
+    model_logits: np.ndarray, compound: np.ndarray, labels: np.ndarray, weights: np.ndarray
+) -> Stack:
+    """The stack of the second to fifth rounds: one set of three numbers for every text."""
+    return fit_stack(model_logits, compound, labels, weights, none(len(labels)), short_words=0)
 
 
 def out_of_fold_probs(
@@ -30,6 +42,6 @@ def out_of_fold_probs(
     probs = np.zeros(len(labels))
     for k in range(FOLDS):
         rest, rows = folds != k, folds == k
-        stack = fit_stack(model_logits[rest], compound[rest], labels[rest], weights[rest])
-        probs[rows] = sigmoid(stack.logits(model_logits[rows], compound[rows]))
+        stack = one_stack(model_logits[rest], compound[rest], labels[rest], weights[rest])
+        probs[rows] = sigmoid(stack.logits(model_logits[rows], compound[rows], none(rows.sum())))
     return probs

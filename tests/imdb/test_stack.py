@@ -42,9 +42,10 @@ def test_stack_learns_to_trust_the_informative_score() -> None:
     rng = np.random.default_rng(0)
     labels = rng.integers(0, 2, 400)
     logits, compound = rng.normal(0, 1, 400), np.where(labels == 1, 0.6, -0.6)
-    stack = fit_stack(logits, compound + rng.normal(0, 0.3, 400), labels, np.ones(400))
-    assert stack.lexicon > 1.0 > abs(stack.ngram)
-    assert ((stack.logits(logits, compound) >= 0) == labels).mean() == 1.0
+    texts = ["a short text"] * 400
+    stack = fit_stack(logits, compound + rng.normal(0, 0.3, 400), labels, np.ones(400), texts)
+    assert stack.short[1] > 1.0 > abs(stack.short[0])
+    assert ((stack.logits(logits, compound, texts) >= 0) == labels).mean() == 1.0
 
 
 def test_lexicon_scores_and_damaged_stack_entries() -> None:
@@ -52,7 +53,7 @@ def test_lexicon_scores_and_damaged_stack_entries() -> None:
     assert scores[0] > 0.5
     assert scores[1] < -0.5
     assert scores[2] == 0.0
-    assert Stack.from_json({"ngram": 1, "lexicon": 2.5, "bias": 0}, Path("m")).lexicon == 2.5
+    assert Stack.from_json({"ngram": 1, "lexicon": 2.5, "bias": 0}, Path("m")).long[1] == 2.5
     bad_entries = ({"ngram": 1}, {"ngram": "1", "lexicon": 0, "bias": 0}, [1, 2, 3], None)
     for bad in (*bad_entries, {"ngram": True, "lexicon": 0, "bias": 0}):
         with pytest.raises(CheckpointError, match="'stack'"):
@@ -101,7 +102,7 @@ def test_default_run_saves_a_stack_the_predictor_applies(trained_run: Path) -> N
     predictor = load_predictor(trained_run)
     text = "great wonderful superb"
     plain = predictor.logits_of(encode(predictor.tokenizer, [text], meta["max_tokens"]))
-    expected = stack.logits(plain.double().numpy(), lexicon_scores([text]))
+    expected = stack.logits(plain.double().numpy(), lexicon_scores([text]), [text])
     assert predictor.predict_logits([text]).numpy() == pytest.approx(expected, abs=1e-5)
 
 
@@ -126,11 +127,19 @@ def test_choosing_never_opens_the_test_reviews_or_other_sites(
     def no_download() -> Path:
         raise AssertionError("the choosing part looked for the test reviews")
 
+    real_choosing_set, choosing_reads = train_module.choosing_set, []
+
+    def count_choosing_reads() -> Any:
+        choosing_reads.append(len(calls))  # how many choosing fits had finished by then
+        return real_choosing_set()
+
     monkeypatch.setattr(train_module, "choose", choose_without_them)
+    monkeypatch.setattr(train_module, "choosing_set", count_choosing_reads)
     monkeypatch.setattr(data_module, "download", no_download)
     result = train(*tiny(tmp_path / "runs", epochs=1), progress=False)
     assert len(calls) == 1
-    assert set(calls[0]["stack"]) == {"ngram", "lexicon", "bias"}
+    assert choosing_reads == [0]  # CR was read once, inside the choosing fit
+    assert set(calls[0]["stack"]) == {"short", "long", "short_words"}
     assert result.metrics["test/accuracy"] >= 0.0  # the test reviews were read afterwards
 
 
@@ -159,7 +168,7 @@ def test_cli_and_page_apply_the_saved_decision_alike(
         assert cli == page
     text = "great wonderful superb"  # the n-grams and VADER both call it positive
     for lexicon, label in ((10.0, "positive"), (-10.0, "negative")):  # the lexicon alone decides
-        stack = {"ngram": 0.0, "lexicon": lexicon, "bias": 0.0}
+        stack = {"short": [0, lexicon, 0], "long": [0, -lexicon, 0], "short_words": 50}
         meta_path.write_text(json.dumps(meta | {"stack": stack}))
         cli, page = _cli_and_page(root, text)
         assert cli == page
