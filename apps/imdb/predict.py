@@ -37,8 +37,7 @@ class Predictor:
         self.threshold = meta.get("threshold", 0.5)  # P(positive) needed for "positive"
         if type(self.threshold) not in (int, float) or not 0.0 < self.threshold < 1.0:
             raise CheckpointError(f"model.json: 'threshold' {self.threshold!r} is not in (0, 1).")
-        has_stack = "stack" in meta
-        self.stack = Stack.from_json(meta["stack"], Path("model.json")) if has_stack else None
+        self.stack = Stack.from_json(meta["stack"], Path("model.json")) if "stack" in meta else None
 
     @torch.no_grad()
     def logits_of(self, encoded: Encoded) -> torch.Tensor:
