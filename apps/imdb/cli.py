@@ -139,13 +139,14 @@ def evaluate(
     from common.console import print_metrics
     from common.lookup import resolve_run
 
-    from .dispatch import evaluation_reviews, open_predictor
+    from .dispatch import evaluation_reviews, needs_extra, open_predictor
     from .train import evaluate as run_evaluation
 
     run = resolve_run(run_dir, runs_dir, APP)
     predictor = open_predictor(run)
     if other_reviews:
-        from .extras.other_reviews import evaluate_other
+        with needs_extra("--other-reviews"):
+            from .extras.other_reviews import evaluate_other
 
         result = {}
         for path in other_reviews:
