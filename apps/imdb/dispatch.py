@@ -22,7 +22,7 @@ from .config import APP, DataConfig, ModelConfig, uses_extras
 from .data import Reviews
 from .predict import Predictor, load_predictor
 
-OPTIONS = "--model, --no-lexicon, --snippets-per-review, --train-file and --test-file"
+OPTIONS = "An option (--model, --no-lexicon, --snippets-per-review, --train-file, --test-file)"
 
 
 @contextmanager
