@@ -166,4 +166,4 @@ def sample_sentences(reviews: Reviews, per_review: int, rng: np.random.Generator
 def group_weights(*sizes: int) -> np.ndarray:
     """Row weights that give each group of consecutive rows (held-out reviews, sentences, ...)
     the same say."""
-    return np.concatenate([np.full(n, 1 / (len(sizes) * n)) for n in sizes])
+    return np.concatenate([np.full(n, 1 / (len(sizes) * max(n, 1))) for n in sizes])

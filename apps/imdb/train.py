@@ -81,6 +81,7 @@ def choose(
 ) -> dict[str, Any]:
     """Fit in memory on train less `threshold_fraction`, the stack on the rest (test unread)."""
     cfg = dataclasses.replace(data_cfg, val_fraction=data_cfg.threshold_fraction)
+    train_cfg = dataclasses.replace(train_cfg, resume=None)  # a new model, even on --resume
     loaders, model, meta = prepare(cfg, model_cfg, train_cfg)
     options = LoopOptions.from_config(train_cfg, pick_device(train_cfg.device), progress=False)
     options.monitor = None  # same epochs as the real run: the last one

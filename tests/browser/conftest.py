@@ -82,12 +82,17 @@ def write_images(root: Path, rng: np.random.Generator) -> None:
 
 
 def write_texts(root: Path) -> None:
-    """reviews.csv of (label, text) and covid.csv, tab-separated cumulative counts."""
+    """reviews.csv of (label, text), imdb's CR choosing set, and covid.csv, tab-separated
+    cumulative counts."""
     words = {1: "great wonderful superb loved", 0: "awful boring dull hated"}
     reviews = [
         (label, f"the film was {words[label]} and {i}") for i in range(24) for label in (0, 1)
     ]
     pd.DataFrame(reviews, columns=["label", "text"]).to_csv(root / "reviews.csv", index=False)
+    choosing = root / "imdb" / "select" / "customer_reviews.csv"  # imdb fits its stack on it
+    choosing.parent.mkdir(parents=True)
+    rows = [(f"this phone is {words[label]} .", label) for label in (1, 0, 1) for _ in range(4)]
+    pd.DataFrame(rows, columns=["text", "label"]).to_csv(choosing, index=False)
     t = np.arange(30)
     daily = np.stack([300 * np.exp(-(((t - 12) / 6) ** 2)) + 3, 40 + 5 * t, 1 + 0 * t], axis=1)
     covid = pd.DataFrame(

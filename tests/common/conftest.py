@@ -76,6 +76,7 @@ def _tiny_data(app: str, root: Path) -> list[str]:
         for split in ("train", "test"):
             rows = [(label, fake_review(rng, label)) for label in (0, 1) * 16]
             pd.DataFrame(rows, columns=["label", "text"]).to_csv(root / f"{split}.csv", index=False)
+        _conftest("imdb").write_choosing_set(root / "imdb" / "select" / "customer_reviews.csv", rng)
         return ["--train-file", str(root / "train.csv"), "--test-file", str(root / "test.csv"),
                 "--epochs", "2", "--vocab-size", "200", "--min-frequency", "1",
                 "--max-tokens", "64", "--embed-dim", "8", "--num-buckets", "1009"]  # fmt: skip

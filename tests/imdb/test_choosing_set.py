@@ -81,6 +81,7 @@ def test_group_weights_give_each_group_the_same_say() -> None:
     assert len(weights) == 20
     sums = [weights[a:b].sum() for a, b in ((0, 2), (2, 5), (5, 10), (10, 20))]
     assert sums == pytest.approx([0.25] * 4)
+    assert group_weights(3, 0).tolist() == pytest.approx([1 / 6] * 3)  # no sentences: no error
 
 
 def test_stacks_in_model_json_old_and_new_and_damaged() -> None:

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from apps.imdb.explain import explain
+from apps.imdb.model import ImdbNgramNB
 from apps.imdb.predict import load_predictor
 from apps.imdb.train import evaluate, train
 from common.errors import UserError
@@ -66,9 +67,18 @@ def test_evaluate_reports_accuracy_auroc_f1(trained_run: Path, data_root: Path) 
     assert {"test/accuracy", "test/auroc", "test/f1"} <= result.keys()
 
 
-def test_resume_continues_the_epoch_count(data_root: Path, tmp_path: Path, tiny: Any) -> None:
+def test_resume_continues_the_epoch_count(
+    data_root: Path, tmp_path: Path, tiny: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     data_cfg, model_cfg, train_cfg = tiny(tmp_path, epochs=1)
     first = train(data_cfg, model_cfg, train_cfg, progress=False)
+    real_set_ratios, calls = ImdbNgramNB.set_ratios, []
+
+    def spy(model: ImdbNgramNB, *args: Any) -> None:
+        calls.append(1)
+        real_set_ratios(model, *args)
+
+    monkeypatch.setattr(ImdbNgramNB, "set_ratios", spy)
     resumed = train(
         data_cfg,
         model_cfg,
@@ -76,6 +86,7 @@ def test_resume_continues_the_epoch_count(data_root: Path, tmp_path: Path, tiny:
         progress=False,
     )
     assert [r["epoch"] for r in resumed.history] == [1, 2]
+    assert calls == [1]  # the held-out fit starts from NB ratios; the resumed model loads its own
 
 
 @pytest.mark.gpu

@@ -158,7 +158,8 @@ def choose(
     data_cfg: DataConfig, model_cfg: ModelConfig, train_cfg: TrainConfig, loop: TrainingLoop
 ) -> dict[str, Any]:
     """The decision (stack or threshold) on the held-out part of a fit on the rest."""
-    model, loaders, meta = fit_held_out(data_cfg, model_cfg, train_cfg, loop)
+    fresh = dataclasses.replace(train_cfg, resume=None)  # a new model, even on --resume
+    model, loaders, meta = fit_held_out(data_cfg, model_cfg, fresh, loop)
     decide = decision_for(model_cfg)
     return decide(fitted_predictor(model, loaders, meta), loaders.val_reviews, train_cfg.seed)
 
