@@ -1,16 +1,12 @@
 """Part of steps 3 and 4 of 6, train and evaluate: the lexicon stack, three numbers that combine
 the model's logit with VADER's score (Hutto & Gilbert 2014: English sentiment words, which short
-texts from elsewhere need), one set for texts under 50 words and one for longer ones, fitted
-on held-out train and the CR choosing set (studies/imdb/README.md, sixth round).
-"""
+texts from elsewhere need) for texts under 50 words and three for longer ones, fitted on
+held-out train and the CR choosing set (studies/imdb/README.md, sixth round)."""
 
 from __future__ import annotations
 
-import hashlib
 import html
-import os
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +15,8 @@ import numpy as np
 import pandas as pd
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from common.data import cache_dir, data_root, fetch_verified
+from common.cache import cached_scores
+from common.data import data_root, fetch_verified
 from common.errors import CheckpointError, DataNotFoundError
 from common.files import atomic_write
 
@@ -27,11 +24,10 @@ from .data import Reviews
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+|<br\s*/?>", re.IGNORECASE)
 MIN_WORDS = 3  # "Wow." alone says little; shorter pieces are not used
-CACHED_FROM = 1000  # lists this long (a test folder, a held-out set) are scored once, on disk
 SHORT_WORDS = 50  # texts under this many words are decided by the short texts' stack
 CR_URL = (  # Hu & Liu's sentences as the sentence-classification papers share them
     "https://raw.githubusercontent.com/harvardnlp/sent-conv-torch/"
-    "7917668a7bf647fc9e7b02bdbc40d8ab5567ea67/data/custrev.{}"
+    "7917668a7bf647fc9e7b02bdbc40d8ab5567ea67/data/custrev."
 )
 CR_SHA256 = {
     "pos": "15eeb0b9424043bb3755488e2d8ed97bdaeba464a5c230f213bad075125d2192",
@@ -46,9 +42,7 @@ def choosing_set() -> Reviews:
     if not path.is_file():
         rows: dict[str, int] = {}  # text -> label, first copy kept: 6 lines repeat
         for label, name in ((1, "pos"), (0, "neg")):
-            raw = fetch_verified(
-                CR_URL.format(name), CR_SHA256[name], path.with_name(f"custrev.{name}")
-            )
+            raw = fetch_verified(CR_URL + name, CR_SHA256[name], path.with_name("custrev." + name))
             for line in raw.read_text(encoding="utf-8").split("\n"):
                 if text := " ".join(html.unescape(line).split()):
                     rows.setdefault(text, label)
@@ -69,22 +63,7 @@ def vader_compound(texts: list[str]) -> list[float]:
 
 def lexicon_scores(texts: list[str]) -> np.ndarray:
     """(N,) compound scores; long lists are scored on every core and cached by their text."""
-    if len(texts) < CACHED_FROM:
-        return np.array(vader_compound(texts), dtype=np.float64).reshape(-1)
-    digest = hashlib.sha256("\0".join(texts).encode("utf-8", "surrogatepass")).hexdigest()
-    path = cache_dir("imdb") / f"vader-{digest[:24]}.f64"
-    if path.is_file() and path.stat().st_size == 8 * len(texts):
-        return np.fromfile(path, dtype=np.float64)
-    workers = os.cpu_count() or 1
-    size = -(-len(texts) // (4 * workers))  # 4 chunks a worker: an even finish
-    with ProcessPoolExecutor(workers) as pool:
-        parts = pool.map(vader_compound, [texts[i : i + size] for i in range(0, len(texts), size)])
-        scores = np.array([s for part in parts for s in part], dtype=np.float64)
-    atomic_write(path, lambda tmp: tmp.write_bytes(scores.tobytes()))
-    return scores
-
-
-Weights = tuple[float, float, float]  # on the model's logit, on VADER's score, and the bias
+    return cached_scores("imdb", "vader", vader_compound, texts)
 
 
 @dataclass(frozen=True)
@@ -92,8 +71,8 @@ class Stack:
     """P(positive) = sigmoid(w0 * the model's logit + w1 * VADER's score + w2), with w = `short`
     for texts under `short_words` words and `long` for the others."""
 
-    short: Weights
-    long: Weights
+    short: tuple[float, ...]  # on the model's logit, on VADER's score, and the bias
+    long: tuple[float, ...]
     short_words: int = SHORT_WORDS
 
     def logits(self, model_logits: Any, compound: np.ndarray, texts: list[str]) -> np.ndarray:
@@ -137,7 +116,7 @@ def fit_stack(
     x = np.column_stack([np.asarray(model_logits, dtype=np.float64), compound])
     short = np.array([len(t.split()) < short_words for t in texts], dtype=bool)
 
-    def fit(rows: np.ndarray) -> Weights:
+    def fit(rows: np.ndarray) -> tuple[float, ...]:
         rows = rows if len(np.unique(labels[rows])) == 2 else np.ones_like(rows)
         w = weights[rows] * rows.sum() / weights[rows].sum()  # mean 1: C keeps its sense
         fitted = LogisticRegression(C=1.0).fit(x[rows], labels[rows], sample_weight=w)
@@ -164,6 +143,5 @@ def sample_sentences(reviews: Reviews, per_review: int, rng: np.random.Generator
 
 
 def group_weights(*sizes: int) -> np.ndarray:
-    """Row weights that give each group of consecutive rows (held-out reviews, sentences, ...)
-    the same say."""
+    """Row weights that give each group of consecutive rows the same say."""
     return np.concatenate([np.full(n, 1 / (len(sizes) * max(n, 1))) for n in sizes])

@@ -25,16 +25,15 @@ from common.errors import UserError
 CORPUS = ["A great film.<br />Great!", "An AWFUL film, truly awful.", "Ｆｉｌｍ great"]
 
 
-def test_read_folder_reads_labels_and_uses_the_cache(data_root: Path) -> None:
+def test_read_folder_reads_labels_negatives_first(data_root: Path) -> None:
     split_dir = data_root / "imdb" / "aclImdb" / "train"
     first = read_folder(split_dir)
     assert len(first.texts) == 32
     assert first.labels.tolist() == [0] * 16 + [1] * 16
-    assert list((data_root / "cache" / "imdb").glob("*.parquet"))
     (split_dir / "pos" / "99_9.txt").write_text("new review", encoding="utf-8")
-    second = read_folder(split_dir)  # the listing changed: the cache is not reused
+    second = read_folder(split_dir)
     assert len(second.texts) == 33
-    assert "new review" in second.texts
+    assert "new review" in second.texts[16:]  # among the positives
 
 
 def test_read_folder_without_reviews_names_the_fix(tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ from apps.imdb.stack import (
     split_sentences,
 )
 from apps.imdb.train import train
+from common import cache as cache_module
 from common.errors import CheckpointError
 
 PAGE = str(Path(__file__).resolve().parents[2] / "apps" / "imdb" / "demo.py")
@@ -64,7 +65,7 @@ def test_long_lists_are_scored_on_every_core_then_read_from_the_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("REFAPPS_CACHE", str(tmp_path))
-    monkeypatch.setattr(stack_module, "CACHED_FROM", 3)
+    monkeypatch.setattr(cache_module, "CACHED_FROM", 3)
     texts = ["A wonderful film.", "Awful.", "It is fine I guess.", "Great!", "Boring."] * 3
     first = lexicon_scores(texts)
     assert first.tolist() == stack_module.vader_compound(texts)  # same order as one process
