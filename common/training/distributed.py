@@ -5,7 +5,7 @@
 Every rank walks the same seeded batch order (the same `--seed` gives every rank the same
 generator) and keeps every `world_size`-th batch, starting at its rank. So shards are
 disjoint, change every epoch as the shared generator moves on, and need nothing from the
-app: a DataLoader, cifar's `DeviceBatches`, imdb's `ReviewBatches` or a plain list of
+app: a DataLoader, cifar's `DeviceBatches`, imdb's `TensorBatches` or a plain list of
 batches all work. Training shards are cut to the same number of steps on every rank, so no
 rank waits in a gradient all-reduce for a batch another rank does not have. One step of
 W ranks with batch B each is one step of batch W*B: `--batch-size` is per process. An epoch

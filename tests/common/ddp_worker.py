@@ -39,7 +39,7 @@ GLOBAL_BATCH = 8
 
 
 class ShuffledBatches:
-    """Like imdb's ReviewBatches / cifar's TensorBatches: a seeded permutation per epoch."""
+    """Like common.batches.TensorBatches: a seeded permutation per epoch."""
 
     def __init__(self, data: tiny.NoisyBlobs, batch_size: int, generator: torch.Generator) -> None:
         self.data, self.batch_size, self.generator = data, batch_size, generator
