@@ -19,6 +19,8 @@ import re
 import sys
 import time
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from common.errors import TrainingStopped, UserError, active_run
@@ -90,6 +92,21 @@ def missing_extras(err: BaseException) -> str | None:
         "which this copy of the app left out; copy the app again with its extras: "
         "refapps new NAME --from APP --with-extras."
     )
+
+
+@contextmanager
+def needs_extra(app: str, what: str) -> Iterator[None]:
+    """Turn a missing `apps/<app>/extras/` module into one `UserError` naming what needed it:
+    `with needs_extra("cifar", "--model tutorial"): from .extras.tutorial import ...`."""
+    try:
+        yield
+    except ModuleNotFoundError as err:
+        if ".extras" not in (err.name or ""):
+            raise
+        raise UserError(
+            f"{what} needs apps/{app}/extras/, which this copy of the app leaves out "
+            "(copy it again with --with-extras)."
+        ) from err
 
 
 def describe_unexpected(err: BaseException, log_path: Path | None) -> str:

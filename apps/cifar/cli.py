@@ -43,9 +43,9 @@ MAX_TABLE_ROWS = 50  # longer results: --out writes them all
 @handle_user_errors
 def download() -> None:
     """Download CIFAR-10 through torchvision (md5-checked; nothing to do when present)."""
-    from .dispatch import needs_extra
+    from common.boundary import needs_extra
 
-    with needs_extra("download (CIFAR-10)"):
+    with needs_extra(APP, "download (CIFAR-10)"):
         from .extras.cifar10 import load_cifar10
 
     data = load_cifar10(train=False, two_classes=False, size=32)
@@ -107,12 +107,13 @@ def evaluate(
     as_json: JsonOpt = False,
 ) -> None:
     """Accuracy, ROC AUC or macro F1, per-class accuracy, confusion matrix and worst images."""
+    from common.boundary import needs_extra
     from common.console import console, print_metrics
     from common.lookup import resolve_run
 
-    from .dispatch import needs_extra, run_builder, run_data_config, splits_loader
+    from .dispatch import run_builder, run_data_config, splits_loader
 
-    with needs_extra("evaluate"):
+    with needs_extra(APP, "evaluate"):
         from .extras.report import evaluate as run_evaluation
 
     run = resolve_run(run_dir, runs_dir, APP)

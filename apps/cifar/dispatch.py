@@ -12,13 +12,11 @@ that needs an extra says so in one line.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
+from common.boundary import needs_extra
 from common.checkpoint import read_model_meta
 from common.data import data_root
-from common.errors import UserError
 from common.runs import read_config, restore_config
 
 from .config import APP, DataConfig
@@ -26,29 +24,15 @@ from .data import SplitsLoader
 from .model import ModelBuilder
 
 
-@contextmanager
-def needs_extra(option: str) -> Iterator[None]:
-    """Turn a missing `extras/` module into one line that names the option."""
-    try:
-        yield
-    except ModuleNotFoundError as err:
-        if ".extras" not in (err.name or ""):
-            raise
-        raise UserError(
-            f"{option} needs apps/{APP}/extras/, which this copy of the app leaves out "
-            "(copy it again with --with-extras)."
-        ) from err
-
-
 def splits_loader(cfg: DataConfig) -> SplitsLoader:
     """data.py's CIFAR-2 folder for the defaults; extras/ for CIFAR-10, folders, held-out shares."""
     folder = data_root() / cfg.dataset
     if cfg.data_dir is None and (cfg.dataset == "cifar10" or not (folder / "train").is_dir()):
-        with needs_extra("--dataset cifar10 (or CIFAR-2 without its folder)"):
+        with needs_extra(APP, "--dataset cifar10 (or CIFAR-2 without its folder)"):
             from .extras.cifar10 import load_splits
         return load_splits
     if cfg.data_dir is not None or cfg.val_fraction > 0 or not (folder / "test").is_dir():
-        with needs_extra("--data-dir or --val-fraction (or a folder without test/)"):
+        with needs_extra(APP, "--data-dir or --val-fraction (or a folder without test/)"):
             from .extras.folders import load_splits
         return load_splits
     from .data import load_splits
@@ -59,7 +43,7 @@ def splits_loader(cfg: DataConfig) -> SplitsLoader:
 def model_builder(name: str) -> ModelBuilder:
     """model.py's CNN for `--model cnn`; extras/ for the tutorial's net."""
     if name == "tutorial":
-        with needs_extra("--model tutorial"):
+        with needs_extra(APP, "--model tutorial"):
             from .extras.tutorial_net import build_model
         return build_model
     from .model import build_model

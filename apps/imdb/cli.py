@@ -136,16 +136,17 @@ def evaluate(
     as_json: JsonOpt = False,
 ) -> None:
     """Test accuracy, ROC AUC and F1; or accuracy and positive rate on --other-reviews files."""
+    from common.boundary import needs_extra
     from common.console import print_metrics
     from common.lookup import resolve_run
 
-    from .dispatch import evaluation_reviews, needs_extra, open_predictor
+    from .dispatch import evaluation_reviews, open_predictor
     from .train import evaluate as run_evaluation
 
     run = resolve_run(run_dir, runs_dir, APP)
     predictor = open_predictor(run)
     if other_reviews:
-        with needs_extra("--other-reviews"):
+        with needs_extra(APP, "--other-reviews"):
             from .extras.other_reviews import evaluate_other
 
         result = {}

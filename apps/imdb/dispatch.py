@@ -10,12 +10,11 @@ an option it lacks says so in one line.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
+from common.boundary import needs_extra
 from common.checkpoint import read_model_meta
-from common.errors import UserError
 from common.runs import RunResult, read_config
 
 from .config import APP, DataConfig, ModelConfig, uses_extras
@@ -25,27 +24,13 @@ from .predict import Predictor, load_predictor
 OPTIONS = "An option (--model, --no-lexicon, --snippets-per-review, --train-file, --test-file)"
 
 
-@contextmanager
-def needs_extra(what: str) -> Iterator[None]:
-    """Turn a missing extras/ module into one line that names what needed it."""
-    try:
-        yield
-    except ModuleNotFoundError as err:
-        if ".extras" not in (err.name or ""):
-            raise
-        raise UserError(
-            f"{what} needs apps/{APP}/extras/, which this copy of the app leaves out "
-            "(copy it again with --with-extras)."
-        ) from err
-
-
 def train_for(data_cfg: DataConfig, model_cfg: ModelConfig) -> Callable[..., RunResult]:
     """`train.train` for the defaults; extras/options.py's `train` when an option is set."""
     if not uses_extras(data_cfg, model_cfg):
         from .train import train
 
         return train
-    with needs_extra(OPTIONS):
+    with needs_extra(APP, OPTIONS):
         from .extras.options import train as train_with_options
     return train_with_options
 
@@ -55,7 +40,7 @@ def open_predictor(run_dir: Path) -> Predictor:
     name = read_model_meta(run_dir, expected_app=APP).get("model")
     if name not in ("bilstm", "tutorial_cnn"):
         return load_predictor(run_dir)  # ngram_nb, or a clear error
-    with needs_extra(f"A {name} run"):
+    with needs_extra(APP, f"A {name} run"):
         from .extras.sequence import load_sequence_predictor
     return load_sequence_predictor(run_dir)
 
@@ -65,6 +50,6 @@ def evaluation_reviews(run_dir: Path, test_file: Path | None) -> Reviews | None:
     path = test_file or read_config(run_dir)["data"].get("test_file")
     if path is None:
         return None
-    with needs_extra("--test-file"):
+    with needs_extra(APP, "--test-file"):
         from .extras.table_files import read_table
     return read_table(Path(path))

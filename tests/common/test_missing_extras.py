@@ -10,7 +10,9 @@ import typer
 from typer.testing import CliRunner
 
 from common import boundary
+from common.boundary import needs_extra
 from common.cli import handle_user_errors, run_app
+from common.errors import UserError
 
 
 @pytest.fixture(autouse=True)
@@ -89,3 +91,15 @@ def test_a_page_option_whose_extras_were_left_out_says_how_to_get_them(tmp_path,
     show_page_error("Barcheck", err)
     assert "--with-extras" in shown[0]
     assert "ModuleNotFoundError" not in shown[0]
+
+
+def test_needs_extra_names_what_needed_the_missing_folder() -> None:
+    missing = ModuleNotFoundError("No module", name="apps.cifar.extras.tutorial")
+    with (
+        pytest.raises(UserError, match=r"--model tutorial needs apps/cifar/extras/"),
+        needs_extra("cifar", "--model tutorial"),
+    ):
+        raise missing
+    other = ModuleNotFoundError("No module", name="torchvision")  # not a left-out extras/
+    with pytest.raises(ModuleNotFoundError), needs_extra("cifar", "--model tutorial"):
+        raise other
