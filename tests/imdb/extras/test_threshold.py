@@ -11,30 +11,11 @@ import numpy as np
 import pytest
 
 from apps.imdb.config import ModelConfig
-from apps.imdb.data import Reviews
 from apps.imdb.dispatch import open_predictor, train_for
 from apps.imdb.extras.threshold import choose_threshold, sigmoid
-from apps.imdb.stack import group_weights, sample_sentences, split_sentences
+from apps.imdb.stack import group_weights
 from apps.imdb.train import train
 from common.errors import UserError
-
-REVIEW = "I loved it. The cast is great!<br /><br />Too long? No. The end is weak though."
-
-
-def test_split_sentences_cuts_at_ends_and_tags_and_drops_tiny_pieces() -> None:
-    assert split_sentences(REVIEW) == [
-        "I loved it.",
-        "The cast is great!",
-        "The end is weak though.",
-    ]  # "Too long?" and "No." are under 3 words
-
-
-def test_sentences_are_distinct_and_carry_their_review_label() -> None:
-    reviews = Reviews([REVIEW, "Awful film, truly bad. Never again, never."], np.array([1, 0]))
-    sentences = sample_sentences(reviews, per_review=2, rng=np.random.default_rng(0))
-    assert len(set(sentences.texts[:2])) == 2
-    assert all(t in split_sentences(REVIEW) for t in sentences.texts[:2])
-    assert sentences.labels.tolist() == [1, 1, 0, 0]
 
 
 def test_reviews_and_sentences_get_half_the_say_each() -> None:
