@@ -115,30 +115,32 @@ def candidates(seed: int, max_samples: int | None = None) -> dict[str, dict[str,
 
 
 def table(found: dict[str, Any]) -> list[dict[str, Any]]:
-    """Scores, the paired difference to A with its standard error, and the rule's verdict."""
+    """Scores, the paired difference to the first candidate (the default) with its standard
+    error, and the rule's verdict among the candidates not marked `eligible: False`."""
     labels = found.pop("_labels")
     share_imdb, share_cr = shares(labels["imdb"], False), shares(labels["cr"], True)
-    a = found["A default"]
+    default = next(iter(found.values()))
     rows = []
     for name, c in found.items():
         imdb, cr = float((share_imdb * c["imdb"]).sum()), float((share_cr * c["cr"]).sum())
-        d_imdb, d_cr = c["imdb"] - a["imdb"], c["cr"] - a["cr"]
+        d_imdb, d_cr = c["imdb"] - default["imdb"], c["cr"] - default["cr"]
         se = 0.5 * np.sqrt((share_imdb**2 * d_imdb**2).sum() + (share_cr**2 * d_cr**2).sum())
         gain = 0.5 * ((share_imdb * d_imdb).sum() + (share_cr * d_cr).sum())
         rows.append(
-            {
-                "candidate": name,
-                "threshold": c["threshold"],
+            {"candidate": name}
+            | {k: c[k] for k in ("threshold", "weights") if k in c}
+            | {
                 "imdb_held_out_accuracy": imdb,
                 "cr_balanced_accuracy": cr,
                 "score": (imdb + cr) / 2,
                 "gain_over_default": float(gain),
                 "gain_se": float(se),
+                "eligible": c.get("eligible", True),
             }
         )
-    best, a_imdb = max(rows, key=lambda r: r["score"]), rows[0]["imdb_held_out_accuracy"]
+    best = max((r for r in rows if r["eligible"]), key=lambda r: r["score"])
     passes = (
-        a_imdb - best["imdb_held_out_accuracy"] <= MAX_IMDB_LOSS
+        rows[0]["imdb_held_out_accuracy"] - best["imdb_held_out_accuracy"] <= MAX_IMDB_LOSS
         and best["gain_over_default"] > 2 * best["gain_se"]
     )
     chosen = best if passes else rows[0]

@@ -18,7 +18,7 @@ import json
 from typing import Any
 
 import numpy as np
-from choose_on_cr import choosing_set, correct, fit_candidate, shares
+from choose_on_cr import choosing_set, correct, fit_candidate, table
 from sklearn.linear_model import LogisticRegression
 
 from apps.imdb.config import TRAIN_DEFAULTS, DataConfig, ModelConfig
@@ -27,7 +27,6 @@ from apps.imdb.extras.options import fit_held_out, fitted_predictor
 from apps.imdb.stack import lexicon_scores
 
 FOLDS = 5
-MAX_IMDB_LOSS = 0.003  # rule (2): at most 0.3 points of IMDB held-out accuracy against B
 SHORT_WORDS = 50  # H: texts under this many words get the short texts' stack
 
 
@@ -167,40 +166,6 @@ def candidates(seed: int, max_samples: int | None, with_cnn: bool) -> dict[str, 
             "eligible": False,
         }
     return out | {"_labels": {"imdb": held.labels[:n], "cr": cr.labels}}
-
-
-def table(found: dict[str, Any]) -> list[dict[str, Any]]:
-    """Scores, the paired difference to B with its standard error, and the rule's verdict."""
-    labels = found.pop("_labels")
-    share_imdb, share_cr = shares(labels["imdb"], False), shares(labels["cr"], True)
-    b = next(iter(found.values()))
-    rows = []
-    for name, c in found.items():
-        imdb, cr = float((share_imdb * c["imdb"]).sum()), float((share_cr * c["cr"]).sum())
-        d_imdb, d_cr = c["imdb"] - b["imdb"], c["cr"] - b["cr"]
-        se = 0.5 * np.sqrt((share_imdb**2 * d_imdb**2).sum() + (share_cr**2 * d_cr**2).sum())
-        gain = 0.5 * ((share_imdb * d_imdb).sum() + (share_cr * d_cr).sum())
-        rows.append(
-            {
-                "candidate": name,
-                "imdb_held_out_accuracy": imdb,
-                "cr_balanced_accuracy": cr,
-                "score": (imdb + cr) / 2,
-                "gain_over_default": float(gain),
-                "gain_se": float(se),
-                "weights": c.get("weights"),
-                "eligible": c.get("eligible", True),
-            }
-        )
-    best = max((r for r in rows if r["eligible"]), key=lambda r: r["score"])
-    passes = (
-        rows[0]["imdb_held_out_accuracy"] - best["imdb_held_out_accuracy"] <= MAX_IMDB_LOSS
-        and best["gain_over_default"] > 2 * best["gain_se"]
-    )
-    chosen = best if passes else rows[0]
-    for r in rows:
-        r["chosen"] = r is chosen
-    return rows
 
 
 def main() -> None:
