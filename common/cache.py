@@ -12,9 +12,11 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
+from rich.progress import track
 
 from common.data import cache_dir
 from common.files import atomic_write
+from common.progress import console
 
 CACHED_FROM = 1000  # shorter lists are scored in this process and not kept
 
@@ -32,8 +34,10 @@ def cached_scores(
         return np.fromfile(path, dtype=np.float64)
     workers = os.cpu_count() or 1
     size = max(1, -(-len(texts) // (4 * workers)))  # 4 chunks a worker: an even finish
+    chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
     with ProcessPoolExecutor(workers) as pool:
-        parts = pool.map(score, [texts[i : i + size] for i in range(0, len(texts), size)])
-        scores = np.array([s for part in parts for s in part], dtype=np.float64)
+        parts = pool.map(score, chunks)  # in order; a bar, as the first run takes a minute
+        shown = track(parts, f"{name}: {len(texts):,} texts", len(chunks), console=console)
+        scores = np.array([s for part in shown for s in part], dtype=np.float64)
     atomic_write(path, lambda tmp: tmp.write_bytes(scores.tobytes()))
     return scores
